@@ -1,0 +1,46 @@
+# nabla: `make run` starts the REPL, `make test` runs every test; both set up and build first.
+SWIFT ?= swift
+BIN_DEBUG = .build/debug/nabla
+BIN_RELEASE = .build/release/nabla
+
+.PHONY: setup build release run test bench format lint clean reference
+
+# Installs the C libraries nabla links (quick and silent when they are already there).
+setup:
+	@if ! dpkg -s libreadline-dev libopenblas-dev tmux >/dev/null 2>&1; then \
+		echo "setup: installing libreadline-dev libopenblas-dev tmux"; \
+		if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+		$$SUDO apt-get update -qq >/dev/null && \
+		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq libreadline-dev libopenblas-dev tmux >/dev/null; \
+	fi
+
+build: setup
+	$(SWIFT) build
+
+release: setup
+	$(SWIFT) build -c release
+
+run: build
+	@$(BIN_DEBUG)
+
+# Unit, property and end-to-end tests, then every notebook in sessions/ replayed with --check.
+test: build
+	$(SWIFT) test --disable-xctest
+	@set -e; for nb in sessions/*.nabla; do \
+		[ -e "$$nb" ] || continue; \
+		$(BIN_DEBUG) run --check "$$nb" >/dev/null || { echo "notebook check failed: $$nb"; $(BIN_DEBUG) run --check "$$nb"; exit 1; }; \
+		echo "notebook ok: $$nb"; \
+	done
+
+bench: release
+	$(SWIFT) build -c release --product nabla-bench
+	.build/release/nabla-bench
+
+format:
+	$(SWIFT) format -i -r Sources Tests Package.swift
+
+lint:
+	$(SWIFT) format lint --strict -r Sources
+
+clean:
+	rm -rf .build

@@ -1,0 +1,39 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+let package = Package(
+  name: "nabla",
+  platforms: [.macOS(.v15)],
+  products: [
+    .executable(name: "nabla", targets: ["nabla"]),
+    .executable(name: "nabla-bench", targets: ["nabla-bench"]),
+  ],
+  dependencies: [
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0")
+  ],
+  targets: [
+    .systemLibrary(name: "CReadline", path: "Sources/CReadline"),
+    .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS"),
+    .target(name: "NablaTensor", dependencies: ["COpenBLAS"]),
+    .target(name: "NablaAutodiff", dependencies: ["NablaTensor"]),
+    .target(name: "NablaLanguage", dependencies: ["NablaTensor", "NablaAutodiff"]),
+    .target(name: "NablaSession", dependencies: ["NablaTensor", "NablaAutodiff", "NablaLanguage"]),
+    .executableTarget(
+      name: "nabla",
+      dependencies: [
+        "NablaSession", "NablaLanguage", "CReadline",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ]),
+    .executableTarget(
+      name: "nabla-bench",
+      dependencies: ["NablaSession", "NablaLanguage", "NablaAutodiff", "NablaTensor"]),
+    .testTarget(name: "NablaTensorTests", dependencies: ["NablaTensor"]),
+    .testTarget(name: "NablaAutodiffTests", dependencies: ["NablaAutodiff", "NablaTensor"]),
+    .testTarget(
+      name: "NablaLanguageTests", dependencies: ["NablaLanguage", "NablaAutodiff", "NablaTensor"],
+      resources: [.copy("Fixtures")]),
+    .testTarget(name: "NablaSessionTests", dependencies: ["NablaSession", "NablaLanguage"]),
+    .testTarget(name: "nablaTests", dependencies: ["NablaSession"]),
+  ],
+  swiftLanguageModes: [.v5]
+)

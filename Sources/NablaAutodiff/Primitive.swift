@@ -1,0 +1,85 @@
+import NablaTensor
+
+/// What a VJP rule receives: the cotangent of the output, the inputs and the output.
+/// In a first-order pass these are constants; when a higher derivative is requested they are the
+/// graph's own variables, so the rule's operations are recorded and can be differentiated again.
+public struct VJPArguments {
+  public let cotangent: Variable
+  public let inputs: [Variable]
+  public let output: Variable
+
+  public var g: Variable { cotangent }
+  public var x: Variable { inputs[0] }
+  public var y: Variable { output }
+}
+
+/// The inputs for which a primitive's finite-difference check is valid.
+public enum Domain: Sendable {
+  /// Any real number.
+  case real
+  /// Strictly positive numbers (log, sqrt).
+  case positive
+  /// Values kept away from zero (division, kinks such as relu and abs at 0).
+  case awayFromZero
+  /// Inside (-1.4, 1.4), away from tan's poles.
+  case bounded
+}
+
+/// A differentiable operation, declared once: its forward computation and one VJP rule per input,
+/// side by side. VJP rules are written with `Variable` operations, so the rules themselves are
+/// differentiable and higher derivatives need no second set of rules.
+public struct Primitive: Sendable {
+  public typealias Forward = @Sendable ([Tensor]) throws -> Tensor
+  public typealias Rule = @Sendable (VJPArguments) throws -> Variable
+
+  public let name: String
+  /// Valid input domain for gradient checks.
+  public let domain: Domain
+  /// Whether second derivatives exist away from kinks (checked by the second-order test).
+  public let twiceDifferentiable: Bool
+  let forward: Forward
+  /// One rule per input; nil marks an input the output does not depend on smoothly.
+  let vjps: [Rule?]
+
+  public init(
+    _ name: String, domain: Domain = .real, twiceDifferentiable: Bool = true,
+    forward: @escaping Forward, vjps: [Rule?]
+  ) {
+    self.name = name
+    self.domain = domain
+    self.twiceDifferentiable = twiceDifferentiable
+    self.forward = forward
+    self.vjps = vjps
+  }
+
+  /// Runs the forward computation and records the application when any input is tracked.
+  public func apply(_ inputs: [Variable]) throws -> Variable {
+    let value = try forward(inputs.map(\.value))
+    if inputs.contains(where: \.isTracked) {
+      return Variable(value: value, node: Node(primitive: self, inputs: inputs), tracked: true)
+    }
+    return Variable(value: value, node: nil, tracked: false)
+  }
+
+  public func apply(_ inputs: Variable...) throws -> Variable { try apply(inputs) }
+}
+
+/// A unary elementwise primitive from a scalar function and its VJP.
+func elementwise(
+  _ name: String, domain: Domain = .real, twice: Bool = true, _ f: @escaping @Sendable (Double) -> Double,
+  vjp: @escaping Primitive.Rule
+) -> Primitive {
+  Primitive(name, domain: domain, twiceDifferentiable: twice, forward: { $0[0].map(f) }, vjps: [vjp])
+}
+
+/// A binary elementwise primitive with NumPy broadcasting; rules return output-shaped cotangents
+/// and the reverse pass sums them back to each input's shape.
+func broadcasting(
+  _ name: String, symbol: String, domain: Domain = .real, twice: Bool = true,
+  _ f: @escaping @Sendable (Double, Double) -> Double,
+  vjpA: @escaping Primitive.Rule, vjpB: @escaping Primitive.Rule
+) -> Primitive {
+  Primitive(
+    name, domain: domain, twiceDifferentiable: twice,
+    forward: { try Tensor.zip($0[0], $0[1], operation: symbol, f) }, vjps: [vjpA, vjpB])
+}

@@ -1,0 +1,84 @@
+import NablaTensor
+
+/// A constant 0/1 (or any) mask computed from a variable's value: not differentiated, as the
+/// derivative of a step is zero almost everywhere.
+func mask(_ x: Variable, _ f: (Double) -> Double) -> Variable {
+  Variable.constant(x.value.map(f))
+}
+
+/// The unary elementwise primitives. Conventions at kinks: relu'(0) = 0, abs'(0) = 0,
+/// leaky_relu'(0) = slope, sign' = 0.
+extension Primitive {
+  public static let neg = elementwise("neg", { -$0 }) { a in try -a.g }
+  public static let exp = elementwise("exp", Math.exp) { a in try a.g * a.y }
+  public static let log = elementwise("log", domain: .positive, Math.log) { a in try a.g / a.x }
+  public static let sqrt = elementwise("sqrt", domain: .positive, { $0.squareRoot() }) { a in
+    try a.g * 0.5 / a.y
+  }
+  public static let abs = elementwise("abs", domain: .awayFromZero, { Swift.abs($0) }) { a in
+    try a.g * mask(a.x) { $0 > 0 ? 1 : ($0 < 0 ? -1 : 0) }
+  }
+  public static let sin = elementwise("sin", Math.sin) { a in try a.g * Variable.cos(a.x) }
+  public static let cos = elementwise("cos", Math.cos) { a in try -(a.g * Variable.sin(a.x)) }
+  public static let tan = elementwise("tan", domain: .bounded, Math.tan) { a in
+    try a.g * (1 + a.y * a.y)
+  }
+  public static let tanh = elementwise("tanh", Math.tanh) { a in try a.g * (1 - a.y * a.y) }
+  public static let sigmoid = elementwise("sigmoid", Math.sigmoid) { a in try a.g * a.y * (1 - a.y) }
+  public static let relu = elementwise("relu", domain: .awayFromZero, { $0 > 0 ? $0 : 0 }) { a in
+    try a.g * mask(a.x) { $0 > 0 ? 1 : 0 }
+  }
+  public static let softplus = elementwise("softplus", Math.softplus) { a in
+    try a.g * Variable.sigmoid(a.x)
+  }
+  public static let sign = elementwise(
+    "sign", domain: .awayFromZero, { $0 > 0 ? 1 : ($0 < 0 ? -1 : ($0.isNaN ? .nan : 0)) }
+  ) { a in try a.g * 0 }
+
+  /// `leaky_relu(x, slope)`: x for x > 0, slope·x otherwise.
+  public static func leakyRelu(slope: Double) -> Primitive {
+    elementwise("leaky_relu", domain: .awayFromZero, { $0 > 0 ? $0 : slope * $0 }) { a in
+      try a.g * mask(a.x) { $0 > 0 ? 1 : slope }
+    }
+  }
+}
+
+/// The binary elementwise primitives, with NumPy broadcasting.
+extension Primitive {
+  public static let add = broadcasting("add", symbol: "+", { $0 + $1 }, vjpA: { $0.g }, vjpB: { $0.g })
+  public static let sub = broadcasting("sub", symbol: "-", { $0 - $1 }, vjpA: { $0.g }, vjpB: { a in try -a.g })
+  public static let mul = broadcasting(
+    "mul", symbol: "*", { $0 * $1 }, vjpA: { a in try a.g * a.inputs[1] }, vjpB: { a in try a.g * a.inputs[0] })
+  public static let div = broadcasting(
+    "div", symbol: "/", domain: .awayFromZero, { $0 / $1 }, vjpA: { a in try a.g / a.inputs[1] },
+    vjpB: { a in try -(a.g * a.y / a.inputs[1]) })
+  /// `a ^ b`. ∂/∂b uses log(a), taken as 0 where a ≤ 0 (there the real power is only defined
+  /// for integer b, where the derivative in b does not exist).
+  public static let pow = broadcasting(
+    "pow", symbol: "^", domain: .positive, { Math.pow($0, $1) },
+    vjpA: { a in
+      let (base, exponent) = (a.inputs[0], a.inputs[1])
+      return try a.g * exponent * Variable.pow(base, exponent - 1)
+    },
+    vjpB: { a in
+      let base = a.inputs[0]
+      let positive = mask(base) { $0 > 0 ? 1 : 0 }
+      let safeBase = try base * positive + (1 - positive)
+      return try a.g * a.y * Variable.log(safeBase)
+    })
+  /// Elementwise maximum; at ties each input gets half the gradient.
+  public static let maximum = broadcasting(
+    "maximum", symbol: "maximum", domain: .awayFromZero, { ($0.isNaN || $1.isNaN) ? .nan : Swift.max($0, $1) },
+    vjpA: { a in try a.g * choose(a.inputs[0], a.inputs[1], >) },
+    vjpB: { a in try a.g * choose(a.inputs[1], a.inputs[0], >) })
+  /// Elementwise minimum; at ties each input gets half the gradient.
+  public static let minimum = broadcasting(
+    "minimum", symbol: "minimum", domain: .awayFromZero, { ($0.isNaN || $1.isNaN) ? .nan : Swift.min($0, $1) },
+    vjpA: { a in try a.g * choose(a.inputs[0], a.inputs[1], <) },
+    vjpB: { a in try a.g * choose(a.inputs[1], a.inputs[0], <) })
+}
+
+/// 1 where `x` wins against `other` by `wins`, ½ at ties, 0 elsewhere; broadcast to both shapes.
+private func choose(_ x: Variable, _ other: Variable, _ wins: (Double, Double) -> Bool) throws -> Variable {
+  Variable.constant(try Tensor.zip(x.value, other.value, operation: "mask") { wins($0, $1) ? 1 : ($0 == $1 ? 0.5 : 0) })
+}

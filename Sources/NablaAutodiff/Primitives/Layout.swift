@@ -1,0 +1,70 @@
+import NablaTensor
+
+/// Primitives that move elements without arithmetic. Each is linear, so its VJP is its adjoint.
+extension Primitive {
+  public static func reshape(_ shape: [Int]) -> Primitive {
+    Primitive(
+      "reshape", forward: { try $0[0].reshaped(shape) },
+      vjps: [{ a in try a.g.reshaped(a.x.shape) }])
+  }
+
+  /// Permutes axes: output axis i is input axis `permutation[i]`.
+  public static func transpose(_ permutation: [Int]) -> Primitive {
+    var inverse = [Int](repeating: 0, count: permutation.count)
+    for (i, p) in permutation.enumerated() where p >= 0 && p < permutation.count { inverse[p] = i }
+    return Primitive(
+      "transpose", forward: { try $0[0].permuted(permutation) },
+      vjps: [{ [inverse] a in try a.g.permuted(inverse) }])
+  }
+
+  public static func broadcast(to shape: [Int]) -> Primitive {
+    Primitive(
+      "broadcast", forward: { try $0[0].broadcast(to: shape) },
+      vjps: [{ a in try a.g.summed(toShape: a.x.shape) }])
+  }
+
+  /// Sums broadcast axes away: the one place where broadcasting is undone in every gradient.
+  public static func sum(toShape shape: [Int]) -> Primitive {
+    Primitive(
+      "sum_to_shape", forward: { try $0[0].sum(toShape: shape) },
+      vjps: [{ a in try a.g.broadcast(to: a.x.shape) }])
+  }
+
+  /// Reads flat `offsets` into `shape`: every form of indexing.
+  public static func gather(_ plan: IndexPlan) -> Primitive {
+    Primitive(
+      "index", forward: { $0[0].gather(offsets: plan.offsets, shape: plan.shape) },
+      vjps: [{ a in try Primitive.scatterAdd(plan, into: a.x.shape).apply(a.g) }])
+  }
+
+  /// Adds into a zero tensor of `shape` at the plan's offsets: the adjoint of `gather`.
+  public static func scatterAdd(_ plan: IndexPlan, into shape: [Int]) -> Primitive {
+    Primitive(
+      "scatter_add", forward: { $0[0].scatterAdd(offsets: plan.offsets, shape: shape) },
+      vjps: [{ a in try Primitive.gather(plan).apply(a.g) }])
+  }
+
+  /// Joins inputs along `axis` (already resolved); each input's gradient is its slice.
+  public static func concat(axis: Int, sizes: [Int]) -> Primitive {
+    var rules: [Rule?] = []
+    var start = 0
+    for size in sizes {
+      let range = start..<(start + size)
+      rules.append({ a in
+        var items = [IndexItem](repeating: .slice(start: nil, stop: nil, step: nil), count: axis)
+        items.append(.slice(start: range.lowerBound, stop: range.upperBound, step: 1))
+        return try Primitive.gather(IndexPlan(shape: a.g.shape, items: items)).apply(a.g)
+      })
+      start += size
+    }
+    return Primitive("concat", forward: { try Tensor.concatenate($0, axis: axis) }, vjps: rules)
+  }
+
+  /// Matrix product of operands of rank ≥ 2 with broadcast batch axes (NumPy `matmul`).
+  public static let matmul = Primitive(
+    "matmul", forward: { try Tensor.batchedMatmul($0[0], $0[1]) },
+    vjps: [
+      { a in try Variable.batchedMatmul(a.g, a.inputs[1].transposedLastTwo()) },
+      { a in try Variable.batchedMatmul(a.inputs[0].transposedLastTwo(), a.g) },
+    ])
+}

@@ -1,0 +1,57 @@
+import NablaTensor
+
+/// Reductions over resolved axes. The cotangent is reshaped to keep the reduced axes (size 1) and
+/// broadcast back over them.
+extension Primitive {
+  public static func sum(axes: [Int], keepdims: Bool) -> Primitive {
+    Primitive(
+      "sum", forward: { try $0[0].reduce(axes: axes, keepdims: keepdims, kind: .sum) },
+      vjps: [{ a in try spread(a.g, over: a.x.shape, axes: axes) }])
+  }
+
+  /// `max`/`min` over axes; the gradient goes to the extreme entries, split evenly among ties.
+  public static func extreme(axes: [Int], keepdims: Bool, largest: Bool) -> Primitive {
+    Primitive(
+      largest ? "max" : "min", domain: .real,
+      forward: { try $0[0].reduce(axes: axes, keepdims: keepdims, kind: largest ? .max : .min) },
+      vjps: [
+        { a in
+          let kept = try a.y.value.reshaped(a.x.value.reducedShape(axes: axes, keepdims: true))
+          let hits = try Tensor.zip(a.x.value, kept, operation: "max") { $0 == $1 ? 1 : 0 }
+          let counts = try hits.reduce(axes: axes, keepdims: true, kind: .sum)
+          let share = Variable.constant(try Tensor.zip(hits, counts, operation: "max") { $0 / $1 })
+          return try spread(a.g, over: a.x.shape, axes: axes) * share
+        }
+      ])
+  }
+
+  /// Product along the last axis. Where no factor is zero the gradient is y / x, an identity that
+  /// holds in a neighbourhood, so its derivatives are right too; with zeros present it is the
+  /// product of the other factors, computed exactly.
+  public static let prodLast: Primitive = Primitive(
+    "prod", forward: { try $0[0].reduce(axes: [$0[0].rank - 1], keepdims: false, kind: .prod) },
+    vjps: [
+      { (a: VJPArguments) throws -> Variable in
+        let x = a.x
+        let n = x.shape.last ?? 1
+        let g = try a.g.unsqueezed(axis: -1)
+        if !x.value.data.contains(0) {
+          return try g * a.y.unsqueezed(axis: -1) / x
+        }
+        // others[..., k, j] = x[..., j] for j ≠ k and 1 for j = k; its product over j excludes x_k.
+        var eye = Tensor(repeating: 0, shape: [n, n])
+        for i in 0..<n { eye.data[i * n + i] = 1 }
+        let identity = Variable.constant(eye)
+        let others = try x.unsqueezed(axis: -2) * (1 - identity) + identity
+        return try g * Primitive.prodLast.apply(others)
+      }
+    ])
+}
+
+/// `g` (reduced over `axes`, with or without kept axes) broadcast back to `shape`.
+func spread(_ g: Variable, over shape: [Int], axes: [Int]) throws -> Variable {
+  var kept = shape
+  for axis in axes { kept[axis] = 1 }
+  let reshaped = g.shape == kept ? g : try g.reshaped(kept)
+  return try reshaped.broadcast(to: shape)
+}

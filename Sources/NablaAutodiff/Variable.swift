@@ -1,0 +1,67 @@
+import NablaTensor
+
+/// A tensor together with the record of how it was computed.
+///
+/// A *tracked* variable can be differentiated against: leaves made from user values, and every
+/// result of a primitive with at least one tracked input. A *constant* is never part of a graph;
+/// the reverse pass computes with constants when no higher derivative is requested, which is why
+/// a first-order backward pass records nothing.
+public final class Variable {
+  public let value: Tensor
+  let node: Node?
+  public let isTracked: Bool
+
+  /// A tracked leaf: something a user can take derivatives with respect to.
+  public init(_ value: Tensor) {
+    self.value = value
+    self.node = nil
+    self.isTracked = true
+  }
+
+  init(value: Tensor, node: Node?, tracked: Bool) {
+    self.value = value
+    self.node = node
+    self.isTracked = tracked
+  }
+
+  /// A value that never joins a graph (masks, seeds, values in a first-order backward pass).
+  public static func constant(_ value: Tensor) -> Variable {
+    Variable(value: value, node: nil, tracked: false)
+  }
+
+  public static func constant(_ scalar: Double) -> Variable {
+    Variable(value: Tensor(scalar: scalar), node: nil, tracked: false)
+  }
+
+  public var shape: [Int] { value.shape }
+  public var rank: Int { value.rank }
+
+  /// The name of the primitive that produced this value, or nil for a leaf.
+  public var producer: String? { node?.primitive.name }
+
+  /// The same value as a fresh leaf with no history (`detach(x)`).
+  public func detached() -> Variable { Variable(value) }
+}
+
+/// One application of a primitive: what it was and what it was applied to.
+final class Node {
+  let primitive: Primitive
+  var inputs: [Variable]
+
+  init(primitive: Primitive, inputs: [Variable]) {
+    self.primitive = primitive
+    self.inputs = inputs
+  }
+
+  // A long history (a loop of a million steps) would otherwise be freed recursively, one stack
+  // frame per node, and overflow the stack. Unlink it iteratively instead.
+  deinit {
+    var pending = inputs
+    inputs = []
+    while var variable = pending.popLast() {
+      guard isKnownUniquelyReferenced(&variable), let node = variable.node else { continue }
+      pending.append(contentsOf: node.inputs)
+      node.inputs = []
+    }
+  }
+}

@@ -1,0 +1,102 @@
+import NablaAutodiff
+import NablaTensor
+
+extension Builtins {
+  /// `∂e/∂x`, with the numerator in parentheses when it is an expression.
+  public static func derivativeTitle(_ of: String, _ wrt: String) -> String {
+    let simple = of.unicodeScalars.allSatisfy { Lexer.isIdentifierContinue($0) }
+    return "∂\(simple ? of : "(\(of))")/∂\(wrt)"
+  }
+
+  /// The names of the targets: `[W, b]` → W, b; a single name as written.
+  static func targetNames(_ text: String?, count: Int) -> [String] {
+    guard let text else { return (0..<count).map { "x\($0)" } }
+    if count == 1 && !text.hasPrefix("[") { return [text] }
+    if text.hasPrefix("[") && text.hasSuffix("]") {
+      let parts = text.dropFirst().dropLast().split(separator: ",").map { $0.trimmingCharacters() }
+      if parts.count == count { return parts }
+    }
+    return (0..<count).map { "\(text)[\($0)]" }
+  }
+
+  static let differentiation: [Builtin] = [
+    Builtin(
+      "grad", [Parameter("e", .any), Parameter("x", .withRespectTo, default: .absent)], category: "Differentiation",
+      doc: "∂e/∂x for a scalar e (a list of gradients for [W, b]); grad(f) is the function x ↦ ∂f/∂x; grad(f, x0) evaluates it.",
+      example: "grad(sum(x^2), x)"
+    ) { c in
+      switch try c.value("e") {
+      case .function(let f):
+        let gradient = FunctionValue(name: "grad(\(f.name))", kind: .gradient(of: f))
+        guard c.has("x") else { return .function(gradient) }
+        let x0 = try c.tensor("x")
+        let value = try c.interpreter.call(gradient, [.tensor(x0)], at: c.argument("x")?.range)
+        c.interpreter.present(.gradient(titles: [derivativeTitle(f.name, c.text("x") ?? "x")]), for: c)
+        return value
+      case .tensor(let e):
+        guard c.has("x") else {
+          throw c.fail("needs what to differentiate with respect to, as in grad(e, x); grad(f) takes a function")
+        }
+        let targets: [Variable]
+        let isList: Bool
+        switch try c.value("x") {
+        case .tensor(let t): (targets, isList) = ([t], false)
+        case .list: (targets, isList) = (try c.tensors("x"), true)
+        case let other: throw c.fail("'x' must be a variable or a list of them, got \(other.typeName)", argument: "x")
+        }
+        let result = try Differentiation.gradient(of: e, withRespectTo: targets)
+        let eName = c.text("e") ?? "e"
+        let names = targetNames(c.text("x"), count: targets.count)
+        for (name, depends) in zip(names, result.dependsOn) where !depends {
+          c.interpreter.notes.append(
+            "note: \(eName) does not depend on \(name) as it is now (was \(name) reassigned after \(eName) was computed?), so ∂\(eName)/∂\(name) is zeros")
+        }
+        c.interpreter.present(.gradient(titles: names.map { derivativeTitle(eName, $0) }), for: c)
+        let grads = result.values.map { Value.tensor(Variable($0.value)) }
+        return isList ? .list(grads) : grads[0]
+      case let other:
+        throw c.fail("'e' must be a scalar tensor or a function, got \(other.typeName)", argument: "e")
+      }
+    },
+    Builtin(
+      "jacobian", [Parameter("y", .any), Parameter("x", .withRespectTo)], category: "Differentiation",
+      doc: "∂y/∂x with shape y.shape ++ x.shape, shown as a table; jacobian(f, x0) for a function.",
+      example: "jacobian(softmax(x), x)"
+    ) { c in
+      let y: Variable
+      let x: Variable
+      let yName: String
+      switch try c.value("y") {
+      case .function(let f):
+        x = Variable(try c.tensor("x").value)
+        guard case .tensor(let out) = try c.interpreter.call(f, [.tensor(x)], at: c.argument("x")?.range) else {
+          throw c.fail("\(f.name) must return a tensor")
+        }
+        y = out
+        yName = f.name
+      case .tensor(let t):
+        y = t
+        x = try c.tensor("x")
+        yName = c.text("y") ?? "y"
+      case let other:
+        throw c.fail("'y' must be a tensor or a function, got \(other.typeName)", argument: "y")
+      }
+      let xName = c.text("x") ?? "x"
+      let (j, depends) = try Differentiation.jacobian(of: y, withRespectTo: x)
+      if !depends {
+        c.interpreter.notes.append("note: \(yName) does not depend on \(xName) as it is now, so the Jacobian is zeros")
+      }
+      c.interpreter.present(.jacobian(output: yName, input: xName, outputShape: y.shape, inputShape: x.shape), for: c)
+      return .tensor(Variable(j.value))
+    },
+    Builtin("detach", [x], category: "Differentiation", doc: "The value of x without its history: a new leaf.", example: "detach(x)") { c in
+      .tensor(try c.tensor("x").detached())
+    },
+  ]
+}
+
+extension Substring {
+  func trimmingCharacters() -> String {
+    String(self.drop(while: { $0 == " " }).reversed().drop(while: { $0 == " " }).reversed())
+  }
+}

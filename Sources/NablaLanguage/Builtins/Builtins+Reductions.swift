@@ -1,0 +1,58 @@
+import NablaAutodiff
+import NablaTensor
+
+extension Builtins {
+  static let axis = Parameter("axis", .tensor, default: .absent)
+  static let keepdims = Parameter("keepdims", .bool, default: .value(.scalar(0)), namedOnly: true)
+
+  static func reduction(
+    _ name: String, doc: String, example: String, extra: [Parameter] = [],
+    _ f: @escaping (Variable, [Int]?, Bool, BuiltinCall) throws -> Variable
+  ) -> Builtin {
+    Builtin(name, [x, axis, keepdims] + extra, category: "Reductions", doc: doc, example: example) { c in
+      let input = try c.tensor("x")
+      return c.result(try f(input, c.axes(), c.bool("keepdims"), c), from: [input])
+    }
+  }
+
+  static let ddof = Parameter("ddof", .integer, default: .value(.scalar(0)), namedOnly: true)
+
+  static let reductions: [Builtin] = [
+    reduction("sum", doc: "Sum of the elements (over axis: if given).", example: "sum([1, 2; 3, 4], axis: 0)") {
+      _ = $3
+      return try $0.sum(axes: $1, keepdims: $2)
+    },
+    reduction("mean", doc: "Mean of the elements.", example: "mean([1, 2, 3, 4])") { x, axes, keep, _ in try x.mean(axes: axes, keepdims: keep) },
+    reduction("max", doc: "Largest element (ties share the gradient).", example: "max([1, 5, 3])") {
+      _ = $3
+      return try $0.max(axes: $1, keepdims: $2)
+    },
+    reduction("min", doc: "Smallest element (ties share the gradient).", example: "min([1, 5, 3])") {
+      _ = $3
+      return try $0.min(axes: $1, keepdims: $2)
+    },
+    reduction("prod", doc: "Product of the elements.", example: "prod([1, 2, 3, 4])") { x, axes, keep, _ in try x.prod(axes: axes, keepdims: keep) },
+    reduction("norm", doc: "Euclidean norm (Frobenius for a matrix); gradient 0 at 0.", example: "norm([3, 4])") {
+      _ = $3
+      return try $0.norm(axes: $1, keepdims: $2)
+    },
+    reduction("var", doc: "Variance, dividing by n (ddof: 1 divides by n − 1).", example: "var([1, 2, 3, 4])", extra: [ddof]) {
+      try $0.variance(axes: $1, keepdims: $2, ddof: $3.integer("ddof"))
+    },
+    reduction("std", doc: "Standard deviation, dividing by n (ddof: 1 divides by n − 1).", example: "std([1, 2, 3, 4])", extra: [ddof]) {
+      try $0.standardDeviation(axes: $1, keepdims: $2, ddof: $3.integer("ddof"))
+    },
+    reduction("logsumexp", doc: "log(sum(exp(x))), computed without overflow.", example: "logsumexp([1000, 1000])") {
+      _ = $3
+      return try $0.logsumexp(axes: $1, keepdims: $2)
+    },
+    Builtin(
+      "argmax", [x, Parameter("axis", .integer, default: .absent), keepdims], category: "Reductions",
+      doc: "Index of the largest element (flat index without axis:); first on ties.", example: "argmax([1, 5, 3])"
+    ) { c in .tensor(try c.tensor("x").value.argExtreme(axis: c.optionalInteger("axis"), keepdims: c.bool("keepdims"), largest: true)) },
+    Builtin(
+      "argmin", [x, Parameter("axis", .integer, default: .absent), keepdims], category: "Reductions",
+      doc: "Index of the smallest element (flat index without axis:); first on ties.", example: "argmin([1, 5, 3])"
+    ) { c in .tensor(try c.tensor("x").value.argExtreme(axis: c.optionalInteger("axis"), keepdims: c.bool("keepdims"), largest: false)) },
+  ]
+}

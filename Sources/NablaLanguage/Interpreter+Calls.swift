@@ -1,0 +1,178 @@
+import NablaAutodiff
+import NablaTensor
+
+/// An argument as written at a call site, evaluated.
+struct CallArgument {
+  let label: String?
+  let value: Value
+  let range: SourceRange?
+  let text: String?
+}
+
+extension Interpreter {
+  func evaluateCall(_ callExpr: Expr, callee: Expr, arguments: [Argument]) throws -> Value {
+    if interruptRequested() { throw Diagnostic("interrupted", at: callExpr.range) }
+    let function: FunctionValue
+    switch try evaluate(callee) {
+    case .function(let f): function = f
+    case let other:
+      throw Diagnostic("\(operandName(callee)) is \(other.typeName), not a function", at: callee.range)
+    }
+    var evaluated: [CallArgument] = []
+    var positional = 0
+    for argument in arguments {
+      let parameter = parameterFor(function, label: argument.label, position: positional)
+      if argument.label == nil { positional += 1 }
+      let value: Value
+      if parameter?.kind == .withRespectTo, case .bracket(let rows, false) = argument.value.kind,
+        rows.count == 1, rows[0].allSatisfy({ if case .identifier = $0.kind { return true } else { return false } })
+      {
+        // `grad(e, [a, b])`: a bracket of names is a list of those variables, scalars included.
+        value = .list(try rows[0].map { try evaluate($0) })
+      } else {
+        value = try evaluate(argument.value)
+      }
+      evaluated.append(
+        CallArgument(
+          label: argument.label, value: value, range: argument.value.range, text: source.slice(argument.value.range)))
+    }
+    return try call(function, evaluated, expression: callExpr)
+  }
+
+  func parameterFor(_ function: FunctionValue, label: String?, position: Int) -> Parameter? {
+    guard case .builtin(let b) = function.kind else { return nil }
+    if let label { return b.parameters.first { $0.name == label } }
+    let positional = b.parameters.filter { !$0.namedOnly }
+    if position < positional.count { return positional[position] }
+    return positional.last?.variadic == true ? positional.last : nil
+  }
+
+  /// Calls a function with positional values (used by builtins such as `grad(f)`, `jacobian(f, x0)`).
+  public func call(_ function: FunctionValue, _ values: [Value], at range: SourceRange? = nil) throws -> Value {
+    try call(function, values.map { CallArgument(label: nil, value: $0, range: range, text: nil) }, expression: nil)
+  }
+
+  func call(_ function: FunctionValue, _ arguments: [CallArgument], expression: Expr?) throws -> Value {
+    switch function.kind {
+    case .builtin(let builtin):
+      return try callBuiltin(builtin, arguments, expression: expression)
+    case .user(let parameters, let body, let definitionSource):
+      var frame: [String: Value] = [:]
+      var position = 0
+      for argument in arguments {
+        if let label = argument.label {
+          guard parameters.contains(label) else {
+            throw Diagnostic(
+              "\(function.name) has no parameter '\(label)'", at: argument.range,
+              notes: ["usage: \(function.signature)"], suggestion: NameSuggestion.nearest(to: label, in: parameters))
+          }
+          frame[label] = argument.value
+        } else {
+          guard position < parameters.count else {
+            throw Diagnostic(
+              "\(function.name) takes \(parameters.count) argument\(parameters.count == 1 ? "" : "s"), got \(arguments.count)",
+              at: argument.range ?? expression?.range, notes: ["usage: \(function.signature)"])
+          }
+          frame[parameters[position]] = argument.value
+          position += 1
+        }
+      }
+      for p in parameters where frame[p] == nil {
+        throw Diagnostic(
+          "\(function.name) is missing its argument '\(p)'", at: expression?.range, notes: ["usage: \(function.signature)"])
+      }
+      guard callDepth < Interpreter.maximumCallDepth else {
+        throw Diagnostic(
+          "recursion deeper than \(Interpreter.maximumCallDepth) calls (in \(function.name)); is a base case missing?",
+          at: expression?.range ?? body.range)
+      }
+      callDepth += 1
+      frames.append(frame)
+      let savedSource = source
+      source = definitionSource
+      defer {
+        frames.removeLast()
+        callDepth -= 1
+        source = savedSource
+      }
+      return try evaluate(body)
+    case .gradient(let f):
+      guard let first = arguments.first, case .tensor(let x0) = first.value else {
+        throw Diagnostic("\(function.signature) needs a tensor argument", at: expression?.range)
+      }
+      let x = Variable(x0.value)
+      var rest = arguments
+      rest[0] = CallArgument(label: first.label, value: .tensor(x), range: first.range, text: first.text)
+      guard case .tensor(let y) = try call(f, rest, expression: expression) else {
+        throw Diagnostic("\(f.name) must return a tensor to be differentiated", at: expression?.range)
+      }
+      // Recorded, so grad(grad(f)) can differentiate this result again.
+      let g = try Differentiation.gradient(of: y, withRespectTo: [x], createGraph: true)
+      return .tensor(g.values[0])
+    }
+  }
+
+  func callBuiltin(_ builtin: Builtin, _ arguments: [CallArgument], expression: Expr?) throws -> Value {
+    var bound: [String: BoundArgument] = [:]
+    var rest: [BoundArgument] = []
+    let positional = builtin.parameters.filter { !$0.namedOnly }
+    var position = 0
+    func usage() -> [String] { ["usage: \(builtin.signature)"] }
+    for argument in arguments {
+      let b = BoundArgument(value: argument.value, range: argument.range, text: argument.text)
+      if let label = argument.label {
+        guard builtin.parameters.contains(where: { $0.name == label }) else {
+          throw Diagnostic(
+            "\(builtin.name) has no parameter '\(label)'", at: argument.range, notes: usage(),
+            suggestion: NameSuggestion.nearest(to: label, in: builtin.parameters.map(\.name)))
+        }
+        guard bound[label] == nil else {
+          throw Diagnostic("\(builtin.name): '\(label)' is given twice", at: argument.range, notes: usage())
+        }
+        bound[label] = b
+      } else if position < positional.count {
+        let p = positional[position]
+        if bound[p.name] != nil {
+          if p.variadic {
+            rest.append(b)
+            continue
+          }
+          throw Diagnostic("\(builtin.name): '\(p.name)' is given twice", at: argument.range, notes: usage())
+        }
+        bound[p.name] = b
+        if !p.variadic { position += 1 }
+      } else {
+        let count = positional.count
+        throw Diagnostic(
+          "\(builtin.name) takes at most \(count) positional argument\(count == 1 ? "" : "s"), got \(arguments.filter { $0.label == nil }.count)",
+          at: argument.range ?? expression?.range, notes: usage())
+      }
+    }
+    for p in builtin.parameters where bound[p.name] == nil {
+      switch p.defaultValue {
+      case nil:
+        throw Diagnostic("\(builtin.name) is missing its argument '\(p.name)'", at: expression?.range, notes: usage())
+      case .absent?:
+        break
+      case .value(let v)?:
+        bound[p.name] = BoundArgument(value: v, range: nil, text: nil)
+      }
+    }
+    let call = BuiltinCall(builtin: builtin, interpreter: self, expression: expression, arguments: bound, rest: rest)
+    do {
+      return try builtin.implementation(call)
+    } catch let d as Diagnostic {
+      throw d
+    } catch let error as ShapeError {
+      throw Diagnostic("\(builtin.name): \(error.rule)", at: expression?.range, notes: ["shapes: " + error.shapes.map(Tensor.describe).joined(separator: ", ")].filter { _ in !error.shapes.isEmpty } + usage())
+    } catch {
+      throw Diagnostic("\(builtin.name): \(Interpreter.describe(error))", at: expression?.range)
+    }
+  }
+
+  /// Asks the statement to present this call's result (a titled gradient, a Jacobian table), if
+  /// the call is the statement's own expression.
+  public func present(_ presentation: Presentation, for call: BuiltinCall) {
+    if let e = call.expression { pendingPresentation = (e, presentation) }
+  }
+}

@@ -1,0 +1,436 @@
+import NablaAutodiff
+import NablaTensor
+
+/// How a statement's value asks to be shown: a gradient under its title, a Jacobian as a table.
+public enum Presentation: Equatable {
+  /// One title per gradient (a list of gradients has several).
+  case gradient(titles: [String])
+  /// `∂y/∂x` as a table with a row per entry of y and a column per entry of x.
+  case jacobian(output: String, input: String, outputShape: [Int], inputShape: [Int])
+}
+
+/// What one statement produced.
+public struct Outcome {
+  /// Nil when nothing is shown (an assignment, a definition, a trailing `;`).
+  public var value: Value?
+  public var presentation: Presentation?
+}
+
+/// Evaluates statements against the session's variables.
+public final class Interpreter {
+  /// The session's variables.
+  public var globals: [String: Value] = [:]
+  /// One frame per active user-function call.
+  var frames: [[String: Value]] = []
+  public var registry: BuiltinRegistry
+  /// Draws for `rand`/`randn` without a seed; seeded so a replayed notebook is reproducible.
+  public var random = RandomSource(seed: 0)
+  /// Notes and warnings raised while running the current statement.
+  public var notes: [String] = []
+  /// Asked between loop iterations and calls; true stops the statement (Ctrl-C).
+  public var interruptRequested: () -> Bool = { false }
+  /// Where `print(...)` sends its values; the session formats and writes them.
+  public var printHandler: ([Value]) -> Void = { _ in }
+  var source = SourceText("")
+  var pendingPresentation: (Expr, Presentation)?
+  var callDepth = 0
+  /// User-function calls nested deeper than this are an error, not a stack overflow.
+  public static let maximumCallDepth = 200
+
+  public static let constants: [String: Double] = ["pi": Double.pi, "inf": .infinity, "nan": .nan, "true": 1, "false": 0]
+
+  public init(registry: BuiltinRegistry = .standard) {
+    self.registry = registry
+  }
+
+  /// Runs one parsed statement of `source`. Errors come back as a `Diagnostic`; variables bound
+  /// before the error stay bound.
+  public func run(_ statement: Statement, in source: SourceText) throws(Diagnostic) -> Outcome {
+    self.source = source
+    pendingPresentation = nil
+    frames = []
+    callDepth = 0
+    do {
+      let value = try execute(statement)
+      var presentation: Presentation? = nil
+      if case .expression(let e) = statement.kind, let (target, p) = pendingPresentation, target === e {
+        presentation = p
+      }
+      if statement.suppressed { return Outcome(value: nil, presentation: nil) }
+      if case .nothing? = value { return Outcome(value: nil, presentation: nil) }
+      return Outcome(value: value, presentation: presentation)
+    } catch let d as Diagnostic {
+      throw d
+    } catch {
+      throw Diagnostic(Interpreter.describe(error), at: statement.range)
+    }
+  }
+
+  static func describe(_ error: Error) -> String {
+    switch error {
+    case let e as ShapeError: e.description
+    case let e as DifferentiationError: e.message
+    case let e as Diagnostic: e.message
+    default: "\(error)"
+    }
+  }
+
+  // MARK: Names
+
+  public func lookup(_ name: String) -> Value? {
+    if let frame = frames.last, let v = frame[name] { return v }
+    if let v = globals[name] { return v }
+    if let b = registry[name] { return .function(FunctionValue(name: name, kind: .builtin(b))) }
+    if let c = Interpreter.constants[name] { return .scalar(c) }
+    return nil
+  }
+
+  func bind(_ name: String, _ value: Value) {
+    if frames.isEmpty {
+      globals[name] = value
+    } else {
+      frames[frames.count - 1][name] = value
+    }
+  }
+
+  /// Every name in scope, for suggestions.
+  var knownNames: [String] {
+    Array(globals.keys) + (frames.last.map { Array($0.keys) } ?? []) + registry.names + Array(Interpreter.constants.keys)
+  }
+
+  func undefined(_ name: String, at range: SourceRange) -> Diagnostic {
+    Diagnostic(
+      "'\(name)' is not defined", at: range, suggestion: NameSuggestion.nearest(to: name, in: knownNames))
+  }
+
+  // MARK: Statements
+
+  /// Runs a statement; returns its value (nil for assignments and definitions).
+  func execute(_ statement: Statement) throws -> Value? {
+    switch statement.kind {
+    case .expression(let e):
+      return try evaluate(e)
+    case .assign(let name, _, let e):
+      let v = try evaluate(e)
+      bind(name, v)
+      return nil
+    case .compound(let name, let nameRange, let op, let e):
+      try compoundAssign(name, nameRange: nameRange, op: op, e)
+      return nil
+    case .unpack(let names, let e):
+      let v = try evaluate(e)
+      let items: [Value]
+      switch v {
+      case .list(let list): items = list
+      case .tensor(let t) where t.rank >= 1: items = try (0..<t.shape[0]).map { .tensor(try t.indexed([.single($0)])) }
+      default: throw Diagnostic("cannot unpack \(v.typeName) into \(names.count) names", at: e.range)
+      }
+      guard items.count == names.count else {
+        throw Diagnostic("cannot unpack \(items.count) values into \(names.count) names (\(names.joined(separator: ", ")))", at: e.range)
+      }
+      for (n, item) in zip(names, items) { bind(n, item) }
+      return nil
+    case .function(let name, let parameters, let body):
+      bind(name, .function(FunctionValue(name: name, kind: .user(parameters: parameters, body: body, source: source))))
+      return nil
+    case .forLoop(let variable, let sequence, let body):
+      let items = try iterationItems(sequence)
+      for item in items {
+        if interruptRequested() { throw Diagnostic("interrupted", at: statement.range) }
+        bind(variable, item)
+        for s in body { _ = try execute(s) }
+      }
+      return nil
+    }
+  }
+
+  /// `x op= e`: computes without history and rebinds `x` to a fresh leaf (like torch.no_grad).
+  func compoundAssign(_ name: String, nameRange: SourceRange, op: String, _ e: Expr) throws {
+    guard let old = lookup(name), case .tensor(let current) = old else {
+      if lookup(name) == nil { throw undefined(name, at: nameRange) }
+      throw Diagnostic("\(name) \(op)= needs \(name) to be a tensor", at: nameRange)
+    }
+    let rhs = try tensorOperand(e, role: "the right side of \(op)=")
+    let f: (Double, Double) -> Double =
+      switch op {
+      case "+": { $0 + $1 }
+      case "-": { $0 - $1 }
+      case "*": { $0 * $1 }
+      default: { $0 / $1 }
+      }
+    let updated: Tensor
+    do {
+      updated = try Tensor.zip(current.value, rhs.value, operation: "\(op)=", f)
+    } catch {
+      throw Diagnostic(
+        "\(name) \(op)= \(operandName(e)): \(name) is \(Tensor.describe(current.shape)), \(operandName(e)) is \(Tensor.describe(rhs.shape)); \(error.rule)",
+        at: nameRange.union(e.range))
+    }
+    guard updated.shape == current.shape else {
+      throw Diagnostic(
+        "\(name) \(op)= \(operandName(e)): the result has shape \(Tensor.describe(updated.shape)) but \(name) is \(Tensor.describe(current.shape)); an in-place update keeps the shape",
+        at: nameRange.union(e.range))
+    }
+    noteNonFinite(updated, inputs: [current.value, rhs.value], operation: "\(name) \(op)= \(operandName(e))")
+    bind(name, .tensor(Variable(updated)))
+  }
+
+  func iterationItems(_ sequence: Expr) throws -> [Value] {
+    switch try evaluate(sequence) {
+    case .list(let items): return items
+    case .tensor(let t):
+      if t.rank == 0 { throw Diagnostic("cannot loop over a scalar; use range(n)", at: sequence.range) }
+      if t.rank == 1 { return t.value.data.map { .scalar($0) } }
+      return try (0..<t.shape[0]).map { .tensor(try t.indexed([.single($0)]).value) }
+    case let other:
+      throw Diagnostic("cannot loop over \(other.typeName)", at: sequence.range)
+    }
+  }
+
+  /// Runs a block: its value is the value of its last statement.
+  func evaluateBlock(_ statements: [Statement]) throws -> Value {
+    var last: Value = .nothing
+    for s in statements {
+      last = try execute(s) ?? .nothing
+      if case .assign(let name, _, _) = s.kind, let v = lookup(name) { last = v }
+    }
+    return last
+  }
+
+  // MARK: Expressions
+
+  public func evaluate(_ e: Expr) throws -> Value {
+    switch e.kind {
+    case .number(let v):
+      return .scalar(v)
+    case .string(let s):
+      return .string(s)
+    case .identifier(let name):
+      guard let v = lookup(name) else { throw undefined(name, at: e.range) }
+      return v
+    case .bracket(let rows, let rowSeparated):
+      return try evaluateBracket(rows, rowSeparated: rowSeparated, range: e.range)
+    case .unary(let op, let operand):
+      let x = try tensorOperand(operand, role: "unary \(op)")
+      if op == "+" { return .tensor(x) }
+      return .tensor(try -x)
+    case .binary(let op, let lhs, let rhs, let opRange):
+      return try evaluateBinary(op, lhs, rhs, opRange: opRange)
+    case .call(let callee, let arguments):
+      return try evaluateCall(e, callee: callee, arguments: arguments)
+    case .index(let base, let items):
+      return try evaluateIndex(base, items, range: e.range)
+    case .transpose(let base):
+      return .tensor(try tensorOperand(base, role: "transpose").transposedLastTwo())
+    case .member(let base, let name, let nameRange):
+      let v = try tensorOperand(base, role: ".\(name)")
+      switch name {
+      case "T": return .tensor(try v.transposedLastTwo())
+      case "shape": return .tensor(Tensor(vector: v.shape.map(Double.init)))
+      default:
+        throw Diagnostic(
+          "a tensor has no member '.\(name)'", at: nameRange,
+          suggestion: NameSuggestion.nearest(to: name, in: ["T", "shape"]).map { ".\($0)" })
+      }
+    case .range(let lo, let hi):
+      let a = try scalarOperand(lo, role: "the start of a range")
+      let b = try scalarOperand(hi, role: "the end of a range")
+      guard b - a < 1e8 else { throw Diagnostic("range \(a)..\(b) is too long", at: e.range) }
+      var values: [Double] = []
+      var v = a
+      while v < b {
+        values.append(v)
+        v += 1
+      }
+      return .tensor(Tensor(vector: values))
+    case .ifElse(let condition, let then, let otherwise):
+      let c = try tensorOperand(condition, role: "an if condition")
+      guard let truth = c.value.scalarValue else {
+        throw Diagnostic(
+          "if needs a scalar condition, but it has shape \(Tensor.describe(c.shape)); use all(...) or any(...) ideas such as min(x) > 0",
+          at: condition.range)
+      }
+      if truth != 0 && !truth.isNaN { return try evaluateBlock(then) }
+      if let otherwise { return try evaluateBlock(otherwise) }
+      return .nothing
+    case .block(let statements):
+      return try evaluateBlock(statements)
+    }
+  }
+
+  /// The source text of an operand when it is short enough to name it in a message.
+  func operandName(_ e: Expr) -> String {
+    let text = source.slice(e.range)
+    return text.count <= 24 && !text.isEmpty ? text : "the operand"
+  }
+
+  func tensorOperand(_ e: Expr, role: String) throws -> Variable {
+    switch try evaluate(e) {
+    case .tensor(let v): return v
+    case let other:
+      throw Diagnostic("\(role) needs a tensor, but \(operandName(e)) is \(other.typeName)", at: e.range)
+    }
+  }
+
+  func scalarOperand(_ e: Expr, role: String) throws -> Double {
+    let v = try tensorOperand(e, role: role)
+    guard let s = v.value.scalarValue else {
+      throw Diagnostic("\(role) must be a number, but \(operandName(e)) has shape \(Tensor.describe(v.shape))", at: e.range)
+    }
+    return s
+  }
+
+  func evaluateBinary(_ op: String, _ lhs: Expr, _ rhs: Expr, opRange: SourceRange) throws -> Value {
+    let a = try tensorOperand(lhs, role: "'\(op)'")
+    let b = try tensorOperand(rhs, role: "'\(op)'")
+    let result: Variable
+    do {
+      switch op {
+      case "+": result = try a + b
+      case "-": result = try a - b
+      case "*": result = try a * b
+      case "/": result = try a / b
+      case "^": result = try Variable.pow(a, b)
+      case "@": result = try Variable.matmul(a, b)
+      case "==": result = try Variable.compare(a, b, symbol: op) { $0 == $1 }
+      case "!=": result = try Variable.compare(a, b, symbol: op) { $0 != $1 }
+      case "<": result = try Variable.compare(a, b, symbol: op) { $0 < $1 }
+      case "<=": result = try Variable.compare(a, b, symbol: op) { $0 <= $1 }
+      case ">": result = try Variable.compare(a, b, symbol: op) { $0 > $1 }
+      case ">=": result = try Variable.compare(a, b, symbol: op) { $0 >= $1 }
+      default: throw Diagnostic("unknown operator \(op)", at: opRange)
+      }
+    } catch let error as ShapeError {
+      let (ln, rn) = (operandName(lhs), operandName(rhs))
+      let symbol = op == "^" ? "^" : op
+      throw Diagnostic(
+        "\(ln) \(symbol) \(rn): \(ln) is \(Tensor.describe(a.shape)), \(rn) is \(Tensor.describe(b.shape)); \(error.rule)",
+        at: opRange)
+    }
+    noteNonFinite(result.value, inputs: [a.value, b.value], operation: source.slice(lhs.range.union(rhs.range)))
+    return .tensor(result)
+  }
+
+  /// IEEE results are not errors, but the user hears which operation first made inf or nan.
+  func noteNonFinite(_ result: Tensor, inputs: [Tensor], operation: String) {
+    guard result.data.contains(where: { !$0.isFinite }) else { return }
+    let inputsFinite = inputs.allSatisfy { $0.data.allSatisfy(\.isFinite) }
+    guard inputsFinite else { return }
+    let kind =
+      result.data.contains(where: \.isNaN) ? "nan" : (result.data.contains(.infinity) ? "inf" : "-inf")
+    let note = "note: \(operation) gives \(kind)"
+    if !notes.contains(note) { notes.append(note) }
+  }
+
+  func evaluateBracket(_ rows: [[Expr]], rowSeparated: Bool, range: SourceRange) throws -> Value {
+    if rowSeparated {
+      // MATLAB rows: each row is scalars (or vectors, joined), rows stacked.
+      var rowVariables: [Variable] = []
+      for (r, row) in rows.enumerated() {
+        var parts: [Variable] = []
+        for item in row {
+          let v = try tensorOperand(item, role: "a matrix row")
+          guard v.rank <= 1 else {
+            throw Diagnostic("row \(r + 1) holds a tensor of shape \(Tensor.describe(v.shape)); rows hold numbers or vectors", at: item.range)
+          }
+          parts.append(try v.reshaped([v.value.count]))
+        }
+        let joined = parts.count == 1 ? parts[0] : try Variable.concat(parts, axis: 0)
+        if let first = rowVariables.first, first.shape != joined.shape {
+          throw Diagnostic(
+            "ragged matrix: row \(r + 1) has \(joined.value.count) entries, row 1 has \(first.value.count)", at: range)
+        }
+        rowVariables.append(joined)
+      }
+      return .tensor(try Variable.stack(rowVariables, axis: 0))
+    }
+    let items = rows.first ?? []
+    if items.isEmpty { return .tensor(Tensor(vector: [])) }
+    // Fast path: a literal of plain numbers.
+    var numbers: [Double] = []
+    numbers.reserveCapacity(items.count)
+    for item in items {
+      if case .number(let v) = item.kind {
+        numbers.append(v)
+      } else if case .unary("-", let inner) = item.kind, case .number(let v) = inner.kind {
+        numbers.append(-v)
+      } else {
+        break
+      }
+    }
+    if numbers.count == items.count { return .tensor(Tensor(vector: numbers)) }
+    let values = try items.map { try evaluate($0) }
+    let allScalars = values.allSatisfy { if case .tensor(let t) = $0 { return t.rank == 0 } else { return false } }
+    if allScalars {
+      let scalars = values.compactMap { if case .tensor(let t) = $0 { return t } else { return nil } }
+      // Stacked, not copied, so `[2*a, -b]` stays differentiable in a and b.
+      return .tensor(try Variable.stack(scalars, axis: 0))
+    }
+    let allLiterals = items.allSatisfy { if case .bracket = $0.kind { return true } else { return false } }
+    let tensors = values.compactMap { if case .tensor(let t) = $0 { return t } else { return nil } }
+    if allLiterals && tensors.count == values.count {
+      for (i, t) in tensors.enumerated() where t.shape != tensors[0].shape {
+        throw Diagnostic(
+          "ragged literal: row \(i + 1) has shape \(Tensor.describe(t.shape)), row 1 has shape \(Tensor.describe(tensors[0].shape))",
+          at: items[i].range)
+      }
+      return .tensor(try Variable.stack(tensors, axis: 0))
+    }
+    return .list(values)
+  }
+
+  func evaluateIndex(_ baseExpr: Expr, _ items: [IndexArgument], range: SourceRange) throws -> Value {
+    let base = try evaluate(baseExpr)
+    if case .list(let list) = base {
+      guard items.count == 1, case .expression(let e) = items[0] else {
+        throw Diagnostic("a list takes one index, like g[0]", at: range)
+      }
+      let i = try integerOperand(e, role: "a list index")
+      let r = i < 0 ? i + list.count : i
+      guard r >= 0, r < list.count else {
+        throw Diagnostic("index \(i) is out of bounds for a list of \(list.count)", at: e.range)
+      }
+      return list[r]
+    }
+    guard case .tensor(let t) = base else {
+      throw Diagnostic("cannot index \(base.typeName)", at: baseExpr.range)
+    }
+    var resolved: [IndexItem] = []
+    for item in items {
+      switch item {
+      case .expression(let e):
+        let v = try tensorOperand(e, role: "an index")
+        if v.rank == 0 {
+          resolved.append(.single(try integerOperand(e, value: v.value.data[0], role: "an index")))
+        } else if v.rank == 1 {
+          resolved.append(.array(try v.value.data.map { try integerOperand(e, value: $0, role: "an index") }))
+        } else {
+          throw Diagnostic("an index array must be a vector, got shape \(Tensor.describe(v.shape))", at: e.range)
+        }
+      case .slice(let start, let stop, let step, _):
+        resolved.append(
+          .slice(
+            start: try start.map { try integerOperand($0, role: "a slice start") },
+            stop: try stop.map { try integerOperand($0, role: "a slice stop") },
+            step: try step.map { try integerOperand($0, role: "a slice step") }))
+      }
+    }
+    do {
+      return .tensor(try t.indexed(resolved))
+    } catch let error as ShapeError {
+      let name = operandName(baseExpr)
+      throw Diagnostic("\(name)[…]: \(name) has shape \(Tensor.describe(t.shape)); \(error.rule)", at: range)
+    }
+  }
+
+  func integerOperand(_ e: Expr, role: String) throws -> Int {
+    try integerOperand(e, value: scalarOperand(e, role: role), role: role)
+  }
+
+  func integerOperand(_ e: Expr, value: Double, role: String) throws -> Int {
+    guard let i = Int(exactly: value), abs(i) < 1 << 48 else {
+      throw Diagnostic("\(role) must be a whole number, got \(value)", at: e.range)
+    }
+    return i
+  }
+}

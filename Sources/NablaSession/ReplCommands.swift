@@ -1,0 +1,135 @@
+import NablaLanguage
+import NablaTensor
+
+/// The REPL's colon commands.
+extension Session {
+  /// Every command with its one-line description, for `:help` and completion.
+  public static let commands: [(name: String, usage: String, doc: String)] = [
+    ("help", ":help [name]", "list the builtins, or show one with its signature and example"),
+    ("vars", ":vars", "the session's variables with their shapes"),
+    ("del", ":del x", "forget a variable"),
+    ("reset", ":reset", "forget every variable"),
+    ("precision", ":precision N", "digits after the decimal point (default 4)"),
+    ("format", ":format plain|json", "how results print"),
+    ("color", ":color on|off", "colored errors"),
+    ("history", ":history", "the statements of this session that ran"),
+    ("time", ":time stmt", "run a statement and report how long it took"),
+    ("quit", ":quit", "leave nabla (Ctrl-D works too)"),
+  ]
+
+  func runCommand(_ line: String) -> Status {
+    let body = line.dropFirst()
+    let name = String(body.prefix { !$0.isWhitespace })
+    let argument = String(body.dropFirst(name.count)).trimmingSpaces()
+    switch name {
+    case "help", "h", "?":
+      write(.values, help(argument.isEmpty ? nil : argument))
+    case "vars":
+      let names = interpreter.globals.keys.sorted()
+      if names.isEmpty {
+        write(.values, "no variables yet")
+      } else {
+        let width = names.map(\.count).max() ?? 1
+        write(.values, names.map { n in padRight(n, width) + "  " + describe(interpreter.globals[n] ?? .nothing) }.joined(separator: "\n"))
+      }
+    case "del":
+      let targets = argument.split(separator: " ").map(String.init)
+      guard !targets.isEmpty else { return commandError("usage: :del x") }
+      for t in targets {
+        guard interpreter.globals.removeValue(forKey: t) != nil else { return commandError("'\(t)' is not a variable") }
+      }
+    case "reset":
+      interpreter.globals = [:]
+      write(.values, "all variables cleared")
+    case "precision":
+      guard let n = Int(argument), n >= 0, n <= 17 else { return commandError("usage: :precision N, with N from 0 to 17") }
+      options.precision = n
+    case "format":
+      switch argument {
+      case "json": options.json = true
+      case "plain", "table": options.json = false
+      default: return commandError("usage: :format plain|json")
+      }
+    case "color":
+      switch argument {
+      case "on": options.color = true
+      case "off": options.color = false
+      default: return commandError("usage: :color on|off")
+      }
+    case "history":
+      write(.values, history.enumerated().map { "\($0.offset + 1)  \($0.element)" }.joined(separator: "\n"))
+    case "time":
+      guard !argument.isEmpty else { return commandError("usage: :time stmt") }
+      let start = ContinuousClock.now
+      let status = run(argument)
+      let elapsed = ContinuousClock.now - start
+      write(.diagnostics, "time: \(Session.describe(elapsed))")
+      return status
+    case "quit", "q", "exit":
+      wantsQuit = true
+    default:
+      let suggestion = NameSuggestion.nearest(to: name, in: Session.commands.map(\.name)).map { ":\($0)" }
+      return commandError("unknown command :\(name)" + (suggestion.map { "; did you mean \($0)?" } ?? "") + " (:help lists them)")
+    }
+    return .ok
+  }
+
+  func commandError(_ message: String) -> Status {
+    write(options.json ? .values : .diagnostics, options.json ? "{\"error\": \(JSONOutput.string(message))}" : "error: \(message)")
+    return .failed
+  }
+
+  static func describe(_ d: Duration) -> String {
+    let (seconds, attoseconds) = d.components
+    let micro = Double(seconds) * 1e6 + Double(attoseconds) / 1e12
+    if micro < 1000 { return NumberStyle.printf(micro, "%.1f µs") }
+    if micro < 1e6 { return NumberStyle.printf(micro / 1000, "%.2f ms") }
+    return NumberStyle.printf(micro / 1e6, "%.3f s")
+  }
+
+  func describe(_ value: Value) -> String {
+    switch value {
+    case .tensor(let v):
+      return v.rank == 0 ? "scalar  " + TensorFormatter(precision: options.precision).format(v.value) : "tensor \(Tensor.describe(v.shape))"
+    case .function(let f): return "function \(f.signature)"
+    case .string(let s): return "string \(JSONOutput.string(s))"
+    case .list(let items): return "list of \(items.count)"
+    case .nothing: return "nothing"
+    }
+  }
+
+  /// `:help` text, from the builtin registry.
+  public func help(_ name: String?) -> String {
+    let registry = interpreter.registry
+    guard let name else {
+      var lines = ["nabla — tensor calculus in the terminal. Builtins by category (:help name for one):", ""]
+      var categories: [String] = []
+      for b in registry.ordered where !categories.contains(b.category) { categories.append(b.category) }
+      for category in categories {
+        let names = registry.ordered.filter { $0.category == category }.map(\.name)
+        lines.append(padRight(category, 16) + "  " + names.joined(separator: " "))
+      }
+      lines.append("")
+      lines.append("Commands:")
+      for c in Session.commands { lines.append("  " + padRight(c.usage, 20) + c.doc) }
+      lines.append("")
+      lines.append(contentsOf: Session.conventions)
+      return lines.joined(separator: "\n")
+    }
+    let key = name.hasPrefix(":") ? String(name.dropFirst()) : name
+    if let b = registry[key] {
+      return "\(b.signature)\n  \(b.doc)\n  example: \(b.example)"
+    }
+    if let c = Session.commands.first(where: { $0.name == key }) {
+      return "\(c.usage)\n  \(c.doc)"
+    }
+    let suggestion = NameSuggestion.nearest(to: key, in: registry.names + Session.commands.map(\.name))
+    return "no help for '\(name)'" + (suggestion.map { "; did you mean \($0)?" } ?? "")
+  }
+
+  /// Derivative conventions at non-differentiable points, shown by `:help` and in README.
+  public static let conventions = [
+    "Derivatives at kinks: relu'(0) = 0, abs'(0) = 0, sign' = 0, leaky_relu'(0) = a;",
+    "max/min/maximum/minimum split the gradient evenly between tied entries; norm'(0) = 0.",
+  ]
+}

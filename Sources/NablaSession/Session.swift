@@ -1,0 +1,163 @@
+import NablaAutodiff
+import NablaLanguage
+import NablaTensor
+
+/// Options a user sets from the command line or with REPL commands.
+public struct SessionOptions {
+  public var precision = 4
+  public var json = false
+  public var color = false
+
+  public init(precision: Int = 4, json: Bool = false, color: Bool = false) {
+    self.precision = precision
+    self.json = json
+    self.color = color
+  }
+}
+
+/// Where a piece of output goes: values to stdout; errors and notes to stderr (all to stdout
+/// in JSON mode).
+public enum OutputChannel { case values, diagnostics }
+
+/// A nabla session: the variables, the options, and the formatting of every result.
+public final class Session {
+  public let interpreter: Interpreter
+  public var options: SessionOptions
+  /// Receives each piece of output, without a trailing newline.
+  public var write: (OutputChannel, String) -> Void
+  /// Statements that ran without error, as typed.
+  public private(set) var history: [String] = []
+  /// Set by `:quit`.
+  public internal(set) var wantsQuit = false
+
+  public enum Status: Equatable { case ok, failed, incomplete }
+
+  public init(options: SessionOptions = SessionOptions(), write: @escaping (OutputChannel, String) -> Void) {
+    self.options = options
+    self.write = write
+    self.interpreter = Interpreter(registry: .standard)
+    interpreter.printHandler = { [unowned self] values in
+      let text = values.map { value -> String in
+        if case .string(let s) = value { return s }
+        return self.format(value, presentation: nil)
+      }.joined(separator: " ")
+      if self.options.json {
+        self.write(.values, "{\"print\": \(JSONOutput.string(text))}")
+      } else {
+        self.write(.values, text)
+      }
+    }
+  }
+
+  /// True when `text` is a statement cut short (an open bracket, a trailing operator): the REPL
+  /// then reads a continuation line.
+  public func isIncomplete(_ text: String) -> Bool {
+    if text.trimmingSpaces().hasPrefix(":") { return false }
+    do {
+      _ = try Parser.parse(text)
+      return false
+    } catch {
+      return error.isIncomplete
+    }
+  }
+
+  /// Runs source text: each statement in turn, printing results, stopping at the first error.
+  /// - Parameter firstLine: the line number of the text's first line, for error messages.
+  @discardableResult
+  public func run(_ text: String, firstLine: Int = 1) -> Status {
+    let trimmed = text.trimmingSpaces()
+    if trimmed.hasPrefix(":") { return runCommand(trimmed) }
+    var status = Status.ok
+    LargeStack.run { status = runStatements(text, firstLine: firstLine) }
+    return status
+  }
+
+  func runStatements(_ text: String, firstLine: Int) -> Status {
+    let source = SourceText(text)
+    let offset = firstLine - 1
+    let statements: [Statement]
+    do {
+      statements = try Parser.parse(text)
+    } catch {
+      report(error, source: source, lineOffset: offset)
+      return error.isIncomplete ? .incomplete : .failed
+    }
+    for statement in statements {
+      interpreter.notes = []
+      do {
+        let outcome = try interpreter.run(statement, in: source)
+        flushNotes()
+        if let value = outcome.value { show(value, presentation: outcome.presentation) }
+        history.append(source.slice(statement.range))
+      } catch {
+        flushNotes()
+        report(error, source: source, lineOffset: offset)
+        return .failed
+      }
+    }
+    return .ok
+  }
+
+  func flushNotes() {
+    for note in interpreter.notes {
+      write(options.json ? .values : .diagnostics, options.json ? JSONOutput.note(note) : note)
+    }
+    interpreter.notes = []
+  }
+
+  public func report(_ d: Diagnostic, source: SourceText, lineOffset: Int = 0) {
+    if options.json {
+      write(.values, JSONOutput.error(d, lineOffset: lineOffset))
+    } else {
+      write(.diagnostics, DiagnosticRenderer(color: options.color).render(d, source: source, lineOffset: lineOffset))
+    }
+  }
+
+  func show(_ value: Value, presentation: Presentation?) {
+    if options.json {
+      write(.values, JSONOutput.encode(value))
+    } else {
+      write(.values, format(value, presentation: presentation))
+    }
+  }
+
+  /// The text a value shows as, honouring a gradient title or a Jacobian table.
+  public func format(_ value: Value, presentation: Presentation?) -> String {
+    let formatter = TensorFormatter(precision: options.precision)
+    switch (value, presentation) {
+    case (.tensor(let v), .jacobian(let output, let input, let outputShape, let inputShape)?):
+      return JacobianTable(
+        output: output, input: input, outputShape: outputShape, inputShape: inputShape, jacobian: v.value,
+        precision: options.precision
+      ).render()
+    case (.tensor(let v), .gradient(let titles)?):
+      return (titles.first ?? "") + "\n" + formatter.format(v.value)
+    case (.list(let items), .gradient(let titles)?) where titles.count == items.count:
+      return zip(titles, items).map { $0 + "\n" + format($1, presentation: nil) }.joined(separator: "\n\n")
+    case (.tensor(let v), _):
+      return formatter.format(v.value)
+    case (.function(let f), _):
+      return "function \(f.signature)"
+    case (.string(let s), _):
+      return JSONOutput.string(s)
+    case (.list(let items), _):
+      if items.isEmpty { return "[]" }
+      return items.enumerated().map { i, item in
+        let text = format(item, presentation: nil)
+        return text.contains("\n") ? "[\(i)]\n\(text)" : "[\(i)] \(text)"
+      }.joined(separator: "\n")
+    case (.nothing, _):
+      return ""
+    }
+  }
+}
+
+extension String {
+  func trimmingSpaces() -> String {
+    let scalars = unicodeScalars
+    guard let start = scalars.firstIndex(where: { !$0.properties.isWhitespace }),
+      let end = scalars.lastIndex(where: { !$0.properties.isWhitespace })
+    else { return "" }
+    return String(scalars[start...end])
+  }
+}

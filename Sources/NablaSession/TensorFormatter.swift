@@ -1,0 +1,102 @@
+import NablaTensor
+
+/// Writes tensors for people: scalars bare, vectors on one line, higher ranks under a shape
+/// header with aligned columns, large tensors elided NumPy-style.
+public struct TensorFormatter {
+  public var precision: Int
+  /// Tensors with more elements than this show the first and last three entries per axis.
+  public var elisionThreshold = 1000
+  static let edge = 3
+
+  public init(precision: Int = 4) {
+    self.precision = precision
+  }
+
+  public func format(_ t: Tensor) -> String {
+    let style = NumberStyle(for: t.data, precision: precision)
+    if t.rank == 0 { return style.format(t.data.first ?? 0) }
+    let elide = t.count > elisionThreshold
+    let visible = t.shape.map { visibleIndices($0, elide: elide) }
+    // One width for the whole tensor, from the entries shown.
+    var width = 1
+    let strides = t.strides
+    forEachVisible(visible) { index in
+      let offset = zip(index, strides).reduce(0) { $0 + $1.0 * $1.1 }
+      width = Swift.max(width, style.format(t.data[offset]).count)
+    }
+    func cell(_ index: [Int]) -> String {
+      let offset = zip(index, strides).reduce(0) { $0 + $1.0 * $1.1 }
+      return pad(style.format(t.data[offset]), width)
+    }
+    if t.rank == 1 {
+      return "[" + row(visible[0], width: width) { cell([$0]) } + "]"
+    }
+    var lines = [Tensor.describe(t.shape)]
+    let leading = Array(visible.dropLast(2))
+    var first = true
+    forEachVisible(leading) { prefix in
+      if t.rank > 2 {
+        if !first { lines.append("") }
+        if prefix.contains(-1) {
+          lines.append("…")
+          return
+        }
+        lines.append("[" + (prefix.map(String.init) + [":", ":"]).joined(separator: ", ") + "]")
+      }
+      first = false
+      for i in visible[t.rank - 2] {
+        if i < 0 {
+          lines.append(pad("⋮", width))
+          continue
+        }
+        lines.append(row(visible[t.rank - 1], width: width) { cell(prefix + [i, $0]) })
+      }
+    }
+    return lines.joined(separator: "\n")
+  }
+
+  func row(_ indices: [Int], width: Int, _ cell: (Int) -> String) -> String {
+    indices.map { $0 < 0 ? pad("…", width) : cell($0) }.joined(separator: "  ")
+  }
+
+  /// 0..<n, or its first and last three with -1 marking the gap.
+  func visibleIndices(_ n: Int, elide: Bool) -> [Int] {
+    if !elide || n <= 2 * TensorFormatter.edge { return Array(0..<n) }
+    return Array(0..<TensorFormatter.edge) + [-1] + Array((n - TensorFormatter.edge)..<n)
+  }
+
+  /// Calls `body` for each combination of visible indices; a -1 anywhere marks an elided block,
+  /// reported once.
+  func forEachVisible(_ axes: [[Int]], _ body: ([Int]) -> Void) {
+    if axes.isEmpty {
+      body([])
+      return
+    }
+    var counters = [Int](repeating: 0, count: axes.count)
+    if axes.contains(where: \.isEmpty) { return }
+    while true {
+      let index = zip(counters, axes).map { $1[$0] }
+      if !(index.contains(-1) && index.filter { $0 == -1 }.count > 1) { body(index) }
+      var axis = axes.count - 1
+      while axis >= 0 {
+        counters[axis] += 1
+        if counters[axis] < axes[axis].count { break }
+        counters[axis] = 0
+        axis -= 1
+      }
+      if axis < 0 { return }
+    }
+  }
+}
+
+/// Right-aligns `s` in `width` characters.
+func pad(_ s: String, _ width: Int) -> String {
+  let n = s.count
+  return n >= width ? s : String(repeating: " ", count: width - n) + s
+}
+
+/// Left-aligns `s` in `width` characters.
+func padRight(_ s: String, _ width: Int) -> String {
+  let n = s.count
+  return n >= width ? s : s + String(repeating: " ", count: width - n)
+}

@@ -1,0 +1,180 @@
+/// NumPy broadcasting: shapes are aligned at their last axis; sizes must agree or be 1.
+public enum Broadcasting {
+  /// The broadcast shape of `a` and `b`, or a `ShapeError` naming the axis that disagrees.
+  public static func shape(_ a: [Int], _ b: [Int], operation: String) throws(ShapeError) -> [Int] {
+    if a == b { return a }
+    let rank = Swift.max(a.count, b.count)
+    var result = [Int](repeating: 1, count: rank)
+    for i in 0..<rank {
+      let da = i < rank - a.count ? 1 : a[i - (rank - a.count)]
+      let db = i < rank - b.count ? 1 : b[i - (rank - b.count)]
+      if da == db || db == 1 {
+        result[i] = da
+      } else if da == 1 {
+        result[i] = db
+      } else {
+        throw ShapeError(
+          operation: operation, shapes: [a, b],
+          rule: "axis \(i - rank) has sizes \(da) and \(db), which do not broadcast (they must be equal or one of them 1)")
+      }
+    }
+    return result
+  }
+
+  /// Strides to read an operand of `shape` as if it had `target` shape (0 on broadcast axes).
+  static func strides(of shape: [Int], broadcastTo target: [Int]) -> [Int] {
+    let own = Tensor.strides(for: shape)
+    let offset = target.count - shape.count
+    var result = [Int](repeating: 0, count: target.count)
+    for i in 0..<shape.count where shape[i] != 1 || target[i + offset] == 1 {
+      result[i + offset] = shape[i] == 1 ? 0 : own[i]
+    }
+    return result
+  }
+
+  /// Calls `body(offsetA, offsetB, outIndex)` for every element of `outShape`, row-major.
+  @inline(__always)
+  static func forEachPair(
+    outShape: [Int], stridesA: [Int], stridesB: [Int], _ body: (Int, Int, Int) -> Void
+  ) {
+    let rank = outShape.count
+    let total = Tensor.elementCount(outShape) ?? 0
+    if total == 0 { return }
+    if rank == 0 {
+      body(0, 0, 0)
+      return
+    }
+    var index = [Int](repeating: 0, count: rank)
+    var offA = 0
+    var offB = 0
+    let last = rank - 1
+    let inner = outShape[last]
+    let sa = stridesA[last]
+    let sb = stridesB[last]
+    var out = 0
+    while out < total {
+      var a = offA
+      var b = offB
+      for _ in 0..<inner {
+        body(a, b, out)
+        a += sa
+        b += sb
+        out += 1
+      }
+      // Advance the outer multi-index.
+      var axis = last - 1
+      while axis >= 0 {
+        index[axis] += 1
+        offA += stridesA[axis]
+        offB += stridesB[axis]
+        if index[axis] < outShape[axis] { break }
+        offA -= stridesA[axis] * outShape[axis]
+        offB -= stridesB[axis] * outShape[axis]
+        index[axis] = 0
+        axis -= 1
+      }
+      if axis < 0 { break }
+    }
+  }
+}
+
+extension Tensor {
+  /// This tensor repeated along broadcast axes to `target`.
+  public func broadcast(to target: [Int]) throws(ShapeError) -> Tensor {
+    if shape == target { return self }
+    let full = try Broadcasting.shape(shape, target, operation: "broadcast")
+    guard full == target else {
+      throw ShapeError(
+        operation: "broadcast", shapes: [shape, target],
+        rule: "\(Tensor.describe(shape)) cannot be broadcast to \(Tensor.describe(target))")
+    }
+    let total = Tensor.elementCount(target) ?? 0
+    var out = [Double](repeating: 0, count: total)
+    let strides = Broadcasting.strides(of: shape, broadcastTo: target)
+    data.withUnsafeBufferPointer { src in
+      out.withUnsafeMutableBufferPointer { dst in
+        Broadcasting.forEachPair(outShape: target, stridesA: strides, stridesB: strides) { a, _, o in
+          dst[o] = src[a]
+        }
+      }
+    }
+    return Tensor(uncheckedShape: target, data: out)
+  }
+
+  /// Sums over the axes that broadcasting added or stretched, giving a tensor of `target` shape.
+  /// This is the adjoint of `broadcast(to:)` and undoes broadcasting in every gradient.
+  public func sum(toShape target: [Int]) throws(ShapeError) -> Tensor {
+    if shape == target { return self }
+    guard target.count <= shape.count else {
+      throw ShapeError(
+        operation: "sum to shape", shapes: [shape, target],
+        rule: "target has more axes than the source")
+    }
+    let lead = shape.count - target.count
+    var axes: [Int] = Array(0..<lead)
+    for i in 0..<target.count where target[i] != shape[i + lead] {
+      guard target[i] == 1 else {
+        throw ShapeError(
+          operation: "sum to shape", shapes: [shape, target],
+          rule: "axis \(i) has size \(shape[i + lead]), not 1 or \(target[i])")
+      }
+      axes.append(i + lead)
+    }
+    let reduced = try reduce(axes: axes, keepdims: true, kind: .sum)
+    return try reduced.reshaped(target)
+  }
+
+  /// Elementwise `f(a, b)` with NumPy broadcasting.
+  @inlinable
+  public static func zip(
+    _ a: Tensor, _ b: Tensor, operation: String, _ f: (Double, Double) -> Double
+  ) throws(ShapeError) -> Tensor {
+    if a.shape == b.shape {
+      var out = [Double](repeating: 0, count: a.count)
+      a.data.withUnsafeBufferPointer { pa in
+        b.data.withUnsafeBufferPointer { pb in
+          out.withUnsafeMutableBufferPointer { po in
+            for i in 0..<po.count { po[i] = f(pa[i], pb[i]) }
+          }
+        }
+      }
+      return Tensor(uncheckedShape: a.shape, data: out)
+    }
+    if b.count == 1 && b.rank <= a.rank {
+      let s = b.data[0]
+      return Tensor(uncheckedShape: a.shape, data: a.data.map { f($0, s) })
+    }
+    if a.count == 1 && a.rank <= b.rank {
+      let s = a.data[0]
+      return Tensor(uncheckedShape: b.shape, data: b.data.map { f(s, $0) })
+    }
+    return try zipBroadcasting(a, b, operation: operation, f)
+  }
+
+  @usableFromInline
+  static func zipBroadcasting(
+    _ a: Tensor, _ b: Tensor, operation: String, _ f: (Double, Double) -> Double
+  ) throws(ShapeError) -> Tensor {
+    let outShape = try Broadcasting.shape(a.shape, b.shape, operation: operation)
+    let total = Tensor.elementCount(outShape) ?? 0
+    var out = [Double](repeating: 0, count: total)
+    let sa = Broadcasting.strides(of: a.shape, broadcastTo: outShape)
+    let sb = Broadcasting.strides(of: b.shape, broadcastTo: outShape)
+    a.data.withUnsafeBufferPointer { pa in
+      b.data.withUnsafeBufferPointer { pb in
+        out.withUnsafeMutableBufferPointer { po in
+          Broadcasting.forEachPair(outShape: outShape, stridesA: sa, stridesB: sb) { i, j, o in
+            po[o] = f(pa[i], pb[j])
+          }
+        }
+      }
+    }
+    return Tensor(uncheckedShape: outShape, data: out)
+  }
+
+  /// Elementwise `f(x)`.
+  @inlinable
+  public func map(_ f: (Double) -> Double) -> Tensor {
+    Tensor(uncheckedShape: shape, data: data.map(f))
+  }
+}

@@ -1,0 +1,140 @@
+/// One item between the brackets of `x[...]`.
+public enum IndexItem: Sendable, Equatable {
+  /// `x[2]`, `x[-1]`: removes the axis.
+  case single(Int)
+  /// `x[1:3]`, `x[::2]`, `x[:]`.
+  case slice(start: Int?, stop: Int?, step: Int?)
+  /// `x[[0, 2]]`: integer-array (advanced) indexing.
+  case array([Int])
+}
+
+/// Which flat elements an indexing expression reads, and the shape they form (NumPy semantics).
+///
+/// Every indexing form lowers to a gather of flat offsets, so one differentiable primitive
+/// (gather, with scatter-add as its adjoint) covers them all.
+public struct IndexPlan: Sendable, Equatable {
+  public let offsets: [Int]
+  public let shape: [Int]
+
+  private enum Selector {
+    case fixed(Int)
+    case range([Int])
+    case advanced([Int])
+  }
+
+  public init(shape source: [Int], items: [IndexItem]) throws(ShapeError) {
+    guard items.count <= source.count else {
+      throw ShapeError(
+        operation: "index", shapes: [source],
+        rule: "\(items.count) indices for a tensor of rank \(source.count)")
+    }
+    let hasArray = items.contains { if case .array = $0 { return true } else { return false } }
+    var selectors: [Selector] = []
+    for (axis, size) in source.enumerated() {
+      let item = axis < items.count ? items[axis] : .slice(start: nil, stop: nil, step: nil)
+      switch item {
+      case .single(let i):
+        let r = try IndexPlan.resolve(i, axis: axis, size: size)
+        selectors.append(hasArray ? .advanced([r]) : .fixed(r))
+      case .array(let list):
+        var resolved: [Int] = []
+        resolved.reserveCapacity(list.count)
+        for i in list { resolved.append(try IndexPlan.resolve(i, axis: axis, size: size)) }
+        selectors.append(.advanced(resolved))
+      case .slice(let start, let stop, let step):
+        selectors.append(.range(try IndexPlan.slicePositions(start: start, stop: stop, step: step, size: size, axis: axis)))
+      }
+    }
+    let strides = Tensor.strides(for: source)
+    // The advanced group: arrays broadcast against each other (length 1 stretches).
+    let advancedAxes = selectors.indices.filter { if case .advanced = selectors[$0] { return true } else { return false } }
+    var groupLength = 1
+    for axis in advancedAxes {
+      if case .advanced(let list) = selectors[axis], list.count != 1 {
+        guard groupLength == 1 || groupLength == list.count else {
+          throw ShapeError(
+            operation: "index", shapes: [source],
+            rule: "index arrays of lengths \(groupLength) and \(list.count) do not broadcast together")
+        }
+        groupLength = list.count
+      }
+    }
+    var groupOffsets = [Int](repeating: 0, count: advancedAxes.isEmpty ? 0 : groupLength)
+    for axis in advancedAxes {
+      if case .advanced(let list) = selectors[axis] {
+        for k in 0..<groupLength { groupOffsets[k] += list[list.count == 1 ? 0 : k] * strides[axis] }
+      }
+    }
+    let contiguous: Bool = {
+      guard let first = advancedAxes.first, let last = advancedAxes.last else { return true }
+      return last - first + 1 == advancedAxes.count
+    }()
+    // Output axes, each a list of offset contributions.
+    var dims: [[Int]] = []
+    var base = 0
+    var placedGroup = false
+    if !advancedAxes.isEmpty && !contiguous {
+      dims.append(groupOffsets)
+      placedGroup = true
+    }
+    for (axis, selector) in selectors.enumerated() {
+      switch selector {
+      case .fixed(let i): base += i * strides[axis]
+      case .range(let positions): dims.append(positions.map { $0 * strides[axis] })
+      case .advanced:
+        if !placedGroup {
+          dims.append(groupOffsets)
+          placedGroup = true
+        }
+      }
+    }
+    var offsets = [base]
+    for dim in dims {
+      var next: [Int] = []
+      next.reserveCapacity(offsets.count * dim.count)
+      for o in offsets { for d in dim { next.append(o + d) } }
+      offsets = next
+    }
+    self.offsets = offsets
+    self.shape = dims.map(\.count)
+  }
+
+  static func resolve(_ i: Int, axis: Int, size: Int) throws(ShapeError) -> Int {
+    let r = i < 0 ? i + size : i
+    guard r >= 0, r < size else {
+      throw ShapeError(
+        operation: "index", shapes: [],
+        rule: "index \(i) is out of bounds for axis \(axis) with size \(size)")
+    }
+    return r
+  }
+
+  static func slicePositions(start: Int?, stop: Int?, step: Int?, size: Int, axis: Int) throws(ShapeError) -> [Int] {
+    let step = step ?? 1
+    guard step != 0 else {
+      throw ShapeError(operation: "index", shapes: [], rule: "slice step cannot be zero (axis \(axis))")
+    }
+    func clamp(_ v: Int?, _ defaultValue: Int, low: Int, high: Int) -> Int {
+      guard let v else { return defaultValue }
+      let r = v < 0 ? v + size : v
+      return Swift.min(Swift.max(r, low), high)
+    }
+    var positions: [Int] = []
+    if step > 0 {
+      var i = clamp(start, 0, low: 0, high: size)
+      let end = clamp(stop, size, low: 0, high: size)
+      while i < end {
+        positions.append(i)
+        i += step
+      }
+    } else {
+      var i = clamp(start, size - 1, low: -1, high: size - 1)
+      let end = clamp(stop, -1, low: -1, high: size - 1)
+      while i > end {
+        positions.append(i)
+        i += step
+      }
+    }
+    return positions
+  }
+}

@@ -1,0 +1,131 @@
+/// The reductions a kernel can perform along axes.
+public enum ReductionKind: Sendable {
+  case sum, max, min, prod
+
+  var identity: Double {
+    switch self {
+    case .sum: 0
+    case .max: -.infinity
+    case .min: .infinity
+    case .prod: 1
+    }
+  }
+
+  @inline(__always)
+  func combine(_ a: Double, _ b: Double) -> Double {
+    switch self {
+    case .sum: a + b
+    // NaN propagates, as in NumPy.
+    case .max: (a.isNaN || b.isNaN) ? .nan : Swift.max(a, b)
+    case .min: (a.isNaN || b.isNaN) ? .nan : Swift.min(a, b)
+    case .prod: a * b
+    }
+  }
+}
+
+extension Tensor {
+  /// Resolves an optional list of axes (nil = all) to sorted, distinct, non-negative axes.
+  public func resolveAxes(_ axes: [Int]?, operation: String) throws(ShapeError) -> [Int] {
+    guard let axes else { return Array(0..<rank) }
+    var resolved: [Int] = []
+    for axis in axes {
+      let a = try Tensor.normalizeAxis(axis, rank: rank, operation: operation)
+      if resolved.contains(a) {
+        throw ShapeError(operation: operation, shapes: [shape], rule: "axis \(axis) is repeated")
+      }
+      resolved.append(a)
+    }
+    return resolved.sorted()
+  }
+
+  /// The shape after reducing `axes` (already resolved).
+  public func reducedShape(axes: [Int], keepdims: Bool) -> [Int] {
+    var out: [Int] = []
+    for (i, size) in shape.enumerated() {
+      if axes.contains(i) {
+        if keepdims { out.append(1) }
+      } else {
+        out.append(size)
+      }
+    }
+    return out
+  }
+
+  /// Reduces along resolved `axes` with `kind`.
+  public func reduce(axes: [Int], keepdims: Bool, kind: ReductionKind) throws(ShapeError) -> Tensor {
+    var current = self
+    // Reduce one axis at a time, highest first, so lower axis numbers stay valid.
+    for axis in axes.sorted(by: >) {
+      current = current.reduceOne(axis: axis, kind: kind)
+    }
+    let target = reducedShape(axes: axes, keepdims: keepdims)
+    return Tensor(uncheckedShape: target, data: current.data)
+  }
+
+  /// Reduces one axis, keeping it with size 1.
+  func reduceOne(axis: Int, kind: ReductionKind) -> Tensor {
+    let n = shape[axis]
+    let outer = shape[..<axis].reduce(1, *)
+    let inner = shape[(axis + 1)...].reduce(1, *)
+    var out = [Double](repeating: kind.identity, count: outer * inner)
+    var newShape = shape
+    newShape[axis] = 1
+    data.withUnsafeBufferPointer { src in
+      out.withUnsafeMutableBufferPointer { dst in
+        for o in 0..<outer {
+          let base = o * n * inner
+          for k in 0..<n {
+            let row = base + k * inner
+            for i in 0..<inner {
+              dst[o * inner + i] = kind.combine(dst[o * inner + i], src[row + i])
+            }
+          }
+        }
+      }
+    }
+    return Tensor(uncheckedShape: newShape, data: out)
+  }
+
+  /// Index of the largest (or smallest) element along `axis`, or of the flattened tensor when nil.
+  /// Ties go to the first occurrence, as in NumPy.
+  public func argExtreme(axis: Int?, keepdims: Bool, largest: Bool) throws(ShapeError) -> Tensor {
+    let name = largest ? "argmax" : "argmin"
+    guard count > 0 else {
+      throw ShapeError(operation: name, shapes: [shape], rule: "an empty tensor has no \(largest ? "maximum" : "minimum")")
+    }
+    func better(_ a: Double, _ b: Double) -> Bool {
+      if b.isNaN { return false }
+      if a.isNaN { return true }
+      return largest ? a > b : a < b
+    }
+    guard let axis else {
+      var best = 0
+      for i in 1..<count where better(data[i], data[best]) { best = i }
+      let outShape = keepdims ? [Int](repeating: 1, count: rank) : []
+      return Tensor(uncheckedShape: outShape, data: [Double(best)])
+    }
+    let a = try Tensor.normalizeAxis(axis, rank: rank, operation: name)
+    let n = shape[a]
+    guard n > 0 else {
+      throw ShapeError(operation: name, shapes: [shape], rule: "axis \(axis) is empty")
+    }
+    let outer = shape[..<a].reduce(1, *)
+    let inner = shape[(a + 1)...].reduce(1, *)
+    var out = [Double](repeating: 0, count: outer * inner)
+    for o in 0..<outer {
+      for i in 0..<inner {
+        var best = 0
+        var bestValue = data[o * n * inner + i]
+        for k in 1..<n {
+          let v = data[o * n * inner + k * inner + i]
+          if better(v, bestValue) {
+            best = k
+            bestValue = v
+          }
+        }
+        out[o * inner + i] = Double(best)
+      }
+    }
+    return Tensor(uncheckedShape: reducedShape(axes: [a], keepdims: keepdims), data: out)
+  }
+}

@@ -1,0 +1,96 @@
+import CReadline
+import NablaLanguage
+import NablaSession
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// The interactive loop on GNU readline: editing, a history file, tab completion of builtins,
+/// variables and commands, continuation lines while a statement is incomplete, Ctrl-C to
+/// abandon a line, Ctrl-D to leave.
+final class LineEditor {
+  let session: Session
+  let historyPath: String?
+  /// Names offered by tab completion, refreshed before each line.
+  nonisolated(unsafe) static var completionNames: [String] = []
+
+  init(session: Session) {
+    self.session = session
+    historyPath = getenv("HOME").map { String(cString: $0) + "/.nabla_history" }
+  }
+
+  func loop() {
+    configureReadline()
+    print("nabla — tensor calculus. :help lists builtins, :quit (or Ctrl-D) leaves.")
+    var buffer = ""
+    var firstLine = 1
+    var lineNumber = 0
+    while !session.wantsQuit {
+      LineEditor.completionNames = session.interpreter.registry.names + Array(session.interpreter.globals.keys)
+        + Session.commands.map { ":" + $0.name }
+      let prompt = buffer.isEmpty ? "nabla> " : "   ... "
+      guard let raw = readline(prompt) else {
+        print("")
+        break
+      }
+      let line = String(cString: raw)
+      free(raw)
+      _ = Terminal.takeInterrupt()
+      lineNumber += 1
+      if buffer.isEmpty {
+        if line.trimmingCharactersIsEmpty { continue }
+        firstLine = lineNumber
+        buffer = line
+      } else {
+        buffer += "\n" + line
+      }
+      if session.isIncomplete(buffer) && !line.trimmingCharactersIsEmpty { continue }
+      add_history(buffer)
+      if let historyPath { _ = append_history(1, historyPath) }
+      session.run(buffer, firstLine: 1)
+      _ = firstLine
+      buffer = ""
+    }
+    if let historyPath { _ = history_truncate_file(historyPath, 2000) }
+  }
+
+  func configureReadline() {
+    if let historyPath {
+      _ = read_history(historyPath)
+      // append_history needs the file to exist.
+      if access(historyPath, F_OK) != 0 { _ = write_history(historyPath) }
+    }
+    rl_readline_name = UnsafePointer(strdup("nabla"))
+    rl_attempted_completion_function = { text, _, _ in
+      rl_attempted_completion_over = 1
+      return rl_completion_matches(text) { text, state in
+        LineEditor.nextCompletion(text, state)
+      }
+    }
+    // Ctrl-C at the prompt abandons the line and shows a fresh prompt, as bash does.
+    rl_signal_event_hook = {
+      if Terminal.takeInterrupt() {
+        rl_crlf()
+        rl_replace_line("", 0)
+        rl_on_new_line()
+        rl_redisplay()
+      }
+      return 0
+    }
+  }
+
+  nonisolated(unsafe) static var matches: [String] = []
+  nonisolated(unsafe) static var matchIndex = 0
+
+  static func nextCompletion(_ text: UnsafePointer<CChar>?, _ state: Int32) -> UnsafeMutablePointer<CChar>? {
+    if state == 0 {
+      let prefix = text.map { String(cString: $0) } ?? ""
+      matches = completionNames.filter { $0.hasPrefix(prefix) }.sorted()
+      matchIndex = 0
+    }
+    guard matchIndex < matches.count else { return nil }
+    defer { matchIndex += 1 }
+    return strdup(matches[matchIndex])
+  }
+}
