@@ -23,6 +23,8 @@ public enum Domain: Sendable {
   case awayFromZero
   /// Inside (-1.4, 1.4), away from tan's poles.
   case bounded
+  /// Square matrices far from singular (inv, det).
+  case invertible
 }
 
 /// A differentiable operation, declared once: its forward computation and one VJP rule per input,

@@ -16,6 +16,12 @@ public struct IndexPlan: Sendable, Equatable {
   public let offsets: [Int]
   public let shape: [Int]
 
+  /// A plan from offsets the caller has checked against the source shape.
+  public init(unchecked offsets: [Int], shape: [Int]) {
+    self.offsets = offsets
+    self.shape = shape
+  }
+
   private enum Selector {
     case fixed(Int)
     case range([Int])

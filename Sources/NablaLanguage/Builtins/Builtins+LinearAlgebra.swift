@@ -12,5 +12,11 @@ extension Builtins {
     Builtin("trace", [Parameter("A", .tensor)], category: "Linear algebra", doc: "Sum of the diagonal of a matrix.", example: "trace([1, 2; 3, 4])") { c in
       .tensor(try c.tensor("A").trace())
     },
+    Builtin("inv", [Parameter("A", .tensor)], category: "Linear algebra", doc: "Inverse of a square matrix (or of each in a batch).", example: "inv([4, 7; 2, 6])") { c in
+      .tensor(try Primitive.inv.apply(c.tensor("A")))
+    },
+    Builtin("det", [Parameter("A", .tensor)], category: "Linear algebra", doc: "Determinant of a square matrix (or of each in a batch).", example: "det([1, 2; 3, 4])") { c in
+      .tensor(try Primitive.det.apply(c.tensor("A")))
+    },
   ]
 }
