@@ -16,54 +16,49 @@ public enum ReverseMode {
   public static func gradients(
     of output: Variable, withRespectTo targets: [Variable], seed: Variable? = nil, createGraph: Bool = false
   ) throws -> Gradients {
-    let targetIDs = Set(targets.map(ObjectIdentifier.init))
-    let order = topologicalOrder(from: output)
+    let pass = PassToken()
+    let order = topologicalOrder(from: output, pass: pass)
+    // Targets not in the graph at all get zeros below.
+    var isTarget = [Bool](repeating: false, count: order.count)
+    for t in targets where t.visitedBy == ObjectIdentifier(pass) { isTarget[t.orderIndex] = true }
     // Which variables lie on a path to a target; only their cotangents are needed.
-    var reaches: [ObjectIdentifier: Bool] = [:]
-    for variable in order {
-      let id = ObjectIdentifier(variable)
-      var r = targetIDs.contains(id)
-      if !r, let node = variable.node {
-        r = node.inputs.contains { reaches[ObjectIdentifier($0)] == true }
-      }
-      reaches[id] = r
+    var reaches = isTarget
+    for (k, variable) in order.enumerated() where !reaches[k] {
+      if let node = variable.node { reaches[k] = node.inputs.contains { reaches[$0.orderIndex] } }
     }
-    var cotangents: [ObjectIdentifier: Variable] = [:]
+    var cotangents = [Variable?](repeating: nil, count: order.count)
     let start = seed ?? Variable.constant(Tensor(repeating: 1, shape: output.shape))
-    cotangents[ObjectIdentifier(output)] = createGraph ? start : Variable.constant(start.value)
-    for variable in order.reversed() {
-      let id = ObjectIdentifier(variable)
-      guard reaches[id] == true, let node = variable.node, let g = cotangents[id] else { continue }
+    cotangents[order.count - 1] = createGraph ? start : Variable.constant(start.value)
+    for k in stride(from: order.count - 1, through: 0, by: -1) {
+      let variable = order[k]
+      guard reaches[k], let node = variable.node, let g = cotangents[k] else { continue }
       let args: VJPArguments
       if createGraph {
         args = VJPArguments(cotangent: g, inputs: node.inputs, output: variable)
       } else {
         args = VJPArguments(
-          cotangent: g, inputs: node.inputs.map { Variable.constant($0.value) },
-          output: Variable.constant(variable.value))
+          cotangent: g, inputs: node.inputs.map { Variable.constant($0.value) }, output: Variable.constant(variable.value))
       }
       for (i, input) in node.inputs.enumerated() {
-        let inputID = ObjectIdentifier(input)
-        guard reaches[inputID] == true, i < node.primitive.vjps.count, let rule = node.primitive.vjps[i] else {
-          continue
-        }
+        let j = input.orderIndex
+        guard reaches[j], i < node.primitive.vjps.count, let rule = node.primitive.vjps[i] else { continue }
         var contribution = try rule(args)
         if contribution.shape != input.shape {
           contribution = try contribution.summed(toShape: input.shape)
         }
-        if let existing = cotangents[inputID] {
-          cotangents[inputID] = try existing + contribution
+        if let existing = cotangents[j] {
+          cotangents[j] = try existing + contribution
         } else {
-          cotangents[inputID] = contribution
+          cotangents[j] = contribution
         }
       }
       // Free intermediate cotangents as soon as they are consumed.
-      if !targetIDs.contains(id) { cotangents[id] = nil }
+      if !isTarget[k] { cotangents[k] = nil }
     }
     var values: [Variable] = []
     var depends: [Bool] = []
     for target in targets {
-      if let g = cotangents[ObjectIdentifier(target)] {
+      if target.visitedBy == ObjectIdentifier(pass), let g = cotangents[target.orderIndex] {
         values.append(g)
         depends.append(true)
       } else {
@@ -71,25 +66,31 @@ public enum ReverseMode {
         depends.append(false)
       }
     }
+    withExtendedLifetime(pass) {}
     return Gradients(values: values, dependsOn: depends)
   }
 
-  /// Every variable reachable from `output`, inputs before the variables computed from them.
-  /// Iterative, so a history of a million steps does not overflow the stack.
-  static func topologicalOrder(from output: Variable) -> [Variable] {
+  /// Identifies one reverse pass while it is alive.
+  final class PassToken {}
+
+  /// Every variable reachable from `output`, inputs before the variables computed from them,
+  /// each stamped with its position. Iterative, so a long history does not overflow the stack.
+  static func topologicalOrder(from output: Variable, pass: PassToken) -> [Variable] {
+    let token = ObjectIdentifier(pass)
     var order: [Variable] = []
-    var visited = Set<ObjectIdentifier>()
     var stack: [(Variable, Int)] = [(output, 0)]
-    visited.insert(ObjectIdentifier(output))
+    output.visitedBy = token
     while let (variable, next) = stack.popLast() {
       let inputs = variable.node?.inputs ?? []
       if next < inputs.count {
         stack.append((variable, next + 1))
         let child = inputs[next]
-        if visited.insert(ObjectIdentifier(child)).inserted {
+        if child.visitedBy != token {
+          child.visitedBy = token
           stack.append((child, 0))
         }
       } else {
+        variable.orderIndex = order.count
         order.append(variable)
       }
     }

@@ -6,10 +6,17 @@ import NablaTensor
 /// result of a primitive with at least one tracked input. A *constant* is never part of a graph;
 /// the reverse pass computes with constants when no higher derivative is requested, which is why
 /// a first-order backward pass records nothing.
-public final class Variable {
+///
+/// Unchecked `Sendable`: the value and history never change after creation; the two scratch
+/// fields below are used only by a reverse pass, which runs on the thread that owns the graph.
+public final class Variable: @unchecked Sendable {
   public let value: Tensor
   let node: Node?
   public let isTracked: Bool
+  /// Scratch for the reverse pass: which pass last visited this variable, and its position in
+  /// that pass's order. Saves a hash lookup per node.
+  var visitedBy: ObjectIdentifier? = nil
+  var orderIndex = 0
 
   /// A tracked leaf: something a user can take derivatives with respect to.
   public init(_ value: Tensor) {

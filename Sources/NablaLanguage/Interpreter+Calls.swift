@@ -6,7 +6,10 @@ struct CallArgument {
   let label: String?
   let value: Value
   let range: SourceRange?
-  let text: String?
+  /// Where the label was written, for an error about it.
+  var labelRange: SourceRange? = nil
+  /// The source the argument was written in, nil for values passed by a builtin.
+  var source: SourceText? = nil
 }
 
 extension Interpreter {
@@ -34,7 +37,7 @@ extension Interpreter {
       }
       evaluated.append(
         CallArgument(
-          label: argument.label, value: value, range: argument.value.range, text: source.slice(argument.value.range)))
+          label: argument.label, value: value, range: argument.value.range, labelRange: argument.labelRange, source: source))
     }
     return try call(function, evaluated, expression: callExpr)
   }
@@ -42,14 +45,14 @@ extension Interpreter {
   func parameterFor(_ function: FunctionValue, label: String?, position: Int) -> Parameter? {
     guard case .builtin(let b) = function.kind else { return nil }
     if let label { return b.parameters.first { $0.name == label } }
-    let positional = b.parameters.filter { !$0.namedOnly }
+    let positional = b.positionalParameters
     if position < positional.count { return positional[position] }
     return positional.last?.variadic == true ? positional.last : nil
   }
 
   /// Calls a function with positional values (used by builtins such as `grad(f)`, `jacobian(f, x0)`).
   public func call(_ function: FunctionValue, _ values: [Value], at range: SourceRange? = nil) throws -> Value {
-    try call(function, values.map { CallArgument(label: nil, value: $0, range: range, text: nil) }, expression: nil)
+    try call(function, values.map { CallArgument(label: nil, value: $0, range: range) }, expression: nil)
   }
 
   func call(_ function: FunctionValue, _ arguments: [CallArgument], expression: Expr?) throws -> Value {
@@ -63,7 +66,7 @@ extension Interpreter {
         if let label = argument.label {
           guard parameters.contains(label) else {
             throw Diagnostic(
-              "\(function.name) has no parameter '\(label)'", at: argument.range,
+              "\(function.name) has no parameter '\(label)'", at: argument.labelRange ?? argument.range,
               notes: ["usage: \(function.signature)"], suggestion: NameSuggestion.nearest(to: label, in: parameters))
           }
           frame[label] = argument.value
@@ -102,7 +105,7 @@ extension Interpreter {
       }
       let x = Variable(x0.value)
       var rest = arguments
-      rest[0] = CallArgument(label: first.label, value: .tensor(x), range: first.range, text: first.text)
+      rest[0] = CallArgument(label: first.label, value: .tensor(x), range: first.range, source: first.source)
       guard case .tensor(let y) = try call(f, rest, expression: expression) else {
         throw Diagnostic("\(f.name) must return a tensor to be differentiated", at: expression?.range)
       }
@@ -115,15 +118,15 @@ extension Interpreter {
   func callBuiltin(_ builtin: Builtin, _ arguments: [CallArgument], expression: Expr?) throws -> Value {
     var bound: [String: BoundArgument] = [:]
     var rest: [BoundArgument] = []
-    let positional = builtin.parameters.filter { !$0.namedOnly }
+    let positional = builtin.positionalParameters
     var position = 0
     func usage() -> [String] { ["usage: \(builtin.signature)"] }
     for argument in arguments {
-      let b = BoundArgument(value: argument.value, range: argument.range, text: argument.text)
+      let b = BoundArgument(value: argument.value, range: argument.range, source: argument.source)
       if let label = argument.label {
         guard builtin.parameters.contains(where: { $0.name == label }) else {
           throw Diagnostic(
-            "\(builtin.name) has no parameter '\(label)'", at: argument.range, notes: usage(),
+            "\(builtin.name) has no parameter '\(label)'", at: argument.labelRange ?? argument.range, notes: usage(),
             suggestion: NameSuggestion.nearest(to: label, in: builtin.parameters.map(\.name)))
         }
         guard bound[label] == nil else {
@@ -155,7 +158,7 @@ extension Interpreter {
       case .absent?:
         break
       case .value(let v)?:
-        bound[p.name] = BoundArgument(value: v, range: nil, text: nil)
+        bound[p.name] = BoundArgument(value: v, range: nil, source: nil)
       }
     }
     let call = BuiltinCall(builtin: builtin, interpreter: self, expression: expression, arguments: bound, rest: rest)

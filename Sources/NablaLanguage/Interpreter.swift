@@ -80,12 +80,17 @@ public final class Interpreter {
   public func lookup(_ name: String) -> Value? {
     if let frame = frames.last, let v = frame[name] { return v }
     if let v = globals[name] { return v }
-    if let b = registry[name] { return .function(FunctionValue(name: name, kind: .builtin(b))) }
+    if let f = registry.function(named: name) { return .function(f) }
     if let c = Interpreter.constants[name] { return .scalar(c) }
     return nil
   }
 
   func bind(_ name: String, _ value: Value) {
+    // A name always holds something that can be differentiated against.
+    if case .tensor(let v) = value, !v.isTracked {
+      bind(name, .tensor(Variable(v.value)))
+      return
+    }
     if frames.isEmpty {
       globals[name] = value
     } else {
@@ -202,7 +207,8 @@ public final class Interpreter {
   public func evaluate(_ e: Expr) throws -> Value {
     switch e.kind {
     case .number(let v):
-      return .scalar(v)
+      if v.isInfinite { notes.append("note: \(source.slice(e.range)) is too large for a Double, so it is inf") }
+      return .tensor(e.literal ?? Variable.constant(v))
     case .string(let s):
       return .string(s)
     case .identifier(let name):
@@ -312,13 +318,13 @@ public final class Interpreter {
   }
 
   /// IEEE results are not errors, but the user hears which operation first made inf or nan.
-  func noteNonFinite(_ result: Tensor, inputs: [Tensor], operation: String) {
+  func noteNonFinite(_ result: Tensor, inputs: @autoclosure () -> [Tensor], operation: @autoclosure () -> String) {
     guard result.data.contains(where: { !$0.isFinite }) else { return }
-    let inputsFinite = inputs.allSatisfy { $0.data.allSatisfy(\.isFinite) }
+    let inputsFinite = inputs().allSatisfy { $0.data.allSatisfy(\.isFinite) }
     guard inputsFinite else { return }
     let kind =
       result.data.contains(where: \.isNaN) ? "nan" : (result.data.contains(.infinity) ? "inf" : "-inf")
-    let note = "note: \(operation) gives \(kind)"
+    let note = "note: \(operation()) gives \(kind)"
     if !notes.contains(note) { notes.append(note) }
   }
 

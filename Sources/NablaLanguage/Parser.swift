@@ -31,7 +31,9 @@ public struct Parser {
   func error(_ message: String, at token: Token? = nil) -> Diagnostic {
     let t = token ?? current
     if t.kind == .end {
-      return Diagnostic(message + ", but the input ended", at: t.range, incomplete: true)
+      // Point just past the last token, on a line the user can see.
+      let previous = position > 0 ? tokens[position - 1].range.end : t.range.start
+      return Diagnostic(message + ", but the input ended", at: SourceRange(previous, previous), incomplete: true)
     }
     return Diagnostic(message + ", found \(Parser.describe(t))", at: t.range)
   }

@@ -1,12 +1,18 @@
+import NablaAutodiff
+
 /// An expression node. A class, so that a builtin can tell whether it is the statement's own
 /// top-level call (which decides how a result is presented).
 public final class Expr: Sendable {
   public let kind: Kind
   public let range: SourceRange
+  /// A number literal's value, made once: a constant, so arithmetic on literals alone records
+  /// nothing. (Assignment turns a constant into a differentiable leaf.)
+  let literal: Variable?
 
   public init(_ kind: Kind, _ range: SourceRange) {
     self.kind = kind
     self.range = range
+    if case .number(let v) = kind { literal = .constant(v) } else { literal = nil }
   }
 
   public indirect enum Kind: Sendable {

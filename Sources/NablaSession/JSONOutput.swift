@@ -56,6 +56,7 @@ public enum JSONOutput {
   }
 
   public static func note(_ text: String) -> String {
-    "{\"note\": \(string(text))}"
+    let bare = text.hasPrefix("note: ") ? String(text.dropFirst(6)) : text
+    return "{\"note\": \(string(bare))}"
   }
 }

@@ -1,5 +1,3 @@
-import COpenBLAS
-
 extension Tensor {
   /// NumPy `matmul` for operands of rank ≥ 2: the last two axes multiply, leading axes broadcast.
   /// Vectors are promoted by the caller (see `NablaAutodiff`'s `matmul`).
@@ -43,7 +41,9 @@ extension Tensor {
     _ a: UnsafePointer<Double>, _ b: UnsafePointer<Double>, _ c: UnsafeMutablePointer<Double>,
     m: Int, k: Int, n: Int
   ) {
-    if m * n * k <= 512 {
+    guard m * n * k > 512, let dgemm = BLAS.dgemm, let mi = Int32(exactly: m), let ni = Int32(exactly: n),
+      let ki = Int32(exactly: k)
+    else {
       for i in 0..<m {
         for j in 0..<n {
           var s = 0.0
@@ -53,9 +53,8 @@ extension Tensor {
       }
       return
     }
-    guard let mi = Int32(exactly: m), let ni = Int32(exactly: n), let ki = Int32(exactly: k) else { return }
-    cblas_dgemm(
-      CblasRowMajor, CblasNoTrans, CblasNoTrans, mi, ni, ki, 1.0, a, Swift.max(ki, 1), b,
-      Swift.max(ni, 1), 0.0, c, Swift.max(ni, 1))
+    dgemm(
+      BLAS.rowMajor, BLAS.noTranspose, BLAS.noTranspose, mi, ni, ki, 1.0, a, Swift.max(ki, 1), b, Swift.max(ni, 1), 0.0,
+      c, Swift.max(ni, 1))
   }
 }

@@ -17,7 +17,9 @@ struct Nabla: ParsableCommand {
       Example: nabla -e 'x = [1, 2, 0.5]; jacobian(softmax(x), x)'
       """)
 
-  @Option(name: [.customShort("e"), .customLong("eval")], help: "Run statements (separated by ;) and exit.")
+  @Option(
+    name: [.customShort("e"), .customLong("eval")], parsing: .unconditionalSingleValue,
+    help: "Run statements (separated by ;) and exit.")
   var statements: [String] = []
 
   @Option(help: "Digits after the decimal point.")

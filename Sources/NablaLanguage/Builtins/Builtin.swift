@@ -64,6 +64,8 @@ public struct Builtin {
   public let example: String
   public let category: String
   let implementation: (BuiltinCall) throws -> Value
+  /// The parameters that take positional arguments, in order.
+  let positionalParameters: [Parameter]
 
   public init(
     _ name: String, _ parameters: [Parameter], category: String, doc: String, example: String,
@@ -75,6 +77,7 @@ public struct Builtin {
     self.example = example
     self.category = category
     self.implementation = implementation
+    self.positionalParameters = parameters.filter { !$0.namedOnly }
   }
 
   /// `softmax(x, axis: -1)`.
@@ -87,6 +90,8 @@ public struct Builtin {
 public struct BuiltinRegistry {
   public private(set) var ordered: [Builtin] = []
   var byName: [String: Int] = [:]
+  /// One function value per builtin, made once rather than at every call.
+  var functions: [FunctionValue] = []
 
   public init(_ builtins: [Builtin] = []) {
     for b in builtins { register(b) }
@@ -94,11 +99,14 @@ public struct BuiltinRegistry {
 
   /// Adds a builtin; a later declaration of the same name replaces the earlier one.
   public mutating func register(_ builtin: Builtin) {
+    let function = FunctionValue(name: builtin.name, kind: .builtin(builtin))
     if let i = byName[builtin.name] {
       ordered[i] = builtin
+      functions[i] = function
     } else {
       byName[builtin.name] = ordered.count
       ordered.append(builtin)
+      functions.append(function)
     }
   }
 
@@ -107,6 +115,11 @@ public struct BuiltinRegistry {
   }
 
   public var names: [String] { ordered.map(\.name) }
+
+  /// The callable value of a builtin.
+  public func function(named name: String) -> FunctionValue? {
+    byName[name].map { functions[$0] }
+  }
 
   /// The builtins of the language itself (the session adds its own).
   public static var standard: BuiltinRegistry {
@@ -123,8 +136,15 @@ public enum Builtins {}
 public struct BoundArgument {
   public let value: Value
   public let range: SourceRange?
-  /// The source text of the argument (`W`, `softmax(x)`), for titles and messages.
-  public let text: String?
+  /// The text the argument was written in, when it was written in source.
+  let source: SourceText?
+
+  /// The source text of the argument (`W`, `softmax(x)`), for titles and messages; computed
+  /// only when asked, so calls do not pay for it.
+  public var text: String? {
+    guard let source, let range else { return nil }
+    return source.slice(range)
+  }
 }
 
 /// A call to a builtin with its arguments bound to parameters, and typed accessors that report

@@ -4,7 +4,8 @@ import NablaTensor
 extension BuiltinCall {
   /// The result as a fresh tensor value, with a note if it first introduced inf or nan.
   func result(_ v: Variable, from inputs: [Variable] = []) -> Value {
-    interpreter.noteNonFinite(v.value, inputs: inputs.map(\.value), operation: expression.map { interpreter.source.slice($0.range) } ?? builtin.name)
+    interpreter.noteNonFinite(
+      v.value, inputs: inputs.map(\.value), operation: self.expression.map { self.interpreter.source.slice($0.range) } ?? self.builtin.name)
     return .tensor(v)
   }
 

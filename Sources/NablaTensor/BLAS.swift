@@ -1,0 +1,57 @@
+import COpenBLAS
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// OpenBLAS, loaded on first use rather than linked.
+///
+/// Two reasons: Debian's OpenBLAS 0.3.21 does not recognise recent Xeons and falls back to its
+/// SSE3 "Prescott" kernels (5× slower than NumPy's), and `OPENBLAS_CORETYPE`, which fixes that,
+/// is read by the library's constructor, so it must be set before the library loads. Loading
+/// lazily also keeps OpenBLAS's start-up cost out of `nabla -e 1`.
+enum BLAS {
+  typealias Dgemm = @convention(c) (
+    Int32, Int32, Int32, Int32, Int32, Int32, Double, UnsafePointer<Double>?, Int32, UnsafePointer<Double>?, Int32,
+    Double, UnsafeMutablePointer<Double>?, Int32
+  ) -> Void
+
+  static let rowMajor = Int32(CblasRowMajor.rawValue)
+  static let noTranspose = Int32(CblasNoTrans.rawValue)
+
+  /// `cblas_dgemm`, or nil when OpenBLAS cannot be loaded (the caller then multiplies directly).
+  static let dgemm: Dgemm? = {
+    if getenv("OPENBLAS_CORETYPE") == nil, let core = kernelForThisCPU() {
+      setenv("OPENBLAS_CORETYPE", core, 0)
+    }
+    for name in ["libopenblas.so.0", "libopenblas.so"] {
+      if let handle = dlopen(name, RTLD_NOW | RTLD_GLOBAL), let symbol = dlsym(handle, "cblas_dgemm") {
+        return unsafeBitCast(symbol, to: Dgemm.self)
+      }
+    }
+    return nil
+  }()
+
+  /// The OpenBLAS kernel family the CPU's flags allow, from /proc/cpuinfo; nil leaves the
+  /// library's own detection alone (and never names a kernel the CPU cannot run).
+  static func kernelForThisCPU() -> String? {
+    guard let file = fopen("/proc/cpuinfo", "r") else { return nil }
+    defer { fclose(file) }
+    var line = [CChar](repeating: 0, count: 8192)
+    while fgets(&line, Int32(line.count), file) != nil {
+      let text = String(decoding: line.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+      guard text.hasPrefix("flags") else { continue }
+      let flags = Set(text.split(separator: " ").map { $0.trimmingSuffix() })
+      if ["avx512f", "avx512bw", "avx512dq", "avx512vl", "avx512cd"].allSatisfy(flags.contains) { return "SkylakeX" }
+      if ["avx2", "fma"].allSatisfy(flags.contains) { return "Haswell" }
+      return nil
+    }
+    return nil
+  }
+}
+
+extension Substring {
+  fileprivate func trimmingSuffix() -> String {
+    String(self.prefix { $0 != "\n" && $0 != "\r" })
+  }
+}

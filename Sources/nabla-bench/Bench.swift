@@ -1,0 +1,198 @@
+import Foundation
+import NablaAutodiff
+import NablaLanguage
+import NablaSession
+import NablaTensor
+
+/// nabla-bench: each figure beside a reference measured in the same run, with the ratio.
+/// Run from a release build (`make bench`).
+@main
+struct Bench {
+  struct Row {
+    let name: String
+    let figure: String
+    let reference: String
+    let ratio: String
+    let target: String
+  }
+
+  static var rows: [Row] = []
+
+  static func main() throws {
+    let binDirectory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+    let nabla = binDirectory.appendingPathComponent("nabla").path
+    print("nabla-bench (release build), \(ProcessInfo.processInfo.activeProcessorCount) cores\n")
+    startup(nabla: nabla)
+    scalarChain()
+    matmul()
+    printTable()
+  }
+
+  // MARK: Measurements
+
+  /// Median wall time of `runs` runs of a process, in seconds. posix_spawn directly, as
+  /// hyperfine -N does: Foundation's Process adds tens of milliseconds of its own.
+  static func timeProcess(_ path: String, _ arguments: [String], runs: Int) -> Double {
+    var times: [Double] = []
+    let argv = ([path] + arguments).map { strdup($0) } + [nil]
+    defer { for p in argv { free(p) } }
+    var actions = posix_spawn_file_actions_t()
+    posix_spawn_file_actions_init(&actions)
+    posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+    posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+    defer { posix_spawn_file_actions_destroy(&actions) }
+    for _ in 0..<runs {
+      var pid = pid_t()
+      let start = DispatchTime.now().uptimeNanoseconds
+      guard posix_spawn(&pid, path, &actions, nil, argv, environ) == 0 else { return .nan }
+      var status: Int32 = 0
+      waitpid(pid, &status, 0)
+      times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+    }
+    return median(times)
+  }
+
+  static func median(_ xs: [Double]) -> Double {
+    let s = xs.sorted()
+    return s.isEmpty ? .nan : s[s.count / 2]
+  }
+
+  static func startup(nabla: String) {
+    _ = timeProcess(nabla, ["-e", "1"], runs: 3)  // warm the page cache
+    let ours = timeProcess(nabla, ["-e", "1"], runs: 30)
+    let python = pythonPath()
+    let reference = timeProcess(python, (python == "/usr/bin/env" ? ["python3"] : []) + ["-c", "import numpy"], runs: 15)
+    rows.append(
+      Row(
+        name: "start-up: nabla -e 1", figure: ms(ours), reference: "python3 -c 'import numpy' \(ms(reference))",
+        ratio: ratio(ours, reference), target: "≤ 15 ms"))
+  }
+
+  static func scalarChain() {
+    let steps = 1000
+    let source = """
+      y0 = 0.5
+      y = y0
+      for i in range(\(steps)) { y = sin(y) * 1.0001 + 0.5 }
+      g = grad(y, y0);
+      """
+    var best = Double.infinity
+    var value = 0.0
+    for _ in 0..<7 {
+      let session = Session(write: { _, _ in })
+      let start = DispatchTime.now().uptimeNanoseconds
+      session.run(source)
+      best = min(best, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+      if case .tensor(let g)? = session.interpreter.globals["g"] { value = g.value.data[0] }
+    }
+    // Closed form of the same derivative: Π 1.0001·cos(y_k).
+    var y = 0.5
+    var d = 1.0
+    for _ in 0..<steps {
+      d *= 1.0001 * cos(y)
+      y = sin(y) * 1.0001 + 0.5
+    }
+    let perOperation = best / Double(3 * steps)
+    let reference = pythonTime(
+      """
+      import math, time
+      best = 1e9
+      for _ in range(7):
+          t = time.perf_counter()
+          y, d = 0.5, 1.0
+          for _ in range(\(steps)):
+              d *= 1.0001 * math.cos(y)
+              y = math.sin(y) * 1.0001 + 0.5
+          best = min(best, time.perf_counter() - t)
+      print(best)
+      """) / Double(3 * steps)
+    let agrees = abs(value - d) <= 1e-12 * max(1, abs(d))
+    rows.append(
+      Row(
+        name: "scalar chain: 1000 × y = sin(y)*1.0001 + 0.5, then grad (per op)",
+        figure: String(format: "%.2f µs", perOperation * 1e6) + (agrees ? "" : " (WRONG VALUE)"),
+        reference: String(format: "hand-derived Python loop %.3f µs", reference * 1e6),
+        ratio: ratio(perOperation, reference), target: "≤ 2 µs"))
+  }
+
+  static func matmul() {
+    for n in [512, 1024] {
+      var r = RandomSource(seed: 1)
+      let a = Tensor(uncheckedShape: [n, n], data: (0..<(n * n)).map { _ in r.uniform() })
+      let b = Tensor(uncheckedShape: [n, n], data: (0..<(n * n)).map { _ in r.uniform() })
+      var best = Double.infinity
+      for _ in 0..<(n == 512 ? 10 : 5) {
+        let start = DispatchTime.now().uptimeNanoseconds
+        _ = try? Tensor.batchedMatmul(a, b)
+        best = min(best, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+      }
+      let ours = 2 * pow(Double(n), 3) / best / 1e9
+      let numpy = pythonTime(
+        """
+        import numpy as np, time
+        a = np.random.rand(\(n), \(n)); b = np.random.rand(\(n), \(n))
+        best = 1e9
+        for _ in range(\(n == 512 ? 10 : 5)):
+            t = time.perf_counter(); a @ b; best = min(best, time.perf_counter() - t)
+        print(best)
+        """)
+      let theirs = 2 * pow(Double(n), 3) / numpy / 1e9
+      rows.append(
+        Row(
+          name: "A @ B, n = \(n)", figure: String(format: "%.1f GFLOP/s", ours),
+          reference: String(format: "NumPy %.1f GFLOP/s", theirs), ratio: String(format: "%.2f× NumPy", ours / theirs),
+          target: "≥ 0.90× NumPy"))
+    }
+  }
+
+  // MARK: Helpers
+
+  /// The real python3 executable (not a pyenv shim, whose own start-up would skew the reference).
+  static let resolvedPython: String = {
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    p.arguments = ["python3", "-c", "import sys; print(sys.executable)"]
+    let pipe = Pipe()
+    p.standardOutput = pipe
+    guard (try? p.run()) != nil else { return "/usr/bin/env" }
+    let data = pipe.fileHandleForReading.readDataToEndOfFile()
+    p.waitUntilExit()
+    let path = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+    return FileManager.default.isExecutableFile(atPath: path) ? path : "/usr/bin/env"
+  }()
+
+  static func pythonPath() -> String { resolvedPython }
+
+  /// Runs a Python snippet that prints one number of seconds.
+  static func pythonTime(_ code: String) -> Double {
+    let p = Process()
+    let python = pythonPath()
+    p.executableURL = URL(fileURLWithPath: python)
+    p.arguments = (python == "/usr/bin/env" ? ["python3"] : []) + ["-c", code]
+    let pipe = Pipe()
+    p.standardOutput = pipe
+    p.standardError = FileHandle.nullDevice
+    do { try p.run() } catch { return .nan }
+    let data = pipe.fileHandleForReading.readDataToEndOfFile()
+    p.waitUntilExit()
+    return Double(String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)) ?? .nan
+  }
+
+  static func ms(_ s: Double) -> String { String(format: "%.1f ms", s * 1e3) }
+  static func ratio(_ a: Double, _ b: Double) -> String { String(format: "%.2f×", a / b) }
+
+  static func printTable() {
+    let header = Row(name: "figure", figure: "nabla", reference: "reference (same run)", ratio: "ratio", target: "target")
+    let all = [header] + rows
+    func width(_ column: (Row) -> String) -> Int { all.map { column($0).count }.max() ?? 0 }
+    let widths: [Int] = [width(\.name), width(\.figure), width(\.reference), width(\.ratio)]
+    func cell(_ s: String, _ w: Int) -> String { s.padding(toLength: w, withPad: " ", startingAt: 0) }
+    func line(_ r: Row) -> String {
+      let cells: [String] = [cell(r.name, widths[0]), cell(r.figure, widths[1]), cell(r.reference, widths[2]), cell(r.ratio, widths[3]), r.target]
+      return cells.joined(separator: " | ")
+    }
+    print(line(header))
+    print(String(repeating: "-", count: line(header).count))
+    for r in rows { print(line(r)) }
+  }
+}
