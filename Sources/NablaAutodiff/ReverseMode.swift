@@ -1,4 +1,5 @@
 import NablaTensor
+import Synchronization
 
 /// The result of a reverse pass: one gradient per target, and whether the output depends on it.
 public struct Gradients {
@@ -16,11 +17,11 @@ public enum ReverseMode {
   public static func gradients(
     of output: Variable, withRespectTo targets: [Variable], seed: Variable? = nil, createGraph: Bool = false
   ) throws -> Gradients {
-    let pass = PassToken()
+    let pass = ReverseMode.passCounter.wrappingAdd(1, ordering: .relaxed).newValue
     let order = topologicalOrder(from: output, pass: pass)
     // Targets not in the graph at all get zeros below.
     var isTarget = [Bool](repeating: false, count: order.count)
-    for t in targets where t.visitedBy == ObjectIdentifier(pass) { isTarget[t.orderIndex] = true }
+    for t in targets where t.visitedBy == pass { isTarget[t.orderIndex] = true }
     // Which variables lie on a path to a target; only their cotangents are needed.
     var reaches = isTarget
     for (k, variable) in order.enumerated() where !reaches[k] {
@@ -58,7 +59,7 @@ public enum ReverseMode {
     var values: [Variable] = []
     var depends: [Bool] = []
     for target in targets {
-      if target.visitedBy == ObjectIdentifier(pass), let g = cotangents[target.orderIndex] {
+      if target.visitedBy == pass, let g = cotangents[target.orderIndex] {
         values.append(g)
         depends.append(true)
       } else {
@@ -66,17 +67,16 @@ public enum ReverseMode {
         depends.append(false)
       }
     }
-    withExtendedLifetime(pass) {}
     return Gradients(values: values, dependsOn: depends)
   }
 
-  /// Identifies one reverse pass while it is alive.
-  final class PassToken {}
+  /// Numbers each reverse pass, so a variable's stamp says whether this pass has visited it.
+  /// (A counter, not an object's address: addresses are reused and would alias old stamps.)
+  static let passCounter = Atomic<UInt64>(0)
 
   /// Every variable reachable from `output`, inputs before the variables computed from them,
   /// each stamped with its position. Iterative, so a long history does not overflow the stack.
-  static func topologicalOrder(from output: Variable, pass: PassToken) -> [Variable] {
-    let token = ObjectIdentifier(pass)
+  static func topologicalOrder(from output: Variable, pass token: UInt64) -> [Variable] {
     var order: [Variable] = []
     var stack: [(Variable, Int)] = [(output, 0)]
     output.visitedBy = token

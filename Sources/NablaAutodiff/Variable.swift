@@ -15,7 +15,7 @@ public final class Variable: @unchecked Sendable {
   public let isTracked: Bool
   /// Scratch for the reverse pass: which pass last visited this variable, and its position in
   /// that pass's order. Saves a hash lookup per node.
-  var visitedBy: ObjectIdentifier? = nil
+  var visitedBy: UInt64 = 0
   var orderIndex = 0
 
   /// A tracked leaf: something a user can take derivatives with respect to.

@@ -103,7 +103,9 @@ extension Interpreter {
       guard let first = arguments.first, case .tensor(let x0) = first.value else {
         throw Diagnostic("\(function.signature) needs a tensor argument", at: expression?.range)
       }
-      let x = Variable(x0.value)
+      // Differentiate at the value passed in, keeping its history, so grad(grad(f)) sees the
+      // outer variable; a constant becomes a leaf.
+      let x = x0.isTracked ? x0 : Variable(x0.value)
       var rest = arguments
       rest[0] = CallArgument(label: first.label, value: .tensor(x), range: first.range, source: first.source)
       guard case .tensor(let y) = try call(f, rest, expression: expression) else {

@@ -201,10 +201,12 @@ struct ParserLexicalTests: ParserHarness {
     #expect(number(operand) == 2.5)
   }
 
-  @Test func numberBeforeRangeOrMemberKeepsItsDot() throws {
+  @Test func numberFollowedByRangeKeepsTheRange() throws {
     // `0..3` is a range, not the number `0.` followed by `.3`.
-    #expect(render(try expression("0..3")) == "(0..3)")
-    #expect(render(try expression("1.5..2")) == "(1.5..2)")
+    let integers = try expression("0..3")
+    let decimals = try expression("1.5..2")
+    #expect(render(integers) == "(0..3)")
+    #expect(render(decimals) == "(1.5..2)")
   }
 
   @Test(arguments: ["α", "σ", "θ", "αβγ", "θ0", "x_1", "_tmp", "W2"])
@@ -357,7 +359,8 @@ struct ParserLiteralTests: ParserHarness {
     }
     #expect(!rowSeparated)
     #expect(rows.count == 1)
-    #expect(rows[0].map { number($0) } == [1, 2, 3])
+    let values = rows.first?.map { number($0) }
+    #expect(values == [1, 2, 3])
   }
 
   @Test func matlabRowsAreRowSeparated() throws {
@@ -368,7 +371,8 @@ struct ParserLiteralTests: ParserHarness {
     }
     #expect(rowSeparated)
     #expect(rows.map(\.count) == [2, 2])
-    #expect(rows.flatMap { $0 }.map { number($0) } == [1, 2, 3, 4])
+    let values = rows.flatMap { $0 }.map { number($0) }
+    #expect(values == [1, 2, 3, 4])
   }
 
   @Test func matlabColumn() throws {
@@ -479,9 +483,12 @@ struct ParserOperatorTests: ParserHarness {
 
   @Test(arguments: ["==", "!=", "<", "<=", ">", ">="])
   func comparisonsBindLoosest(op: String) throws {
-    #expect(render(try expression("a \(op) b + c")) == "(a \(op) (b + c))")
-    #expect(render(try expression("a * b \(op) c")) == "((a * b) \(op) c)")
-    #expect(render(try expression("a..b \(op) c")) == "((a..b) \(op) c)")
+    let additive = try expression("a \(op) b + c")
+    let multiplicative = try expression("a * b \(op) c")
+    let range = try expression("a..b \(op) c")
+    #expect(render(additive) == "(a \(op) (b + c))")
+    #expect(render(multiplicative) == "((a * b) \(op) c)")
+    #expect(render(range) == "((a..b) \(op) c)")
   }
 
   @Test func starStarIsThePowerOperator() throws {
@@ -550,7 +557,8 @@ struct ParserOperatorTests: ParserHarness {
     }
     #expect(render(base) == "x")
     #expect(rows.count == 1)
-    #expect(rows[0].map { number($0) } == [0, 2])
+    let values = rows.first?.map { number($0) }
+    #expect(values == [0, 2])
   }
 
   @Test func chainedIndexIsIndexOfIndex() throws {
@@ -580,9 +588,9 @@ struct ParserOperatorTests: ParserHarness {
     #expect(name == "shape")
     #expect(nameRange.start.column == 3)
 
-    let T = try expression("x.T")
-    guard case .member(_, let tName, _) = T.kind else {
-      Issue.record("x.T should be a member, got \(render(T))")
+    let transposed = try expression("x.T")
+    guard case .member(_, let tName, _) = transposed.kind else {
+      Issue.record("x.T should be a member, got \(render(transposed))")
       return
     }
     #expect(tName == "T")
@@ -694,8 +702,9 @@ struct ParserStatementTests: ParserHarness {
     }
     #expect(name == "mlp")
     #expect(parameters == ["x"])
+    let lines = statements.map { renderStatement($0) }
     #expect(statements.count == 2)
-    #expect(statements.map { renderStatement($0) } == ["h = leaky_relu(((W1 @ x) + b1), 0.02)", "((W2 @ h) + b2)"])
+    #expect(lines == ["h = leaky_relu(((W1 @ x) + b1), 0.02)", "((W2 @ h) + b2)"])
   }
 
   @Test(arguments: [
@@ -753,7 +762,8 @@ struct ParserStatementTests: ParserHarness {
 
   @Test func ifWithoutElseLeavesTheNextStatementAlone() throws {
     let statements = try Parser.parse("if x > 0 { 1 }\nz = 2")
-    #expect(statements.map { renderStatement($0) } == ["if (x > 0) { 1 }", "z = 2"])
+    let lines = statements.map { renderStatement($0) }
+    #expect(lines == ["if (x > 0) { 1 }", "z = 2"])
     guard statements.count == 2, case .expression(let e) = statements[0].kind,
       case .ifElse(_, let then, let otherwise) = e.kind
     else {
@@ -761,7 +771,7 @@ struct ParserStatementTests: ParserHarness {
       return
     }
     #expect(then.count == 1)
-    #expect(otherwise == nil)
+    #expect(otherwise.map(\.count) == nil)
   }
 
   @Test func ifExpressionThenAnotherStatementOnTheSameLine() throws {
