@@ -44,3 +44,8 @@ lint:
 
 clean:
 	rm -rf .build
+
+# Rewrites the README's reference section from the builtin registry.
+reference: build
+	@python3 -c 'import re,subprocess,sys; ref=subprocess.run([".build/debug/nabla","--reference"],capture_output=True,text=True,check=True).stdout.rstrip("\n"); s=open("README.md").read(); b=s.index("<!-- reference:begin"); e=s.index("<!-- reference:end -->")+len("<!-- reference:end -->"); open("README.md","w").write(s[:b]+ref+s[e:])'
+	@echo "README.md reference updated"

@@ -186,7 +186,7 @@ public final class Interpreter {
     case .tensor(let t):
       if t.rank == 0 { throw Diagnostic("cannot loop over a scalar; use range(n)", at: sequence.range) }
       if t.rank == 1 { return t.value.data.map { .scalar($0) } }
-      return try (0..<t.shape[0]).map { .tensor(try t.indexed([.single($0)]).value) }
+      return try (0..<t.shape[0]).map { .tensor(try t.indexed([.single($0)])) }
     case let other:
       throw Diagnostic("cannot loop over \(other.typeName)", at: sequence.range)
     }
@@ -197,7 +197,11 @@ public final class Interpreter {
     var last: Value = .nothing
     for s in statements {
       last = try execute(s) ?? .nothing
-      if case .assign(let name, _, _) = s.kind, let v = lookup(name) { last = v }
+      switch s.kind {
+      case .assign(let name, _, _), .compound(let name, _, _, _):
+        if let v = lookup(name) { last = v }
+      default: break
+      }
     }
     return last
   }

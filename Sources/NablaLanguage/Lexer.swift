@@ -109,7 +109,7 @@ public struct Lexer {
         advance()
         // Look past blanks and a comment: a `;` is trailing when the line ends after it.
         var k = index
-        while k < scalars.count, scalars[k] == " " || scalars[k] == "\t" || scalars[k] == "\r" { k += 1 }
+        while k < scalars.count, [" ", "\t", "\r", ";"].contains(scalars[k]) { k += 1 }
         let endsLine = k >= scalars.count || scalars[k] == "\n" || scalars[k] == "#"
         tokens.append(Token(kind: .semicolon(endsLine: endsLine), range: SourceRange(start, location)))
         continue

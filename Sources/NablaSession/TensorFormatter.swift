@@ -21,6 +21,7 @@ public struct TensorFormatter {
     var width = 1
     let strides = t.strides
     forEachVisible(visible) { index in
+      guard !index.contains(-1) else { return }
       let offset = zip(index, strides).reduce(0) { $0 + $1.0 * $1.1 }
       width = Swift.max(width, style.format(t.data[offset]).count)
     }

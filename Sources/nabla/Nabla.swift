@@ -31,11 +31,18 @@ struct Nabla: ParsableCommand {
   @Flag(name: .customLong("no-color"), help: "No colored output (NO_COLOR is respected too).")
   var noColor = false
 
+  @Flag(name: .customLong("reference"), help: .hidden)
+  var printReference = false
+
   func validate() throws {
     guard (0...17).contains(precision) else { throw ValidationError("--precision must be from 0 to 17") }
   }
 
   func run() throws {
+    if printReference {
+      print(ReferenceDocument.markdown())
+      return
+    }
     let color = !noColor && getenv("NO_COLOR") == nil && isatty(STDERR_FILENO) != 0
     let session = Session(options: SessionOptions(precision: precision, json: json, color: color), write: Terminal.write)
     Terminal.installInterruptHandler()

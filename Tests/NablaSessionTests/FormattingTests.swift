@@ -1,0 +1,59 @@
+import NablaTensor
+import Testing
+
+@testable import NablaSession
+
+@Suite("Formatting")
+struct FormattingTests {
+  let formatter = TensorFormatter(precision: 4)
+
+  @Test("scalars bare, vectors on one line, integers without decimals", arguments: [
+    (Tensor(scalar: 0.41702), "0.4170"), (Tensor(scalar: 3), "3"), (Tensor(vector: [0.2312, 0.6285, 0.1402]), "[0.2312  0.6285  0.1402]"),
+    (Tensor(vector: [1, 0, 0]), "[1  0  0]"), (Tensor(vector: [-1, 2.5]), "[-1.0000   2.5000]"),
+    (Tensor(vector: [.infinity, -.infinity, .nan]), "[ inf  -inf   nan]"), (Tensor(vector: [1e-17, -3e-18]), "[0  0]"),
+  ])
+  func plain(t: Tensor, expected: String) {
+    #expect(formatter.format(t) == expected)
+  }
+
+  @Test("rank 2 under a shape header with aligned columns")
+  func matrix() {
+    let t = Tensor(uncheckedShape: [2, 3], data: [1, -2.5, 3, 40, 5, 6])
+    #expect(formatter.format(t) == "[2, 3]\n 1.0000  -2.5000   3.0000\n40.0000   5.0000   6.0000")
+  }
+
+  @Test("magnitudes that need it switch the whole tensor to scientific notation")
+  func scientific() {
+    #expect(formatter.format(Tensor(vector: [1e9, 1])) == "[1.0000e+09  1.0000e+00]")
+    #expect(formatter.format(Tensor(vector: [1e-6, 0.5])) == "[1.0000e-06  5.0000e-01]")
+  }
+
+  @Test("large tensors are elided with the first and last three entries per axis")
+  func elision() {
+    let v = Tensor(vector: (0..<2000).map(Double.init))
+    #expect(formatter.format(v) == "[   0     1     2     …  1997  1998  1999]")
+    let m = Tensor(uncheckedShape: [100, 100], data: (0..<10000).map { Double($0 % 7) })
+    let lines = formatter.format(m).split(separator: "\n")
+    #expect(lines.first == "[100, 100]")
+    #expect(lines.count == 1 + 7)
+    #expect(lines[4].contains("⋮"))
+  }
+
+  @Test("JSON keeps round-trip Doubles and encodes non-finite numbers as strings")
+  func json() {
+    #expect(JSONOutput.tensor(Tensor(vector: [0.09003057317038046, 1])) == "{\"shape\": [2], \"data\": [0.09003057317038046, 1.0]}")
+    #expect(JSONOutput.tensor(Tensor(scalar: .infinity)) == "{\"shape\": [], \"data\": [\"inf\"]}")
+    #expect(JSONOutput.string("a\"b\n") == "\"a\\\"b\\n\"")
+  }
+
+  @Test("the Jacobian table labels rows and columns by index")
+  func jacobianTable() {
+    let j = Tensor(uncheckedShape: [2, 4], data: [1, 2, 3, 4, 5, 6, 7, 8])
+    let text = JacobianTable(output: "y", input: "W", outputShape: [2], inputShape: [2, 2], jacobian: j, precision: 4).render()
+    let lines = text.split(separator: "\n").map(String.init)
+    #expect(lines[0] == "∂y/∂W")
+    #expect(lines[1].split(separator: " ") == ["W[0,0]", "W[0,1]", "W[1,0]", "W[1,1]"])
+    #expect(lines[2].split(separator: " ") == ["y[0]", "1", "2", "3", "4"])
+    #expect(lines[3].split(separator: " ") == ["y[1]", "5", "6", "7", "8"])
+  }
+}

@@ -1,0 +1,123 @@
+import Testing
+
+@testable import NablaTensor
+
+@Suite("Tensor kernels")
+struct TensorKernelTests {
+  func ramp(_ shape: [Int]) -> Tensor {
+    Tensor(uncheckedShape: shape, data: (0..<(Tensor.elementCount(shape) ?? 0)).map(Double.init))
+  }
+
+  @Test("broadcast shapes follow NumPy", arguments: [
+    ([3, 1], [1, 4], [3, 4]), ([], [3, 4], [3, 4]), ([2, 3, 4], [2, 1, 4], [2, 3, 4]), ([4], [3, 4], [3, 4]),
+    ([5, 1, 3], [4, 1], [5, 4, 3]),
+  ])
+  func broadcastShapes(a: [Int], b: [Int], expected: [Int]) throws {
+    #expect(try Broadcasting.shape(a, b, operation: "+") == expected)
+    #expect(try Broadcasting.shape(b, a, operation: "+") == expected)
+  }
+
+  @Test("incompatible shapes name the axis and both sizes")
+  func broadcastError() {
+    #expect(throws: ShapeError.self) { try Broadcasting.shape([3], [4], operation: "+") }
+    do {
+      _ = try Broadcasting.shape([2, 3], [4, 3], operation: "+")
+    } catch {
+      #expect(error.rule.contains("sizes 2 and 4"))
+    }
+  }
+
+  @Test("zip with broadcasting matches explicit loops")
+  func zipBroadcast() throws {
+    let a = ramp([3, 1])
+    let b = ramp([1, 4])
+    let c = try Tensor.zip(a, b, operation: "+") { $0 * 10 + $1 }
+    #expect(c.shape == [3, 4])
+    for i in 0..<3 { for j in 0..<4 { #expect(c.data[i * 4 + j] == Double(i) * 10 + Double(j)) } }
+  }
+
+  @Test("sum(toShape:) is the adjoint of broadcast(to:)")
+  func sumToShapeAdjoint() throws {
+    let x = ramp([2, 1, 3])
+    let y = ramp([4, 2, 5, 3])
+    // ⟨broadcast(x), y⟩ = ⟨x, sumToShape(y)⟩
+    let lhs = zip(try x.broadcast(to: y.shape).data, y.data).reduce(0) { $0 + $1.0 * $1.1 }
+    let rhs = zip(x.data, try y.sum(toShape: x.shape).data).reduce(0) { $0 + $1.0 * $1.1 }
+    #expect(lhs == rhs)
+  }
+
+  @Test("reductions over axes with and without keepdims")
+  func reductions() throws {
+    let x = ramp([2, 3, 4])
+    let s = try x.reduce(axes: [0, 2], keepdims: false, kind: .sum)
+    #expect(s.shape == [3])
+    let expected: [Double] = [60, 92, 124]  // 0+1+2+3+12+13+14+15, then +4·8 per row
+    #expect(s.data == expected)
+    let m = try x.reduce(axes: [1], keepdims: true, kind: .max)
+    #expect(m.shape == [2, 1, 4])
+    #expect(m.data == [8, 9, 10, 11, 20, 21, 22, 23])
+  }
+
+  @Test("matmul through BLAS agrees with a direct triple loop", arguments: [(64, 48, 80), (3, 5, 2), (130, 1, 70)])
+  func matmul(m: Int, k: Int, n: Int) throws {
+    var r = RandomSource(seed: 3)
+    let a = Tensor(uncheckedShape: [m, k], data: (0..<(m * k)).map { _ in r.normal() })
+    let b = Tensor(uncheckedShape: [k, n], data: (0..<(k * n)).map { _ in r.normal() })
+    let c = try Tensor.batchedMatmul(a, b)
+    for i in 0..<m {
+      for j in 0..<n {
+        var s = 0.0
+        for p in 0..<k { s += a.data[i * k + p] * b.data[p * n + j] }
+        #expect(abs(c.data[i * n + j] - s) <= 1e-12 * max(1, abs(s)))
+      }
+    }
+  }
+
+  @Test("batched matmul broadcasts batch axes")
+  func batched() throws {
+    let a = ramp([2, 1, 2, 3])
+    let b = ramp([3, 3, 2])
+    let c = try Tensor.batchedMatmul(a, b)
+    #expect(c.shape == [2, 3, 2, 2])
+    #expect(throws: ShapeError.self) { try Tensor.batchedMatmul(ramp([2, 3]), ramp([4, 2])) }
+  }
+
+  @Test("index plans follow NumPy")
+  func indexing() throws {
+    let shape = [3, 4]
+    let column = try IndexPlan(shape: shape, items: [.slice(start: nil, stop: nil, step: nil), .single(1)])
+    #expect(column.shape == [3] && column.offsets == [1, 5, 9])
+    let reversed = try IndexPlan(shape: [5], items: [.slice(start: nil, stop: nil, step: -2)])
+    #expect(reversed.offsets == [4, 2, 0])
+    let picked = try IndexPlan(shape: shape, items: [.array([2, 0]), .slice(start: 1, stop: 3, step: nil)])
+    #expect(picked.shape == [2, 2] && picked.offsets == [9, 10, 1, 2])
+    let zipped = try IndexPlan(shape: shape, items: [.array([0, 2]), .array([1, 3])])
+    #expect(zipped.shape == [2] && zipped.offsets == [1, 11])
+    #expect(throws: ShapeError.self) { try IndexPlan(shape: [3], items: [.single(3)]) }
+    #expect(throws: ShapeError.self) { try IndexPlan(shape: [3], items: [.slice(start: nil, stop: nil, step: 0)]) }
+  }
+
+  @Test("inverse and determinant against closed forms")
+  func linearAlgebra() throws {
+    let a = Tensor(uncheckedShape: [2, 2], data: [4, 7, 2, 6])
+    #expect(try a.determinant().data == [10])
+    let inv = try a.inverse()
+    for (x, y) in zip(inv.data, [0.6, -0.7, -0.2, 0.4]) { #expect(abs(x - y) < 1e-15) }
+    #expect(throws: ShapeError.self) { try Tensor(uncheckedShape: [2, 2], data: [1, 2, 2, 4]).inverse() }
+  }
+
+  @Test("a seeded generator is reproducible and roughly uniform and normal")
+  func random() {
+    var a = RandomSource(seed: 42)
+    var b = RandomSource(seed: 42)
+    #expect((0..<5).map { _ in a.next() } == (0..<5).map { _ in b.next() })
+    var r = RandomSource(seed: 1)
+    let u = (0..<20000).map { _ in r.uniform() }
+    let mean = u.reduce(0, +) / 20000
+    #expect(abs(mean - 0.5) < 0.01)
+    let z = (0..<20000).map { _ in r.normal() }
+    let zm = z.reduce(0, +) / 20000
+    let zv = z.reduce(0) { $0 + ($1 - zm) * ($1 - zm) } / 20000
+    #expect(abs(zm) < 0.03 && abs(zv - 1) < 0.05)
+  }
+}
