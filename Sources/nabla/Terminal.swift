@@ -20,9 +20,20 @@ enum Terminal {
     }
   }
 
-  /// Ctrl-C sets a flag instead of ending the process.
+  /// Ctrl-C sets a flag instead of ending the process. Without SA_RESTART, so a read waiting
+  /// at the prompt is interrupted and readline's signal hook can clear the line.
   static func installInterruptHandler() {
-    signal(SIGINT) { _ in interruptFlag.store(true, ordering: .relaxed) }
+    var action = sigaction()
+    action.__sigaction_handler.sa_handler = { _ in interruptFlag.store(true, ordering: .relaxed) }
+    sigemptyset(&action.sa_mask)
+    action.sa_flags = 0
+    sigaction(SIGINT, &action, nil)
+    // A parent may have started us with SIGINT blocked (seen under tmux servers started from
+    // test runners); Ctrl-C must work regardless.
+    var unblock = sigset_t()
+    sigemptyset(&unblock)
+    sigaddset(&unblock, SIGINT)
+    pthread_sigmask(SIG_UNBLOCK, &unblock, nil)
   }
 
   /// True once after each Ctrl-C.

@@ -1,0 +1,118 @@
+import Foundation
+import Testing
+
+/// The REPL on a real terminal, driven through tmux: readline editing, history, completion,
+/// continuation lines, Ctrl-C and Ctrl-D.
+let tmuxAvailable = FileManager.default.isExecutableFile(atPath: "/usr/bin/tmux")
+
+@Suite("REPL through tmux", .serialized, .enabled(if: tmuxAvailable))
+struct ReplTests {
+  /// A tmux session running nabla with a private HOME (so the history file is its own).
+  final class Terminal {
+    let name = "nabla-test-\(UInt32.random(in: 0..<UInt32.max))"
+    let home: URL
+
+    init() throws {
+      home = FileManager.default.temporaryDirectory.appendingPathComponent(name)
+      try FileManager.default.createDirectory(at: home, withIntermediateDirectories: true)
+      try tmux([
+        "new-session", "-d", "-s", name, "-x", "120", "-y", "40",
+        "env HOME=\(home.path) NO_COLOR=1 \(nablaBinary.path)",
+      ])
+      _ = try waitFor("nabla>")
+    }
+
+    deinit {
+      _ = try? tmux(["kill-session", "-t", name])
+      try? FileManager.default.removeItem(at: home)
+    }
+
+    @discardableResult
+    func tmux(_ arguments: [String]) throws -> String {
+      let p = Process()
+      p.executableURL = URL(fileURLWithPath: "/usr/bin/tmux")
+      p.arguments = arguments
+      let pipe = Pipe()
+      p.standardOutput = pipe
+      p.standardError = FileHandle.nullDevice
+      try p.run()
+      let data = pipe.fileHandleForReading.readDataToEndOfFile()
+      p.waitUntilExit()
+      return String(decoding: data, as: UTF8.self)
+    }
+
+    func send(_ keys: String...) throws { try tmux(["send-keys", "-t", name] + keys) }
+    func type(_ line: String) throws { try tmux(["send-keys", "-t", name, "-l", line]) }
+    func screen() throws -> String { try tmux(["capture-pane", "-p", "-t", name]) }
+
+    /// Polls the screen until `text` appears (or 10 s pass), and returns the screen.
+    func waitFor(_ text: String, count: Int = 1) throws -> String {
+      var last = ""
+      for _ in 0..<200 {
+        last = try screen()
+        if last.components(separatedBy: text).count - 1 >= count { return last }
+        Thread.sleep(forTimeInterval: 0.05)
+      }
+      Issue.record("timed out waiting for \(text); screen:\n\(last)")
+      return last
+    }
+
+    func enter(_ line: String) throws {
+      try type(line)
+      try send("Enter")
+    }
+  }
+
+  @Test("the five statements of the README give the Jacobian table and the gradient")
+  func readmeSession() throws {
+    let t = try Terminal()
+    for line in ["x = [1, 2, 0.5]", "p = softmax(x)", "jacobian(p, x)"] { try t.enter(line) }
+    let table = try t.waitFor("p[2]")
+    #expect(table.contains("∂p/∂x"))
+    #expect(table.contains("p[0]   0.1778  -0.1453  -0.0324"))
+    try t.enter("e = cross_entropy(p, onehot(1, 3))")
+    try t.enter("grad(e, x)")
+    let screen = try t.waitFor("∂e/∂x")
+    _ = try t.waitFor("0.1402]")
+    #expect(screen.contains("∂e/∂x"))
+    #expect(try t.screen().contains("[ 0.2312  -0.3715   0.1402]"))
+  }
+
+  @Test("Up recalls the previous line; an open bracket asks for a continuation line")
+  func historyAndContinuation() throws {
+    let t = try Terminal()
+    try t.enter("a = [1, 2,")
+    _ = try t.waitFor("...")
+    try t.enter("3]")
+    try t.enter("sum(a)")
+    _ = try t.waitFor("\n6")
+    try t.send("Up")
+    try t.send("Enter")
+    _ = try t.waitFor("\n6", count: 2)
+  }
+
+  @Test("Tab completes builtins; Ctrl-C abandons the line and keeps the variables; Ctrl-D leaves")
+  func completionInterruptAndExit() throws {
+    let t = try Terminal()
+    try t.enter("w = 41")
+    try t.type("softm")
+    try t.send("Tab")
+    _ = try t.waitFor("softmax")
+    try t.send("C-c")
+    try t.enter("w + 1")
+    _ = try t.waitFor("\n42")
+    try t.send("C-d")
+    var alive = true
+    for _ in 0..<100 where alive {
+      let check = Process()
+      check.executableURL = URL(fileURLWithPath: "/usr/bin/tmux")
+      check.arguments = ["has-session", "-t", t.name]
+      check.standardError = FileHandle.nullDevice
+      try check.run()
+      check.waitUntilExit()
+      alive = check.terminationStatus == 0
+      if alive { Thread.sleep(forTimeInterval: 0.05) }
+    }
+    #expect(!alive, "nabla did not exit on Ctrl-D")
+  }
+}
