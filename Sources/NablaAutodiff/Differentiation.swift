@@ -10,16 +10,21 @@ public struct DifferentiationError: Error, Equatable, CustomStringConvertible {
 /// The derivative operations the language exposes, over the reverse pass.
 public enum Differentiation {
   /// ∂e/∂x for each target, for a scalar (one-element) `e`.
-  public static func gradient(of e: Variable, withRespectTo targets: [Variable], createGraph: Bool = false) throws -> Gradients {
+  public static func gradient(of e: Variable, withRespectTo targets: [Variable], createGraph: Bool = false) throws
+    -> Gradients
+  {
     guard e.value.count == 1 else {
       throw DifferentiationError(
-        "grad needs a scalar to differentiate, but this value has shape \(Tensor.describe(e.shape)); use jacobian for the full derivative or vjp for a vector-Jacobian product")
+        "grad needs a scalar to differentiate, but this value has shape \(Tensor.describe(e.shape)); use jacobian for the full derivative or vjp for a vector-Jacobian product"
+      )
     }
     return try ReverseMode.gradients(of: e, withRespectTo: targets, createGraph: createGraph)
   }
 
   /// ∂y/∂x with shape `y.shape ++ x.shape`, one reverse pass per entry of `y`.
-  public static func jacobian(of y: Variable, withRespectTo x: Variable, createGraph: Bool = false) throws -> (jacobian: Variable, dependsOn: Bool) {
+  public static func jacobian(of y: Variable, withRespectTo x: Variable, createGraph: Bool = false) throws -> (
+    jacobian: Variable, dependsOn: Bool
+  ) {
     let outCount = y.value.count
     let inCount = x.value.count
     guard let total = Tensor.elementCount(y.shape + x.shape), total <= 50_000_000 else {

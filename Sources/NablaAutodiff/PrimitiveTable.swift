@@ -13,7 +13,8 @@ public enum PrimitiveTable {
   static let unaryShapes: [[Int]] = [[], [3], [2, 3], [2, 1, 3]]
   /// Broadcast pairs, as NumPy allows them.
   static let binaryShapes: [[[Int]]] = [
-    [[], [3, 4]], [[3, 4], []], [[3, 1], [1, 4]], [[2, 3, 4], [2, 1, 4]], [[3], [3]], [[4], [3, 4]], [[2, 3], [2, 3]], [[], []],
+    [[], [3, 4]], [[3, 4], []], [[3, 1], [1, 4]], [[2, 3, 4], [2, 1, 4]], [[3], [3]], [[4], [3, 4]],
+    [[2, 3], [2, 3]], [[], []],
   ]
 
   static func pick<T>(_ items: [T], _ r: inout RandomSource) -> T {
@@ -57,7 +58,8 @@ public enum PrimitiveTable {
       return (.reshape(to), [from])
     },
     Entry(name: "transpose") { r in
-      let (shape, perm) = pick([([2, 3], [1, 0]), ([2, 3, 4], [2, 0, 1]), ([2, 3, 4], [0, 2, 1]), ([3], [0])], &r)
+      let (shape, perm) = pick(
+        [([2, 3], [1, 0]), ([2, 3, 4], [2, 0, 1]), ([2, 3, 4], [0, 2, 1]), ([3], [0])], &r)
       return (.transpose(perm), [shape])
     },
     Entry(name: "broadcast") { r in
@@ -93,7 +95,13 @@ public enum PrimitiveTable {
     Entry(name: "inv") { r in (.inv, [pick([[2, 2], [3, 3], [2, 3, 3]], &r)]) },
     Entry(name: "det") { r in (.det, [pick([[2, 2], [3, 3], [2, 3, 3]], &r)]) },
     Entry(name: "matmul") { r in
-      (.matmul, pick([[[2, 3], [3, 4]], [[1, 3], [3, 1]], [[2, 2, 3], [3, 2]], [[2, 1, 2, 3], [3, 3, 2]], [[4, 3], [2, 3, 2]]], &r))
+      (
+        .matmul,
+        pick(
+          [
+            [[2, 3], [3, 4]], [[1, 3], [3, 1]], [[2, 2, 3], [3, 2]], [[2, 1, 2, 3], [3, 3, 2]], [[4, 3], [2, 3, 2]],
+          ], &r)
+      )
     },
   ]
 }
@@ -101,6 +109,7 @@ public enum PrimitiveTable {
 extension IndexPlan {
   /// Reads every element in order.
   static func identity(_ shape: [Int]) -> IndexPlan {
-    (try? IndexPlan(shape: shape, items: [])) ?? IndexPlan(unchecked: Array(0..<(Tensor.elementCount(shape) ?? 0)), shape: shape)
+    (try? IndexPlan(shape: shape, items: []))
+      ?? IndexPlan(unchecked: Array(0..<(Tensor.elementCount(shape) ?? 0)), shape: shape)
   }
 }

@@ -38,7 +38,8 @@ public enum ReverseMode {
         args = VJPArguments(cotangent: g, inputs: node.inputs, output: variable)
       } else {
         args = VJPArguments(
-          cotangent: g, inputs: node.inputs.map { Variable.constant($0.value) }, output: Variable.constant(variable.value))
+          cotangent: g, inputs: node.inputs.map { Variable.constant($0.value) },
+          output: Variable.constant(variable.value))
       }
       for (i, input) in node.inputs.enumerated() {
         let j = input.orderIndex

@@ -91,7 +91,8 @@ extension Variable {
   /// NumPy `matmul`: vectors are promoted to matrices and the added axis removed afterwards.
   public static func matmul(_ a: Variable, _ b: Variable) throws -> Variable {
     guard a.rank >= 1, b.rank >= 1 else {
-      throw ShapeError(operation: "@", shapes: [a.shape, b.shape], rule: "@ needs tensors of rank ≥ 1; use * for scalars")
+      throw ShapeError(
+        operation: "@", shapes: [a.shape, b.shape], rule: "@ needs tensors of rank ≥ 1; use * for scalars")
     }
     let a2 = a.rank == 1 ? try a.reshaped([1, a.shape[0]]) : a
     let b2 = b.rank == 1 ? try b.reshaped([b.shape[0], 1]) : b

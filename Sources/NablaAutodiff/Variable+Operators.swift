@@ -18,7 +18,9 @@ extension Variable {
   public static func / (a: Double, b: Variable) throws -> Variable { try .constant(a) / b }
 
   /// An elementwise comparison as a constant 0/1 tensor (comparisons are not differentiable).
-  public static func compare(_ a: Variable, _ b: Variable, symbol: String, _ test: @escaping (Double, Double) -> Bool) throws -> Variable {
+  public static func compare(_ a: Variable, _ b: Variable, symbol: String, _ test: @escaping (Double, Double) -> Bool)
+    throws -> Variable
+  {
     .constant(try Tensor.zip(a.value, b.value, operation: symbol) { test($0, $1) ? 1 : 0 })
   }
 }
@@ -112,7 +114,8 @@ extension Variable {
       throw ShapeError(operation: "concat", shapes: [], rule: "needs at least one tensor")
     }
     guard first.rank > 0 else {
-      throw ShapeError(operation: "concat", shapes: parts.map(\.shape), rule: "scalars cannot be concatenated; use stack")
+      throw ShapeError(
+        operation: "concat", shapes: parts.map(\.shape), rule: "scalars cannot be concatenated; use stack")
     }
     let a = try Tensor.normalizeAxis(axis, rank: first.rank, operation: "concat")
     let sizes = parts.map { $0.rank > a ? $0.shape[a] : 0 }

@@ -37,7 +37,8 @@ extension Interpreter {
       }
       evaluated.append(
         CallArgument(
-          label: argument.label, value: value, range: argument.value.range, labelRange: argument.labelRange, source: source))
+          label: argument.label, value: value, range: argument.value.range, labelRange: argument.labelRange,
+          source: source))
     }
     return try call(function, evaluated, expression: callExpr)
   }
@@ -82,7 +83,8 @@ extension Interpreter {
       }
       for p in parameters where frame[p] == nil {
         throw Diagnostic(
-          "\(function.name) is missing its argument '\(p)'", at: expression?.range, notes: ["usage: \(function.signature)"])
+          "\(function.name) is missing its argument '\(p)'", at: expression?.range,
+          notes: ["usage: \(function.signature)"])
       }
       guard callDepth < Interpreter.maximumCallDepth else {
         throw Diagnostic(
@@ -169,7 +171,11 @@ extension Interpreter {
     } catch let d as Diagnostic {
       throw d
     } catch let error as ShapeError {
-      throw Diagnostic("\(builtin.name): \(error.rule)", at: expression?.range, notes: ["shapes: " + error.shapes.map(Tensor.describe).joined(separator: ", ")].filter { _ in !error.shapes.isEmpty } + usage())
+      throw Diagnostic(
+        "\(builtin.name): \(error.rule)", at: expression?.range,
+        notes: ["shapes: " + error.shapes.map(Tensor.describe).joined(separator: ", ")].filter { _ in
+          !error.shapes.isEmpty
+        } + usage())
     } catch {
       throw Diagnostic("\(builtin.name): \(Interpreter.describe(error))", at: expression?.range)
     }

@@ -37,7 +37,9 @@ public final class Interpreter {
   /// User-function calls nested deeper than this are an error, not a stack overflow.
   public static let maximumCallDepth = 200
 
-  public static let constants: [String: Double] = ["pi": Double.pi, "inf": .infinity, "nan": .nan, "true": 1, "false": 0]
+  public static let constants: [String: Double] = [
+    "pi": Double.pi, "inf": .infinity, "nan": .nan, "true": 1, "false": 0,
+  ]
 
   public init(registry: BuiltinRegistry = .standard) {
     self.registry = registry
@@ -100,7 +102,8 @@ public final class Interpreter {
 
   /// Every name in scope, for suggestions.
   var knownNames: [String] {
-    Array(globals.keys) + (frames.last.map { Array($0.keys) } ?? []) + registry.names + Array(Interpreter.constants.keys)
+    Array(globals.keys) + (frames.last.map { Array($0.keys) } ?? []) + registry.names
+      + Array(Interpreter.constants.keys)
   }
 
   func undefined(_ name: String, at range: SourceRange) -> Diagnostic {
@@ -131,7 +134,9 @@ public final class Interpreter {
       default: throw Diagnostic("cannot unpack \(v.typeName) into \(names.count) names", at: e.range)
       }
       guard items.count == names.count else {
-        throw Diagnostic("cannot unpack \(items.count) values into \(names.count) names (\(names.joined(separator: ", ")))", at: e.range)
+        throw Diagnostic(
+          "cannot unpack \(items.count) values into \(names.count) names (\(names.joined(separator: ", ")))",
+          at: e.range)
       }
       for (n, item) in zip(names, items) { bind(n, item) }
       return nil
@@ -285,7 +290,8 @@ public final class Interpreter {
   func scalarOperand(_ e: Expr, role: String) throws -> Double {
     let v = try tensorOperand(e, role: role)
     guard let s = v.value.scalarValue else {
-      throw Diagnostic("\(role) must be a number, but \(operandName(e)) has shape \(Tensor.describe(v.shape))", at: e.range)
+      throw Diagnostic(
+        "\(role) must be a number, but \(operandName(e)) has shape \(Tensor.describe(v.shape))", at: e.range)
     }
     return s
   }
@@ -341,7 +347,9 @@ public final class Interpreter {
         for item in row {
           let v = try tensorOperand(item, role: "a matrix row")
           guard v.rank <= 1 else {
-            throw Diagnostic("row \(r + 1) holds a tensor of shape \(Tensor.describe(v.shape)); rows hold numbers or vectors", at: item.range)
+            throw Diagnostic(
+              "row \(r + 1) holds a tensor of shape \(Tensor.describe(v.shape)); rows hold numbers or vectors",
+              at: item.range)
           }
           parts.append(try v.reshaped([v.value.count]))
         }

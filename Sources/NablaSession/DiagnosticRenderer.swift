@@ -24,7 +24,8 @@ public struct DiagnosticRenderer {
         lines.append("\(gutter) | \(text)")
         let length = range.end.line == range.start.line ? Swift.max(1, range.end.column - range.start.column) : 1
         let leading = String(text.unicodeScalars.prefix(range.start.column - 1).map { $0 == "\t" ? "\t" : " " })
-        lines.append("\(blank) | " + leading + paint("^" + String(repeating: "~", count: Swift.max(0, length - 1)), "1;31"))
+        lines.append(
+          "\(blank) | " + leading + paint("^" + String(repeating: "~", count: Swift.max(0, length - 1)), "1;31"))
       }
     }
     if let s = d.suggestion { lines.append("did you mean \(s)?") }

@@ -59,7 +59,8 @@ public struct JacobianTable {
       }
     }
     var lines = [title]
-    lines.append(String(repeating: " ", count: labelWidth) + "  " + columnLabels.map { pad($0, width) }.joined(separator: "  "))
+    lines.append(
+      String(repeating: " ", count: labelWidth) + "  " + columnLabels.map { pad($0, width) }.joined(separator: "  "))
     for (k, r) in rowIndices.enumerated() {
       let cells = columnIndices.map { c -> String in
         if r < 0 || c < 0 { return pad(r < 0 ? "⋮" : "…", width) }

@@ -30,7 +30,10 @@ extension Session {
         write(.values, "no variables yet")
       } else {
         let width = names.map(\.count).max() ?? 1
-        write(.values, names.map { n in padRight(n, width) + "  " + describe(interpreter.globals[n] ?? .nothing) }.joined(separator: "\n"))
+        write(
+          .values,
+          names.map { n in padRight(n, width) + "  " + describe(interpreter.globals[n] ?? .nothing) }.joined(
+            separator: "\n"))
       }
     case "del":
       let targets = argument.split(separator: " ").map(String.init)
@@ -42,7 +45,9 @@ extension Session {
       interpreter.globals = [:]
       write(.values, "all variables cleared")
     case "precision":
-      guard let n = Int(argument), n >= 0, n <= 17 else { return commandError("usage: :precision N, with N from 0 to 17") }
+      guard let n = Int(argument), n >= 0, n <= 17 else {
+        return commandError("usage: :precision N, with N from 0 to 17")
+      }
       options.precision = n
     case "format":
       switch argument {
@@ -69,13 +74,16 @@ extension Session {
       wantsQuit = true
     default:
       let suggestion = NameSuggestion.nearest(to: name, in: Session.commands.map(\.name)).map { ":\($0)" }
-      return commandError("unknown command :\(name)" + (suggestion.map { "; did you mean \($0)?" } ?? "") + " (:help lists them)")
+      return commandError(
+        "unknown command :\(name)" + (suggestion.map { "; did you mean \($0)?" } ?? "") + " (:help lists them)")
     }
     return .ok
   }
 
   func commandError(_ message: String) -> Status {
-    write(options.json ? .values : .diagnostics, options.json ? "{\"error\": \(JSONOutput.string(message))}" : "error: \(message)")
+    write(
+      options.json ? .values : .diagnostics,
+      options.json ? "{\"error\": \(JSONOutput.string(message))}" : "error: \(message)")
     return .failed
   }
 
@@ -90,7 +98,9 @@ extension Session {
   func describe(_ value: Value) -> String {
     switch value {
     case .tensor(let v):
-      return v.rank == 0 ? "scalar  " + TensorFormatter(precision: options.precision).format(v.value) : "tensor \(Tensor.describe(v.shape))"
+      return v.rank == 0
+        ? "scalar  " + TensorFormatter(precision: options.precision).format(v.value)
+        : "tensor \(Tensor.describe(v.shape))"
     case .function(let f): return "function \(f.signature)"
     case .string(let s): return "string \(JSONOutput.string(s))"
     case .list(let items): return "list of \(items.count)"

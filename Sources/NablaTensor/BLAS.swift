@@ -11,10 +11,11 @@ import COpenBLAS
 /// is read by the library's constructor, so it must be set before the library loads. Loading
 /// lazily also keeps OpenBLAS's start-up cost out of `nabla -e 1`.
 enum BLAS {
-  typealias Dgemm = @convention(c) (
-    Int32, Int32, Int32, Int32, Int32, Int32, Double, UnsafePointer<Double>?, Int32, UnsafePointer<Double>?, Int32,
-    Double, UnsafeMutablePointer<Double>?, Int32
-  ) -> Void
+  typealias Dgemm =
+    @convention(c) (
+      Int32, Int32, Int32, Int32, Int32, Int32, Double, UnsafePointer<Double>?, Int32, UnsafePointer<Double>?, Int32,
+      Double, UnsafeMutablePointer<Double>?, Int32
+    ) -> Void
 
   static let rowMajor = Int32(CblasRowMajor.rawValue)
   static let noTranspose = Int32(CblasNoTrans.rawValue)

@@ -15,7 +15,8 @@ public enum Broadcasting {
       } else {
         throw ShapeError(
           operation: operation, shapes: [a, b],
-          rule: "axis \(i - rank) has sizes \(da) and \(db), which do not broadcast (they must be equal or one of them 1)")
+          rule:
+            "axis \(i - rank) has sizes \(da) and \(db), which do not broadcast (they must be equal or one of them 1)")
       }
     }
     return result

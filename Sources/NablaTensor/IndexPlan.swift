@@ -48,12 +48,15 @@ public struct IndexPlan: Sendable, Equatable {
         for i in list { resolved.append(try IndexPlan.resolve(i, axis: axis, size: size)) }
         selectors.append(.advanced(resolved))
       case .slice(let start, let stop, let step):
-        selectors.append(.range(try IndexPlan.slicePositions(start: start, stop: stop, step: step, size: size, axis: axis)))
+        selectors.append(
+          .range(try IndexPlan.slicePositions(start: start, stop: stop, step: step, size: size, axis: axis)))
       }
     }
     let strides = Tensor.strides(for: source)
     // The advanced group: arrays broadcast against each other (length 1 stretches).
-    let advancedAxes = selectors.indices.filter { if case .advanced = selectors[$0] { return true } else { return false } }
+    let advancedAxes = selectors.indices.filter {
+      if case .advanced = selectors[$0] { return true } else { return false }
+    }
     var groupLength = 1
     for axis in advancedAxes {
       if case .advanced(let list) = selectors[axis], list.count != 1 {

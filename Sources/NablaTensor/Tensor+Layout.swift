@@ -4,7 +4,9 @@ extension Tensor {
     guard Tensor.elementCount(newShape) == count, newShape.allSatisfy({ $0 >= 0 }) else {
       throw ShapeError(
         operation: "reshape", shapes: [shape, newShape],
-        rule: "\(count) elements cannot take shape \(Tensor.describe(newShape)) (\(Tensor.elementCount(newShape).map(String.init) ?? "too many") elements)")
+        rule:
+          "\(count) elements cannot take shape \(Tensor.describe(newShape)) (\(Tensor.elementCount(newShape).map(String.init) ?? "too many") elements)"
+      )
     }
     return Tensor(uncheckedShape: newShape, data: data)
   }
@@ -80,19 +82,23 @@ extension Tensor {
       throw ShapeError(operation: "concat", shapes: [], rule: "needs at least one tensor")
     }
     guard first.rank > 0 else {
-      throw ShapeError(operation: "concat", shapes: parts.map(\.shape), rule: "scalars cannot be concatenated; use stack")
+      throw ShapeError(
+        operation: "concat", shapes: parts.map(\.shape), rule: "scalars cannot be concatenated; use stack")
     }
     let a = try normalizeAxis(axis, rank: first.rank, operation: "concat")
     for (k, p) in parts.enumerated() {
       var s1 = p.shape
       var s0 = first.shape
       guard s1.count == s0.count else {
-        throw ShapeError(operation: "concat", shapes: parts.map(\.shape), rule: "item \(k) has rank \(p.rank), item 0 has rank \(first.rank)")
+        throw ShapeError(
+          operation: "concat", shapes: parts.map(\.shape),
+          rule: "item \(k) has rank \(p.rank), item 0 has rank \(first.rank)")
       }
       s1[a] = 0
       s0[a] = 0
       guard s0 == s1 else {
-        throw ShapeError(operation: "concat", shapes: parts.map(\.shape), rule: "item \(k) differs from item 0 outside axis \(a)")
+        throw ShapeError(
+          operation: "concat", shapes: parts.map(\.shape), rule: "item \(k) differs from item 0 outside axis \(a)")
       }
     }
     let outer = first.shape[..<a].reduce(1, *)

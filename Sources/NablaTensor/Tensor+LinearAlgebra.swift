@@ -31,7 +31,8 @@ extension Tensor {
 
   static func squareBatch(_ t: Tensor, operation: String) throws(ShapeError) -> (n: Int, count: Int) {
     guard t.rank >= 2, t.shape[t.rank - 1] == t.shape[t.rank - 2] else {
-      throw ShapeError(operation: operation, shapes: [t.shape], rule: "\(operation) needs square matrices (last two axes equal)")
+      throw ShapeError(
+        operation: operation, shapes: [t.shape], rule: "\(operation) needs square matrices (last two axes equal)")
     }
     let n = t.shape[t.rank - 1]
     return (n, n == 0 ? 0 : t.count / (n * n))
@@ -60,7 +61,8 @@ extension Tensor {
       var scale = 0.0
       for v in data[(b * n * n)..<((b + 1) * n * n)] { scale = Swift.max(scale, Swift.abs(v)) }
       for i in 0..<n where Swift.abs(lu[i * n + i]) <= 1e-14 * Swift.max(scale, 1e-300) {
-        throw ShapeError(operation: "inv", shapes: [shape], rule: "the matrix is singular (pivot \(i) is zero), so it has no inverse")
+        throw ShapeError(
+          operation: "inv", shapes: [shape], rule: "the matrix is singular (pivot \(i) is zero), so it has no inverse")
       }
       // Solve A X = I column by column: P A = L U.
       for c in 0..<n {

@@ -10,7 +10,8 @@ extension Tensor {
     let k2 = b.shape[b.rank - 2]
     let n = b.shape[b.rank - 1]
     guard k == k2 else {
-      throw ShapeError(operation: operation, shapes: [a.shape, b.shape], rule: "inner dimensions \(k) and \(k2) differ")
+      throw ShapeError(
+        operation: operation, shapes: [a.shape, b.shape], rule: "inner dimensions \(k) and \(k2) differ")
     }
     let batchA = Array(a.shape.dropLast(2))
     let batchB = Array(b.shape.dropLast(2))

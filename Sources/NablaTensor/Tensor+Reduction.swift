@@ -91,7 +91,8 @@ extension Tensor {
   public func argExtreme(axis: Int?, keepdims: Bool, largest: Bool) throws(ShapeError) -> Tensor {
     let name = largest ? "argmax" : "argmin"
     guard count > 0 else {
-      throw ShapeError(operation: name, shapes: [shape], rule: "an empty tensor has no \(largest ? "maximum" : "minimum")")
+      throw ShapeError(
+        operation: name, shapes: [shape], rule: "an empty tensor has no \(largest ? "maximum" : "minimum")")
     }
     func better(_ a: Double, _ b: Double) -> Bool {
       if b.isNaN { return false }

@@ -61,7 +61,8 @@ struct Bench {
     _ = timeProcess(nabla, ["-e", "1"], runs: 3)  // warm the page cache
     let ours = timeProcess(nabla, ["-e", "1"], runs: 30)
     let python = pythonPath()
-    let reference = timeProcess(python, (python == "/usr/bin/env" ? ["python3"] : []) + ["-c", "import numpy"], runs: 15)
+    let reference = timeProcess(
+      python, (python == "/usr/bin/env" ? ["python3"] : []) + ["-c", "import numpy"], runs: 15)
     rows.append(
       Row(
         name: "start-up: nabla -e 1", figure: ms(ours), reference: "python3 -c 'import numpy' \(ms(reference))",
@@ -93,19 +94,20 @@ struct Bench {
       y = sin(y) * 1.0001 + 0.5
     }
     let perOperation = best / Double(3 * steps)
-    let reference = pythonTime(
-      """
-      import math, time
-      best = 1e9
-      for _ in range(7):
-          t = time.perf_counter()
-          y, d = 0.5, 1.0
-          for _ in range(\(steps)):
-              d *= 1.0001 * math.cos(y)
-              y = math.sin(y) * 1.0001 + 0.5
-          best = min(best, time.perf_counter() - t)
-      print(best)
-      """) / Double(3 * steps)
+    let reference =
+      pythonTime(
+        """
+        import math, time
+        best = 1e9
+        for _ in range(7):
+            t = time.perf_counter()
+            y, d = 0.5, 1.0
+            for _ in range(\(steps)):
+                d *= 1.0001 * math.cos(y)
+                y = math.sin(y) * 1.0001 + 0.5
+            best = min(best, time.perf_counter() - t)
+        print(best)
+        """) / Double(3 * steps)
     let agrees = abs(value - d) <= 1e-12 * max(1, abs(d))
     rows.append(
       Row(
@@ -182,13 +184,17 @@ struct Bench {
   static func ratio(_ a: Double, _ b: Double) -> String { String(format: "%.2f×", a / b) }
 
   static func printTable() {
-    let header = Row(name: "figure", figure: "nabla", reference: "reference (same run)", ratio: "ratio", target: "target")
+    let header = Row(
+      name: "figure", figure: "nabla", reference: "reference (same run)", ratio: "ratio", target: "target")
     let all = [header] + rows
     func width(_ column: (Row) -> String) -> Int { all.map { column($0).count }.max() ?? 0 }
     let widths: [Int] = [width(\.name), width(\.figure), width(\.reference), width(\.ratio)]
     func cell(_ s: String, _ w: Int) -> String { s.padding(toLength: w, withPad: " ", startingAt: 0) }
     func line(_ r: Row) -> String {
-      let cells: [String] = [cell(r.name, widths[0]), cell(r.figure, widths[1]), cell(r.reference, widths[2]), cell(r.ratio, widths[3]), r.target]
+      let cells: [String] = [
+        cell(r.name, widths[0]), cell(r.figure, widths[1]), cell(r.reference, widths[2]), cell(r.ratio, widths[3]),
+        r.target,
+      ]
       return cells.joined(separator: " | ")
     }
     print(line(header))

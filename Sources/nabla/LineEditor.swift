@@ -27,7 +27,8 @@ final class LineEditor {
     var firstLine = 1
     var lineNumber = 0
     while !session.wantsQuit {
-      LineEditor.completionNames = session.interpreter.registry.names + Array(session.interpreter.globals.keys)
+      LineEditor.completionNames =
+        session.interpreter.registry.names + Array(session.interpreter.globals.keys)
         + Session.commands.map { ":" + $0.name }
       let prompt = buffer.isEmpty ? "nabla> " : "   ... "
       guard let raw = readline(prompt) else {

@@ -44,7 +44,8 @@ struct Nabla: ParsableCommand {
       return
     }
     let color = !noColor && getenv("NO_COLOR") == nil && isatty(STDERR_FILENO) != 0
-    let session = Session(options: SessionOptions(precision: precision, json: json, color: color), write: Terminal.write)
+    let session = Session(
+      options: SessionOptions(precision: precision, json: json, color: color), write: Terminal.write)
     Terminal.installInterruptHandler()
     session.interpreter.interruptRequested = { Terminal.takeInterrupt() }
     if !statements.isEmpty {
@@ -73,7 +74,10 @@ enum PipedInput {
       lineNumber += 1
       if buffer.isEmpty { firstLine = lineNumber }
       buffer += line
-      if buffer.trimmingCharactersIsEmpty { buffer = ""; continue }
+      if buffer.trimmingCharactersIsEmpty {
+        buffer = ""
+        continue
+      }
       if session.isIncomplete(buffer) { continue }
       if session.run(buffer, firstLine: firstLine) != .ok { ok = false }
       buffer = ""

@@ -35,7 +35,9 @@ struct CompositeGradientTests {
     Case(name: "stack", shapes: [[2], [2]], domain: .real) { try Variable.stack($0, axis: 1) },
     Case(name: "stack scalars", shapes: [[], []], domain: .real) { try Variable.stack($0, axis: 0) },
     Case(name: "clip", shapes: [[5], [], []], domain: .real) { try Variable.clip($0[0], $0[1] - 1, $0[2] + 1) },
-    Case(name: "cross_entropy", shapes: [[3], [3]], domain: .positive) { try Variable.crossEntropy($0[0].softmax(), $0[1]) },
+    Case(name: "cross_entropy", shapes: [[3], [3]], domain: .positive) {
+      try Variable.crossEntropy($0[0].softmax(), $0[1])
+    },
     Case(name: "squeeze/unsqueeze", shapes: [[1, 3]], domain: .real) { try $0[0].squeezed().unsqueezed(axis: -1) },
     Case(name: "transposedLastTwo", shapes: [[2, 3, 4]], domain: .real) { try $0[0].transposedLastTwo() },
   ]
@@ -50,7 +52,9 @@ struct CompositeGradientTests {
       let loss = { (xs: [Variable]) throws -> Variable in try (c.f(xs) * Variable.constant(w)).sum() }
       let analytic = try ReverseMode.gradients(of: loss(inputs), withRespectTo: inputs)
       for k in inputs.indices {
-        let numeric = try numericGradient(values, k, step: 1e-6) { xs in try loss(xs.map { .constant($0) }).value.data[0] }
+        let numeric = try numericGradient(values, k, step: 1e-6) { xs in
+          try loss(xs.map { .constant($0) }).value.data[0]
+        }
         for (a, n) in zip(analytic.values[k].value.data, numeric) {
           #expect(close(a, n, absolute: 1e-6, relative: 1e-5), "\(c.name) input \(k): analytic \(a), numeric \(n)")
         }

@@ -36,7 +36,8 @@ func weightedOutput(_ p: Primitive, _ inputs: [Variable], _ w: Tensor) throws ->
 }
 
 /// Central differences of `f` at each element of input `k`.
-func numericGradient(_ inputs: [Tensor], _ k: Int, step h: Double, _ f: ([Tensor]) throws -> Double) throws -> [Double] {
+func numericGradient(_ inputs: [Tensor], _ k: Int, step h: Double, _ f: ([Tensor]) throws -> Double) throws -> [Double]
+{
   var result: [Double] = []
   for i in 0..<inputs[k].count {
     var plus = inputs

@@ -20,7 +20,8 @@ struct ForwardFixtureTests {
       let items = try? JSONSerialization.jsonObject(with: bytes) as? [[String: Any]]
     else { return [] }
     return items.compactMap { item in
-      guard let expr = item["expr"] as? String, let shape = item["shape"] as? [Int], let raw = item["data"] as? [Any] else {
+      guard let expr = item["expr"] as? String, let shape = item["shape"] as? [Int], let raw = item["data"] as? [Any]
+      else {
         return nil
       }
       let data = raw.map { v -> Double in

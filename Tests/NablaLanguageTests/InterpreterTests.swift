@@ -13,7 +13,7 @@ import Testing
 
 /// The helpers are members of a protocol extension so that they shadow, and never clash with,
 /// free functions of the same name in other test files.
-fileprivate protocol InterpreterHarness {}
+private protocol InterpreterHarness {}
 
 extension InterpreterHarness {
   /// Parses `source` and runs its statements in order in `interpreter`; the value of the last
@@ -77,13 +77,13 @@ extension InterpreterHarness {
 }
 
 /// Receives what `print(...)` sends.
-fileprivate final class PrintedValues {
+private final class PrintedValues {
   var calls: [[Value]] = []
 }
 
 /// Runs statements on a thread of its own with a large stack, so recursion up to the
 /// interpreter's limit cannot overflow the smaller stack of a test thread.
-fileprivate final class LargeStackRunner: @unchecked Sendable {
+private final class LargeStackRunner: @unchecked Sendable {
   let interpreter = Interpreter()
   var recursionError: Diagnostic?
   var unexpected: String?
@@ -546,7 +546,8 @@ struct InterpreterFunctionTests: InterpreterHarness {
 
   @Test func loopsInsideAFunctionAreLocal() throws {
     let interpreter = Interpreter()
-    let v = try evaluate("total = 100\ns(n) = { total = 0; for i in range(n) { total += i }; total }\ns(4)", in: interpreter)
+    let v = try evaluate(
+      "total = 100\ns(n) = { total = 0; for i in range(n) { total += i }; total }\ns(4)", in: interpreter)
     #expect(scalar(v) == 6)
     #expect(global("total", in: interpreter)?.data == [100])
     #expect(isAbsent(interpreter.globals["i"]))

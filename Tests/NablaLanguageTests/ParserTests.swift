@@ -8,7 +8,7 @@ import Testing
 
 // MARK: - Harness
 
-fileprivate enum ParserHarnessError: Error, CustomStringConvertible {
+private enum ParserHarnessError: Error, CustomStringConvertible {
   case notAnExpression(String)
 
   var description: String {
@@ -20,7 +20,7 @@ fileprivate enum ParserHarnessError: Error, CustomStringConvertible {
 
 /// The helpers are members of a protocol extension so that they shadow, and never clash with,
 /// free functions of the same name in other test files.
-fileprivate protocol ParserHarness {}
+private protocol ParserHarness {}
 
 extension ParserHarness {
   /// The only statement of `source`.
@@ -165,7 +165,10 @@ private let parserFunctionCases: [(String, String, [String], String)] = [
   ("k() = 42", "k", [], "42"),
   ("f(x) =\n  x + 1", "f", ["x"], "(x + 1)"),
   ("σ(z) = 1 / (1 + exp(-z))", "σ", ["z"], "(1 / (1 + exp((-z))))"),
-  ("fact(n) = if n <= 1 { 1 } else { n * fact(n - 1) }", "fact", ["n"], "if (n <= 1) { 1 } else { (n * fact((n - 1))) }"),
+  (
+    "fact(n) = if n <= 1 { 1 } else { n * fact(n - 1) }", "fact", ["n"],
+    "if (n <= 1) { 1 } else { (n * fact((n - 1))) }"
+  ),
 ]
 
 private let parserErrorPositionCases: [(String, Int, Int)] = [
@@ -316,7 +319,8 @@ struct ParserLexicalTests: ParserHarness {
   @Test(arguments: ["+", "-", "*", "/", "@", "^", "**", "==", "!=", "<", "<=", ">", ">="])
   func lineEndingInBinaryOperatorContinues(op: String) throws {
     let s = try statement("y = a \(op)\n  b")
-    guard case .assign(let name, _, let value) = s.kind, case .binary(let found, let lhs, let rhs, _) = value.kind else {
+    guard case .assign(let name, _, let value) = s.kind, case .binary(let found, let lhs, let rhs, _) = value.kind
+    else {
       Issue.record("y = a \(op) <newline> b should be one assignment of a binary expression, got \(renderStatement(s))")
       return
     }
@@ -724,7 +728,10 @@ struct ParserStatementTests: ParserHarness {
     ("for i in range(10) { acc += i }", "for i in range(10) { acc += i }"),
     ("for t in 0..T { }", "for t in (0..T) { }"),
     ("for i in range(3) {\n  a = i\n  b += a\n}", "for i in range(3) { a = i; b += a }"),
-    ("for i in 0..2 {\n  for j in 0..2 {\n    s += i * j\n  }\n}", "for i in (0..2) { for j in (0..2) { s += (i * j) } }"),
+    (
+      "for i in 0..2 {\n  for j in 0..2 {\n    s += i * j\n  }\n}",
+      "for i in (0..2) { for j in (0..2) { s += (i * j) } }"
+    ),
     ("for step in range(n) { W -= lr * grad(loss(W), W) }", "for step in range(n) { W -= (lr * grad(loss(W), W)) }"),
   ])
   func forLoops(source: String, expected: String) throws {

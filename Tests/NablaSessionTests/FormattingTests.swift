@@ -7,11 +7,15 @@ import Testing
 struct FormattingTests {
   let formatter = TensorFormatter(precision: 4)
 
-  @Test("scalars bare, vectors on one line, integers without decimals", arguments: [
-    (Tensor(scalar: 0.41702), "0.4170"), (Tensor(scalar: 3), "3"), (Tensor(vector: [0.2312, 0.6285, 0.1402]), "[0.2312  0.6285  0.1402]"),
-    (Tensor(vector: [1, 0, 0]), "[1  0  0]"), (Tensor(vector: [-1, 2.5]), "[-1.0000   2.5000]"),
-    (Tensor(vector: [.infinity, -.infinity, .nan]), "[ inf  -inf   nan]"), (Tensor(vector: [1e-17, -3e-18]), "[0  0]"),
-  ])
+  @Test(
+    "scalars bare, vectors on one line, integers without decimals",
+    arguments: [
+      (Tensor(scalar: 0.41702), "0.4170"), (Tensor(scalar: 3), "3"),
+      (Tensor(vector: [0.2312, 0.6285, 0.1402]), "[0.2312  0.6285  0.1402]"),
+      (Tensor(vector: [1, 0, 0]), "[1  0  0]"), (Tensor(vector: [-1, 2.5]), "[-1.0000   2.5000]"),
+      (Tensor(vector: [.infinity, -.infinity, .nan]), "[ inf  -inf   nan]"),
+      (Tensor(vector: [1e-17, -3e-18]), "[0  0]"),
+    ])
   func plain(t: Tensor, expected: String) {
     #expect(formatter.format(t) == expected)
   }
@@ -41,7 +45,9 @@ struct FormattingTests {
 
   @Test("JSON keeps round-trip Doubles and encodes non-finite numbers as strings")
   func json() {
-    #expect(JSONOutput.tensor(Tensor(vector: [0.09003057317038046, 1])) == "{\"shape\": [2], \"data\": [0.09003057317038046, 1.0]}")
+    #expect(
+      JSONOutput.tensor(Tensor(vector: [0.09003057317038046, 1]))
+        == "{\"shape\": [2], \"data\": [0.09003057317038046, 1.0]}")
     #expect(JSONOutput.tensor(Tensor(scalar: .infinity)) == "{\"shape\": [], \"data\": [\"inf\"]}")
     #expect(JSONOutput.string("a\"b\n") == "\"a\\\"b\\n\"")
   }
@@ -49,7 +55,8 @@ struct FormattingTests {
   @Test("the Jacobian table labels rows and columns by index")
   func jacobianTable() {
     let j = Tensor(uncheckedShape: [2, 4], data: [1, 2, 3, 4, 5, 6, 7, 8])
-    let text = JacobianTable(output: "y", input: "W", outputShape: [2], inputShape: [2, 2], jacobian: j, precision: 4).render()
+    let text = JacobianTable(output: "y", input: "W", outputShape: [2], inputShape: [2, 2], jacobian: j, precision: 4)
+      .render()
     let lines = text.split(separator: "\n").map(String.init)
     #expect(lines[0] == "∂y/∂W")
     #expect(lines[1].split(separator: " ") == ["W[0,0]", "W[0,1]", "W[1,0]", "W[1,1]"])

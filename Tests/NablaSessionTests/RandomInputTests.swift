@@ -12,8 +12,10 @@ struct RandomInputTests {
   static let vocabulary = [
     "x", "W", "f", "g", "e", "p", "sum", "softmax", "grad", "jacobian", "reshape", "zeros", "ones", "eye", "onehot",
     "transpose", "concat", "stack", "max", "argmax", "prod", "norm", "inv", "det", "diag", "range", "arange", "detach",
-    "0", "1", "-1", "2", "3", "0.5", "1e308", "1e-320", "nan", "inf", "pi", "true", "\"s\"", "+", "-", "*", "/", "@", "^",
-    "**", "'", ".T", ".shape", "==", "<", "=", "+=", "-=", "(", ")", "[", "]", "{", "}", ",", ";", ":", "::", "..", "\n",
+    "0", "1", "-1", "2", "3", "0.5", "1e308", "1e-320", "nan", "inf", "pi", "true", "\"s\"", "+", "-", "*", "/", "@",
+    "^",
+    "**", "'", ".T", ".shape", "==", "<", "=", "+=", "-=", "(", ")", "[", "]", "{", "}", ",", ";", ":", "::", "..",
+    "\n",
     "if", "else", "for", "in", "axis:", "keepdims:", "#", "α", "[1, 2; 3, 4]", "[[1, 2], [3, 4]]",
   ]
 
@@ -33,9 +35,12 @@ struct RandomInputTests {
     #expect(session.interpreter.globals["x"] != nil && session.interpreter.globals["W"] != nil)
   }
 
-  @Test("a failing statement keeps every variable", arguments: [
-    "W @ x2", "softmx(x)", "x[7]", "reshape(x, 2, 2)", "grad(x, x)", "[[1, 2], [3]]", "1 +", "f(1, 2, 3)", "for i in 3 { }",
-  ])
+  @Test(
+    "a failing statement keeps every variable",
+    arguments: [
+      "W @ x2", "softmx(x)", "x[7]", "reshape(x, 2, 2)", "grad(x, x)", "[[1, 2], [3]]", "1 +", "f(1, 2, 3)",
+      "for i in 3 { }",
+    ])
   func errorsKeepVariables(statement: String) {
     var errors: [String] = []
     let session = Session(write: { channel, text in if channel == .diagnostics { errors.append(text) } })

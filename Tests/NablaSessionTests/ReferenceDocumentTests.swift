@@ -17,7 +17,9 @@ struct ReferenceDocumentTests {
   @Test("every builtin has a doc line and an example that runs")
   func examplesRun() throws {
     var failures: [String] = []
-    let session = Session(write: { channel, text in if channel == .diagnostics, text.hasPrefix("error") { failures.append(text) } })
+    let session = Session(write: { channel, text in
+      if channel == .diagnostics, text.hasPrefix("error") { failures.append(text) }
+    })
     session.run("x = [1, 2, 0.5]")
     for b in session.interpreter.registry.ordered {
       #expect(!b.doc.isEmpty, "\(b.name) has no doc line")

@@ -8,10 +8,12 @@ struct TensorKernelTests {
     Tensor(uncheckedShape: shape, data: (0..<(Tensor.elementCount(shape) ?? 0)).map(Double.init))
   }
 
-  @Test("broadcast shapes follow NumPy", arguments: [
-    ([3, 1], [1, 4], [3, 4]), ([], [3, 4], [3, 4]), ([2, 3, 4], [2, 1, 4], [2, 3, 4]), ([4], [3, 4], [3, 4]),
-    ([5, 1, 3], [4, 1], [5, 4, 3]),
-  ])
+  @Test(
+    "broadcast shapes follow NumPy",
+    arguments: [
+      ([3, 1], [1, 4], [3, 4]), ([], [3, 4], [3, 4]), ([2, 3, 4], [2, 1, 4], [2, 3, 4]), ([4], [3, 4], [3, 4]),
+      ([5, 1, 3], [4, 1], [5, 4, 3]),
+    ])
   func broadcastShapes(a: [Int], b: [Int], expected: [Int]) throws {
     #expect(try Broadcasting.shape(a, b, operation: "+") == expected)
     #expect(try Broadcasting.shape(b, a, operation: "+") == expected)

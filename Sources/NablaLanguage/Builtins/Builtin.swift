@@ -26,7 +26,10 @@ public struct Parameter {
     case absent
   }
 
-  public init(_ name: String, _ kind: Kind, default defaultValue: DefaultValue? = nil, namedOnly: Bool = false, variadic: Bool = false) {
+  public init(
+    _ name: String, _ kind: Kind, default defaultValue: DefaultValue? = nil, namedOnly: Bool = false,
+    variadic: Bool = false
+  ) {
     self.name = name
     self.kind = kind
     self.defaultValue = defaultValue
@@ -158,7 +161,10 @@ public final class BuiltinCall {
   /// Extra positional arguments collected by a variadic parameter.
   let rest: [BoundArgument]
 
-  init(builtin: Builtin, interpreter: Interpreter, expression: Expr?, arguments: [String: BoundArgument], rest: [BoundArgument]) {
+  init(
+    builtin: Builtin, interpreter: Interpreter, expression: Expr?, arguments: [String: BoundArgument],
+    rest: [BoundArgument]
+  ) {
     self.builtin = builtin
     self.interpreter = interpreter
     self.expression = expression
@@ -173,8 +179,8 @@ public final class BuiltinCall {
   public var range: SourceRange? { expression?.range }
 
   public func fail(_ message: String, argument name: String? = nil) -> Diagnostic {
-    let where_ = name.flatMap { arguments[$0]?.range } ?? expression?.range
-    return Diagnostic("\(builtin.name): \(message)", at: where_, notes: ["usage: \(builtin.signature)"])
+    let place = name.flatMap { arguments[$0]?.range } ?? expression?.range
+    return Diagnostic("\(builtin.name): \(message)", at: place, notes: ["usage: \(builtin.signature)"])
   }
 
   public func value(_ name: String) throws -> Value {

@@ -5,7 +5,8 @@ extension BuiltinCall {
   /// The result as a fresh tensor value, with a note if it first introduced inf or nan.
   func result(_ v: Variable, from inputs: [Variable] = []) -> Value {
     interpreter.noteNonFinite(
-      v.value, inputs: inputs.map(\.value), operation: self.expression.map { self.interpreter.source.slice($0.range) } ?? self.builtin.name)
+      v.value, inputs: inputs.map(\.value),
+      operation: self.expression.map { self.interpreter.source.slice($0.range) } ?? self.builtin.name)
     return .tensor(v)
   }
 
@@ -42,7 +43,8 @@ extension Builtins {
       "full", [Parameter("shape", .dimensions), Parameter("value", .scalar)], category: "Construction",
       doc: "A tensor of the given shape filled with one value.", example: "full([2, 3], 7)"
     ) { c in
-      .tensor(Tensor(repeating: try c.double("value"), shape: try c.checkedShape(c.dimensions("shape"), argument: "shape")))
+      .tensor(
+        Tensor(repeating: try c.double("value"), shape: try c.checkedShape(c.dimensions("shape"), argument: "shape")))
     },
     Builtin(
       "eye", [Parameter("n", .integer), Parameter("m", .integer, default: .absent)], category: "Construction",
@@ -57,7 +59,10 @@ extension Builtins {
     },
     Builtin(
       "arange",
-      [Parameter("start", .scalar), Parameter("stop", .scalar, default: .absent), Parameter("step", .scalar, default: .value(.scalar(1)))],
+      [
+        Parameter("start", .scalar), Parameter("stop", .scalar, default: .absent),
+        Parameter("step", .scalar, default: .value(.scalar(1))),
+      ],
       category: "Construction", doc: "Evenly spaced values from start up to (not including) stop, as NumPy's arange.",
       example: "arange(0, 1, 0.25)"
     ) { c in
@@ -76,8 +81,12 @@ extension Builtins {
       return .tensor(try arange(start, stop, 1, c))
     },
     Builtin(
-      "linspace", [Parameter("start", .scalar), Parameter("stop", .scalar), Parameter("n", .integer, default: .value(.scalar(50)))],
-      category: "Construction", doc: "n evenly spaced values from start to stop, both included.", example: "linspace(0, 1, 5)"
+      "linspace",
+      [
+        Parameter("start", .scalar), Parameter("stop", .scalar), Parameter("n", .integer, default: .value(.scalar(50))),
+      ],
+      category: "Construction", doc: "n evenly spaced values from start to stop, both included.",
+      example: "linspace(0, 1, 5)"
     ) { c in
       let (a, b, n) = (try c.double("start"), try c.double("stop"), try c.integer("n"))
       guard n >= 0, n <= 100_000_000 else { throw c.fail("n must be between 0 and 10^8", argument: "n") }
@@ -85,18 +94,26 @@ extension Builtins {
       return .tensor(Tensor(vector: (0..<n).map { i in i == n - 1 ? b : a + (b - a) * Double(i) / Double(n - 1) }))
     },
     Builtin(
-      "rand", [dims, seed], category: "Construction", doc: "Uniform random numbers in [0, 1); seed: makes them reproducible.",
+      "rand", [dims, seed], category: "Construction",
+      doc: "Uniform random numbers in [0, 1); seed: makes them reproducible.",
       example: "rand(2, 3, seed: 1)"
     ) { c in
       let shape = try c.checkedShape(c.dimensions("shape"), argument: "shape")
-      return .tensor(try c.withRandom { r in Tensor(uncheckedShape: shape, data: (0..<(Tensor.elementCount(shape) ?? 0)).map { _ in r.uniform() }) })
+      return .tensor(
+        try c.withRandom { r in
+          Tensor(uncheckedShape: shape, data: (0..<(Tensor.elementCount(shape) ?? 0)).map { _ in r.uniform() })
+        })
     },
     Builtin(
-      "randn", [dims, seed], category: "Construction", doc: "Standard normal random numbers; seed: makes them reproducible.",
+      "randn", [dims, seed], category: "Construction",
+      doc: "Standard normal random numbers; seed: makes them reproducible.",
       example: "randn(2, 3, seed: 1)"
     ) { c in
       let shape = try c.checkedShape(c.dimensions("shape"), argument: "shape")
-      return .tensor(try c.withRandom { r in Tensor(uncheckedShape: shape, data: (0..<(Tensor.elementCount(shape) ?? 0)).map { _ in r.normal() }) })
+      return .tensor(
+        try c.withRandom { r in
+          Tensor(uncheckedShape: shape, data: (0..<(Tensor.elementCount(shape) ?? 0)).map { _ in r.normal() })
+        })
     },
     Builtin(
       "onehot", [Parameter("k", .tensor), Parameter("n", .integer)], category: "Construction",

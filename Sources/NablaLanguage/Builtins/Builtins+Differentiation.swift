@@ -22,7 +22,8 @@ extension Builtins {
   static let differentiation: [Builtin] = [
     Builtin(
       "grad", [Parameter("e", .any), Parameter("x", .withRespectTo, default: .absent)], category: "Differentiation",
-      doc: "∂e/∂x for a scalar e (a list of gradients for [W, b]); grad(f) is the function x ↦ ∂f/∂x; grad(f, x0) evaluates it.",
+      doc:
+        "∂e/∂x for a scalar e (a list of gradients for [W, b]); grad(f) is the function x ↦ ∂f/∂x; grad(f, x0) evaluates it.",
       example: "grad(sum(x^2), x)"
     ) { c in
       switch try c.value("e") {
@@ -49,7 +50,8 @@ extension Builtins {
         let names = targetNames(c.text("x"), count: targets.count)
         for (name, depends) in zip(names, result.dependsOn) where !depends {
           c.interpreter.notes.append(
-            "note: \(eName) does not depend on \(name) as it is now (was \(name) reassigned after \(eName) was computed?), so ∂\(eName)/∂\(name) is zeros")
+            "note: \(eName) does not depend on \(name) as it is now (was \(name) reassigned after \(eName) was computed?), so ∂\(eName)/∂\(name) is zeros"
+          )
         }
         c.interpreter.present(.gradient(titles: names.map { derivativeTitle(eName, $0) }), for: c)
         let grads = result.values.map { Value.tensor(Variable($0.value)) }
@@ -89,7 +91,10 @@ extension Builtins {
       c.interpreter.present(.jacobian(output: yName, input: xName, outputShape: y.shape, inputShape: x.shape), for: c)
       return .tensor(Variable(j.value))
     },
-    Builtin("detach", [x], category: "Differentiation", doc: "The value of x without its history: a new leaf.", example: "detach(x)") { c in
+    Builtin(
+      "detach", [x], category: "Differentiation", doc: "The value of x without its history: a new leaf.",
+      example: "detach(x)"
+    ) { c in
       .tensor(try c.tensor("x").detached())
     },
   ]

@@ -12,9 +12,11 @@ extension Builtins {
   }
 
   static func binary(
-    _ name: String, _ a: String, _ b: String, doc: String, example: String, _ f: @escaping (Variable, Variable) throws -> Variable
+    _ name: String, _ a: String, _ b: String, doc: String, example: String,
+    _ f: @escaping (Variable, Variable) throws -> Variable
   ) -> Builtin {
-    Builtin(name, [Parameter(a, .tensor), Parameter(b, .tensor)], category: "Elementwise", doc: doc, example: example) { c in
+    Builtin(name, [Parameter(a, .tensor), Parameter(b, .tensor)], category: "Elementwise", doc: doc, example: example) {
+      c in
       let (u, v) = (try c.tensor(a), try c.tensor(b))
       return c.result(try f(u, v), from: [u, v])
     }
@@ -37,12 +39,18 @@ extension Builtins {
       "leaky_relu", [x, Parameter("a", .scalar, default: .value(.scalar(0.01)))], category: "Elementwise",
       doc: "x for x > 0, a·x otherwise (derivative a at 0).", example: "leaky_relu([-1, 2], 0.02)"
     ) { c in .tensor(try Variable.leakyRelu(c.tensor("x"), slope: c.double("a"))) },
-    binary("maximum", "a", "b", doc: "Elementwise larger of a and b (ties share the gradient).", example: "maximum([1, 5], [3, 2])", Variable.maximum),
-    binary("minimum", "a", "b", doc: "Elementwise smaller of a and b (ties share the gradient).", example: "minimum([1, 5], [3, 2])", Variable.minimum),
+    binary(
+      "maximum", "a", "b", doc: "Elementwise larger of a and b (ties share the gradient).",
+      example: "maximum([1, 5], [3, 2])", Variable.maximum),
+    binary(
+      "minimum", "a", "b", doc: "Elementwise smaller of a and b (ties share the gradient).",
+      example: "minimum([1, 5], [3, 2])", Variable.minimum),
     Builtin(
       "clip", [x, Parameter("lo", .tensor), Parameter("hi", .tensor)], category: "Elementwise",
       doc: "x limited to [lo, hi].", example: "clip([-2, 0.5, 3], -1, 1)"
     ) { c in .tensor(try Variable.clip(c.tensor("x"), c.tensor("lo"), c.tensor("hi"))) },
-    binary("pow", "x", "p", doc: "x to the power p, elementwise (also x ^ p and x ** p).", example: "pow([1, 2, 3], 2)", Variable.pow),
+    binary(
+      "pow", "x", "p", doc: "x to the power p, elementwise (also x ^ p and x ** p).", example: "pow([1, 2, 3], 2)",
+      Variable.pow),
   ]
 }

@@ -5,10 +5,16 @@ extension Builtins {
   static let axisLast = Parameter("axis", .integer, default: .value(.scalar(-1)), namedOnly: false)
 
   static let neuralNetwork: [Builtin] = [
-    Builtin("softmax", [x, axisLast], category: "Neural networks", doc: "exp(x) / sum(exp(x)) along axis (default last), stable for large x.", example: "softmax([1, 2, 0.5])") { c in
+    Builtin(
+      "softmax", [x, axisLast], category: "Neural networks",
+      doc: "exp(x) / sum(exp(x)) along axis (default last), stable for large x.", example: "softmax([1, 2, 0.5])"
+    ) { c in
       .tensor(try c.tensor("x").softmax(axis: c.integer("axis")))
     },
-    Builtin("log_softmax", [x, axisLast], category: "Neural networks", doc: "x − logsumexp(x) along axis, stable.", example: "log_softmax([1, 2, 0.5])") { c in
+    Builtin(
+      "log_softmax", [x, axisLast], category: "Neural networks", doc: "x − logsumexp(x) along axis, stable.",
+      example: "log_softmax([1, 2, 0.5])"
+    ) { c in
       .tensor(try c.tensor("x").logSoftmax(axis: c.integer("axis")))
     },
     Builtin(

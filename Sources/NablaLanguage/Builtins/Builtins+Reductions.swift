@@ -22,7 +22,9 @@ extension Builtins {
       _ = $3
       return try $0.sum(axes: $1, keepdims: $2)
     },
-    reduction("mean", doc: "Mean of the elements.", example: "mean([1, 2, 3, 4])") { x, axes, keep, _ in try x.mean(axes: axes, keepdims: keep) },
+    reduction("mean", doc: "Mean of the elements.", example: "mean([1, 2, 3, 4])") { x, axes, keep, _ in
+      try x.mean(axes: axes, keepdims: keep)
+    },
     reduction("max", doc: "Largest element (ties share the gradient).", example: "max([1, 5, 3])") {
       _ = $3
       return try $0.max(axes: $1, keepdims: $2)
@@ -31,15 +33,22 @@ extension Builtins {
       _ = $3
       return try $0.min(axes: $1, keepdims: $2)
     },
-    reduction("prod", doc: "Product of the elements.", example: "prod([1, 2, 3, 4])") { x, axes, keep, _ in try x.prod(axes: axes, keepdims: keep) },
+    reduction("prod", doc: "Product of the elements.", example: "prod([1, 2, 3, 4])") { x, axes, keep, _ in
+      try x.prod(axes: axes, keepdims: keep)
+    },
     reduction("norm", doc: "Euclidean norm (Frobenius for a matrix); gradient 0 at 0.", example: "norm([3, 4])") {
       _ = $3
       return try $0.norm(axes: $1, keepdims: $2)
     },
-    reduction("var", doc: "Variance, dividing by n (ddof: 1 divides by n − 1).", example: "var([1, 2, 3, 4])", extra: [ddof]) {
+    reduction(
+      "var", doc: "Variance, dividing by n (ddof: 1 divides by n − 1).", example: "var([1, 2, 3, 4])", extra: [ddof]
+    ) {
       try $0.variance(axes: $1, keepdims: $2, ddof: $3.integer("ddof"))
     },
-    reduction("std", doc: "Standard deviation, dividing by n (ddof: 1 divides by n − 1).", example: "std([1, 2, 3, 4])", extra: [ddof]) {
+    reduction(
+      "std", doc: "Standard deviation, dividing by n (ddof: 1 divides by n − 1).", example: "std([1, 2, 3, 4])",
+      extra: [ddof]
+    ) {
       try $0.standardDeviation(axes: $1, keepdims: $2, ddof: $3.integer("ddof"))
     },
     reduction("logsumexp", doc: "log(sum(exp(x))), computed without overflow.", example: "logsumexp([1000, 1000])") {
@@ -49,10 +58,18 @@ extension Builtins {
     Builtin(
       "argmax", [x, Parameter("axis", .integer, default: .absent), keepdims], category: "Reductions",
       doc: "Index of the largest element (flat index without axis:); first on ties.", example: "argmax([1, 5, 3])"
-    ) { c in .tensor(try c.tensor("x").value.argExtreme(axis: c.optionalInteger("axis"), keepdims: c.bool("keepdims"), largest: true)) },
+    ) { c in
+      .tensor(
+        try c.tensor("x").value.argExtreme(axis: c.optionalInteger("axis"), keepdims: c.bool("keepdims"), largest: true)
+      )
+    },
     Builtin(
       "argmin", [x, Parameter("axis", .integer, default: .absent), keepdims], category: "Reductions",
       doc: "Index of the smallest element (flat index without axis:); first on ties.", example: "argmin([1, 5, 3])"
-    ) { c in .tensor(try c.tensor("x").value.argExtreme(axis: c.optionalInteger("axis"), keepdims: c.bool("keepdims"), largest: false)) },
+    ) { c in
+      .tensor(
+        try c.tensor("x").value.argExtreme(
+          axis: c.optionalInteger("axis"), keepdims: c.bool("keepdims"), largest: false))
+    },
   ]
 }

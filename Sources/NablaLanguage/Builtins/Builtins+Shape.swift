@@ -6,13 +6,18 @@ extension Builtins {
   static let axis0 = Parameter("axis", .integer, default: .value(.scalar(0)), namedOnly: false)
 
   static let shape: [Builtin] = [
-    Builtin("shape", [x], category: "Shape", doc: "The shape of x as a vector (also x.shape).", example: "shape(eye(3))") { c in
+    Builtin(
+      "shape", [x], category: "Shape", doc: "The shape of x as a vector (also x.shape).", example: "shape(eye(3))"
+    ) { c in
       .tensor(Tensor(vector: try c.tensor("x").shape.map(Double.init)))
     },
     Builtin("numel", [x], category: "Shape", doc: "The number of elements of x.", example: "numel(zeros(2, 3))") { c in
       .scalar(Double(try c.tensor("x").value.count))
     },
-    Builtin("len", [Parameter("x", .any)], category: "Shape", doc: "The length of a list, or of a tensor's first axis.", example: "len([ones(2), zeros(3)])") { c in
+    Builtin(
+      "len", [Parameter("x", .any)], category: "Shape", doc: "The length of a list, or of a tensor's first axis.",
+      example: "len([ones(2), zeros(3)])"
+    ) { c in
       switch try c.value("x") {
       case .list(let items): return .scalar(Double(items.count))
       case .tensor(let t) where t.rank >= 1: return .scalar(Double(t.shape[0]))
@@ -28,7 +33,10 @@ extension Builtins {
       let shape = try Tensor.inferShape(c.dimensions("shape", allowInferred: true), count: t.value.count, from: t.shape)
       return .tensor(try t.reshaped(shape))
     },
-    Builtin("flatten", [x], category: "Shape", doc: "The elements of x as a vector, row-major.", example: "flatten([1, 2; 3, 4])") { c in
+    Builtin(
+      "flatten", [x], category: "Shape", doc: "The elements of x as a vector, row-major.",
+      example: "flatten([1, 2; 3, 4])"
+    ) { c in
       .tensor(try c.tensor("x").flattened())
     },
     Builtin(
