@@ -21,30 +21,38 @@ public enum Differentiation {
     return try ReverseMode.gradients(of: e, withRespectTo: targets, createGraph: createGraph)
   }
 
-  /// ∂y/∂x with shape `y.shape ++ x.shape`, one reverse pass per entry of `y`.
-  public static func jacobian(of y: Variable, withRespectTo x: Variable, createGraph: Bool = false) throws -> (
-    jacobian: Variable, dependsOn: Bool
-  ) {
+  /// ∂y/∂x with shape `y.shape ++ x.shape`: reverse passes seeded with rows of the identity,
+  /// many rows per pass (as leading batch axes), so a Jacobian costs a few passes, not one per
+  /// entry of y.
+  public static func jacobian(
+    of y: Variable, withRespectTo x: Variable, createGraph: Bool = false
+  ) throws -> (jacobian: Variable, dependsOn: Bool) {
     let outCount = y.value.count
     let inCount = x.value.count
     guard let total = Tensor.elementCount(y.shape + x.shape), total <= 50_000_000 else {
       throw DifferentiationError(
         "the Jacobian would have shape \(Tensor.describe(y.shape + x.shape)), too large to build; use vjp or jvp")
     }
-    var rows: [Variable] = []
+    if outCount == 0 || inCount == 0 {
+      return (.constant(Tensor(repeating: 0, shape: y.shape + x.shape)), false)
+    }
+    // Rows per pass: keep each batched cotangent to a few million numbers.
+    let largest = max(ReverseMode.largestValue(from: y), 1)
+    let rowsPerPass = max(1, min(outCount, 4_000_000 / largest))
+    var blocks: [Variable] = []
     var depends = false
-    for i in 0..<outCount {
-      var seed = Tensor(repeating: 0, shape: y.shape)
-      seed.data[i] = 1
+    var start = 0
+    while start < outCount {
+      let rows = min(rowsPerPass, outCount - start)
+      var seed = Tensor(repeating: 0, shape: [rows] + y.shape)
+      for r in 0..<rows { seed.data[r * outCount + start + r] = 1 }
       let result = try ReverseMode.gradients(
         of: y, withRespectTo: [x], seed: .constant(seed), createGraph: createGraph)
       depends = depends || result.dependsOn[0]
-      rows.append(try result.values[0].reshaped([inCount]))
+      blocks.append(try result.values[0].reshaped([rows, inCount]))
+      start += rows
     }
-    if outCount == 0 {
-      return (.constant(Tensor(repeating: 0, shape: y.shape + x.shape)), false)
-    }
-    let stacked = try Variable.stack(rows, axis: 0)
-    return (try stacked.reshaped(y.shape + x.shape), depends)
+    let joined = blocks.count == 1 ? blocks[0] : try Variable.concat(blocks, axis: 0)
+    return (try joined.reshaped(y.shape + x.shape), depends)
   }
 }

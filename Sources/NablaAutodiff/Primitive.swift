@@ -3,6 +3,9 @@ import NablaTensor
 /// What a VJP rule receives: the cotangent of the output, the inputs and the output.
 /// In a first-order pass these are constants; when a higher derivative is requested they are the
 /// graph's own variables, so the rule's operations are recorded and can be differentiated again.
+///
+/// The cotangent may carry leading *batch* axes in front of the output's shape (one per seed,
+/// as when a Jacobian is computed in one pass); rules that use shapes put `batch` in front.
 public struct VJPArguments {
   public let cotangent: Variable
   public let inputs: [Variable]
@@ -11,6 +14,12 @@ public struct VJPArguments {
   public var g: Variable { cotangent }
   public var x: Variable { inputs[0] }
   public var y: Variable { output }
+
+  /// The cotangent's leading axes in front of the output's shape.
+  public var batch: [Int] { Array(cotangent.shape.prefix(cotangent.rank - output.rank)) }
+
+  /// `batch ++ shape`: a shape as the cotangents of this pass have it.
+  public func batched(_ shape: [Int]) -> [Int] { batch + shape }
 }
 
 /// The inputs for which a primitive's finite-difference check is valid.

@@ -86,7 +86,7 @@ public enum PrimitiveTable {
       let (shape, items): ([Int], [IndexItem]) = pick(
         [([4], [.array([0, 3, 3])]), ([3, 4], [.slice(start: nil, stop: nil, step: nil), .single(1)])], &r)
       let plan = (try? IndexPlan(shape: shape, items: items)) ?? IndexPlan.identity(shape)
-      return (.scatterAdd(plan, into: shape), [plan.shape])
+      return (.scatterAdd(plan), [plan.shape])
     },
     Entry(name: "concat") { r in
       let (shapes, axis) = pick([([[2], [3]], 0), ([[2, 3], [2, 1]], 1), ([[1, 3], [2, 3], [1, 3]], 0)], &r)
@@ -110,6 +110,6 @@ extension IndexPlan {
   /// Reads every element in order.
   static func identity(_ shape: [Int]) -> IndexPlan {
     (try? IndexPlan(shape: shape, items: []))
-      ?? IndexPlan(unchecked: Array(0..<(Tensor.elementCount(shape) ?? 0)), shape: shape)
+      ?? IndexPlan(unchecked: Array(0..<(Tensor.elementCount(shape) ?? 0)), shape: shape, sourceShape: shape)
   }
 }

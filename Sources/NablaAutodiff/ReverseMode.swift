@@ -12,6 +12,10 @@ public struct Gradients {
 public enum ReverseMode {
   /// `∂output/∂targets` contracted with `seed` (ones for a scalar output when nil).
   ///
+  /// The seed may have leading batch axes in front of the output's shape: each batch entry is
+  /// one cotangent, and every gradient comes back with the same leading axes. A Jacobian is one
+  /// such pass with the identity as the seed.
+  ///
   /// - Parameter createGraph: record the backward computation so its result can be differentiated
   ///   again (`hessian`, `grad(grad(f))`). When false, rules run on constants and nothing is recorded.
   public static func gradients(
@@ -29,6 +33,12 @@ public enum ReverseMode {
     }
     var cotangents = [Variable?](repeating: nil, count: order.count)
     let start = seed ?? Variable.constant(Tensor(repeating: 1, shape: output.shape))
+    guard start.rank >= output.rank, Array(start.shape.suffix(output.rank)) == output.shape else {
+      throw ShapeError(
+        operation: "vjp", shapes: [start.shape, output.shape],
+        rule: "the cotangent must have the output's shape \(Tensor.describe(output.shape))")
+    }
+    let batch = Array(start.shape.prefix(start.rank - output.rank))
     cotangents[order.count - 1] = createGraph ? start : Variable.constant(start.value)
     for k in stride(from: order.count - 1, through: 0, by: -1) {
       let variable = order[k]
@@ -45,8 +55,8 @@ public enum ReverseMode {
         let j = input.orderIndex
         guard reaches[j], i < node.primitive.vjps.count, let rule = node.primitive.vjps[i] else { continue }
         var contribution = try rule(args)
-        if contribution.shape != input.shape {
-          contribution = try contribution.summed(toShape: input.shape)
+        if contribution.shape != batch + input.shape {
+          contribution = try contribution.unbroadcast(to: input.shape, batch: batch)
         }
         if let existing = cotangents[j] {
           cotangents[j] = try existing + contribution
@@ -64,11 +74,17 @@ public enum ReverseMode {
         values.append(g)
         depends.append(true)
       } else {
-        values.append(Variable.constant(Tensor(repeating: 0, shape: target.shape)))
+        values.append(Variable.constant(Tensor(repeating: 0, shape: batch + target.shape)))
         depends.append(false)
       }
     }
     return Gradients(values: values, dependsOn: depends)
+  }
+
+  /// The element count of the largest value in the graph of `output`.
+  static func largestValue(from output: Variable) -> Int {
+    let pass = passCounter.wrappingAdd(1, ordering: .relaxed).newValue
+    return topologicalOrder(from: output, pass: pass).reduce(0) { max($0, $1.value.count) }
   }
 
   /// Numbers each reverse pass, so a variable's stamp says whether this pass has visited it.

@@ -139,7 +139,7 @@ extension Variable {
     case 1:
       let n = shape[0]
       let plan = try IndexPlan(shape: [n, n], items: [.array(Array(0..<n)), .array(Array(0..<n))])
-      return try Primitive.scatterAdd(plan, into: [n, n]).apply(self)
+      return try Primitive.scatterAdd(plan).apply(self)
     case 2:
       let n = Swift.min(shape[0], shape[1])
       return try indexed([.array(Array(0..<n)), .array(Array(0..<n))])

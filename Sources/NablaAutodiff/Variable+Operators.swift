@@ -79,6 +79,26 @@ extension Variable {
     return try Primitive.sum(toShape: shape).apply(self)
   }
 
+  /// A cotangent of shape `batch ++ s`, where `s` was broadcast from `shape`, summed back to
+  /// `batch ++ shape`. With no batch this is `summed(toShape:)`; with one, the broadcast axes are
+  /// found after the batch axes rather than at the front.
+  func unbroadcast(to shape: [Int], batch: [Int]) throws -> Variable {
+    let target = batch + shape
+    if self.shape == target { return self }
+    if batch.isEmpty { return try summed(toShape: shape) }
+    let added = Swift.max(0, rank - batch.count - shape.count)
+    return try summed(toShape: batch + [Int](repeating: 1, count: added) + shape).reshaped(target)
+  }
+
+  /// A batched value of shape `batch ++ s`, with `s` broadcastable to `shape`, broadcast to
+  /// `batch ++ shape`.
+  func rebroadcast(to shape: [Int], batch: [Int]) throws -> Variable {
+    if batch.isEmpty { return try broadcast(to: shape) }
+    let inner = Array(self.shape.suffix(rank - batch.count))
+    let padded = batch + [Int](repeating: 1, count: Swift.max(0, shape.count - inner.count)) + inner
+    return try reshaped(padded).broadcast(to: batch + shape)
+  }
+
   /// Inserts a size-1 axis at `axis` (negative counts from the end of the result).
   public func unsqueezed(axis: Int) throws -> Variable {
     let a = try Tensor.normalizeAxis(axis, rank: rank + 1, operation: "unsqueeze")

@@ -15,11 +15,14 @@ public enum IndexItem: Sendable, Equatable {
 public struct IndexPlan: Sendable, Equatable {
   public let offsets: [Int]
   public let shape: [Int]
+  /// The shape of the tensor the plan reads from.
+  public let sourceShape: [Int]
 
   /// A plan from offsets the caller has checked against the source shape.
-  public init(unchecked offsets: [Int], shape: [Int]) {
+  public init(unchecked offsets: [Int], shape: [Int], sourceShape: [Int]) {
     self.offsets = offsets
     self.shape = shape
+    self.sourceShape = sourceShape
   }
 
   private enum Selector {
@@ -106,6 +109,7 @@ public struct IndexPlan: Sendable, Equatable {
     }
     self.offsets = offsets
     self.shape = dims.map(\.count)
+    self.sourceShape = source
   }
 
   static func resolve(_ i: Int, axis: Int, size: Int) throws(ShapeError) -> Int {

@@ -116,15 +116,42 @@ extension Tensor {
     return Tensor(uncheckedShape: outShape, data: out)
   }
 
-  /// Elements at flat `offsets`, arranged in `shape`. Offsets must be in range (checked by `IndexPlan`).
-  public func gather(offsets: [Int], shape outShape: [Int]) -> Tensor {
-    Tensor(uncheckedShape: outShape, data: offsets.map { data[$0] })
+  /// The leading axes in front of `trailing`, when this tensor's shape ends with it.
+  func leadingAxes(before trailing: [Int], operation: String) throws(ShapeError) -> [Int] {
+    guard rank >= trailing.count, Array(shape.suffix(trailing.count)) == trailing else {
+      throw ShapeError(operation: operation, shapes: [shape, trailing], rule: "the shape must end with \(Tensor.describe(trailing))")
+    }
+    return Array(shape.prefix(rank - trailing.count))
   }
 
-  /// A zero tensor of `shape` with this tensor's elements added at flat `offsets`: the adjoint of `gather`.
-  public func scatterAdd(offsets: [Int], shape outShape: [Int]) -> Tensor {
-    var out = [Double](repeating: 0, count: Tensor.elementCount(outShape) ?? 0)
-    for (i, o) in offsets.enumerated() { out[o] += data[i] }
-    return Tensor(uncheckedShape: outShape, data: out)
+  /// The elements a plan selects, arranged in its shape; leading axes in front of the plan's
+  /// source shape are kept as a batch.
+  public func gather(_ plan: IndexPlan) throws(ShapeError) -> Tensor {
+    let batch = try leadingAxes(before: plan.sourceShape, operation: "index")
+    let stride = plan.sourceShape.reduce(1, *)
+    var out: [Double] = []
+    out.reserveCapacity(batch.reduce(1, *) * plan.offsets.count)
+    for b in 0..<batch.reduce(1, *) {
+      let base = b * stride
+      for o in plan.offsets { out.append(data[base + o]) }
+    }
+    return Tensor(uncheckedShape: batch + plan.shape, data: out)
+  }
+
+  /// A zero tensor of the plan's source shape with this tensor's elements added where the plan
+  /// reads: the adjoint of `gather`. Leading axes are kept as a batch.
+  public func scatterAdd(_ plan: IndexPlan) throws(ShapeError) -> Tensor {
+    let batch = try leadingAxes(before: plan.shape, operation: "scatter")
+    let stride = plan.sourceShape.reduce(1, *)
+    var out = [Double](repeating: 0, count: batch.reduce(1, *) * stride)
+    var i = 0
+    for b in 0..<batch.reduce(1, *) {
+      let base = b * stride
+      for o in plan.offsets {
+        out[base + o] += data[i]
+        i += 1
+      }
+    }
+    return Tensor(uncheckedShape: batch + plan.sourceShape, data: out)
   }
 }

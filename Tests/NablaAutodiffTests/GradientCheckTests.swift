@@ -118,3 +118,31 @@ struct GradientCheckTests {
     #expect(Set(Self.names).count == Self.names.count)
   }
 }
+
+@Suite("Batched cotangents (one pass, many seeds)")
+struct BatchedVJPTests {
+  @Test("a batch of seeds gives the stacked single-seed gradients", arguments: GradientCheckTests.names)
+  func batched(name: String) throws {
+    let entry = try #require(PrimitiveTable.entries.first { $0.name == name })
+    var r = RandomSource(seed: 99)
+    for _ in 0..<8 {
+      let (p, shapes) = entry.sample(&r)
+      let inputs = shapes.map { Variable(randomInput($0, domain: p.domain, &r)) }
+      let output = try p.apply(inputs)
+      let seeds = (0..<3).map { _ in randomInput(output.shape, domain: .real, &r) }
+      let stacked = Tensor(uncheckedShape: [3] + output.shape, data: seeds.flatMap(\.data))
+      let together = try ReverseMode.gradients(of: output, withRespectTo: inputs, seed: .constant(stacked))
+      for (b, seed) in seeds.enumerated() {
+        let single = try ReverseMode.gradients(of: output, withRespectTo: inputs, seed: .constant(seed))
+        for k in inputs.indices where p.vjps[k] != nil {
+          let n = single.values[k].value.count
+          #expect(together.values[k].shape == [3] + shapes[k], "\(name): batched gradient shape")
+          let slice = Array(together.values[k].value.data[(b * n)..<((b + 1) * n)])
+          for (a, c) in zip(slice, single.values[k].value.data) {
+            #expect(abs(a - c) <= 1e-12 * max(1, abs(c)), "\(name) seed \(b) input \(k): \(a) vs \(c)")
+          }
+        }
+      }
+    }
+  }
+}

@@ -5,7 +5,7 @@ extension Primitive {
   public static func reshape(_ shape: [Int]) -> Primitive {
     Primitive(
       "reshape", forward: { try $0[0].reshaped(shape) },
-      vjps: [{ a in try a.g.reshaped(a.x.shape) }])
+      vjps: [{ a in try a.g.reshaped(a.batched(a.x.shape)) }])
   }
 
   /// Permutes axes: output axis i is input axis `permutation[i]`.
@@ -14,33 +14,39 @@ extension Primitive {
     for (i, p) in permutation.enumerated() where p >= 0 && p < permutation.count { inverse[p] = i }
     return Primitive(
       "transpose", forward: { try $0[0].permuted(permutation) },
-      vjps: [{ [inverse] a in try a.g.permuted(inverse) }])
+      vjps: [
+        { [inverse] a in
+          let b = a.batch.count
+          return try a.g.permuted(Array(0..<b) + inverse.map { $0 + b })
+        }
+      ])
   }
 
   public static func broadcast(to shape: [Int]) -> Primitive {
     Primitive(
       "broadcast", forward: { try $0[0].broadcast(to: shape) },
-      vjps: [{ a in try a.g.summed(toShape: a.x.shape) }])
+      vjps: [{ a in try a.g.unbroadcast(to: a.x.shape, batch: a.batch) }])
   }
 
   /// Sums broadcast axes away: the one place where broadcasting is undone in every gradient.
   public static func sum(toShape shape: [Int]) -> Primitive {
     Primitive(
       "sum_to_shape", forward: { try $0[0].sum(toShape: shape) },
-      vjps: [{ a in try a.g.broadcast(to: a.x.shape) }])
+      vjps: [{ a in try a.g.rebroadcast(to: a.x.shape, batch: a.batch) }])
   }
 
-  /// Reads flat `offsets` into `shape`: every form of indexing.
+  /// Reads the plan's elements: every form of indexing. Leading batch axes pass through.
   public static func gather(_ plan: IndexPlan) -> Primitive {
     Primitive(
-      "index", forward: { $0[0].gather(offsets: plan.offsets, shape: plan.shape) },
-      vjps: [{ a in try Primitive.scatterAdd(plan, into: a.x.shape).apply(a.g) }])
+      "index", forward: { try $0[0].gather(plan) },
+      vjps: [{ a in try Primitive.scatterAdd(plan).apply(a.g) }])
   }
 
-  /// Adds into a zero tensor of `shape` at the plan's offsets: the adjoint of `gather`.
-  public static func scatterAdd(_ plan: IndexPlan, into shape: [Int]) -> Primitive {
+  /// Adds into a zero tensor of the plan's source shape where the plan reads: the adjoint of
+  /// `gather`.
+  public static func scatterAdd(_ plan: IndexPlan) -> Primitive {
     Primitive(
-      "scatter_add", forward: { $0[0].scatterAdd(offsets: plan.offsets, shape: shape) },
+      "scatter_add", forward: { try $0[0].scatterAdd(plan) },
       vjps: [{ a in try Primitive.gather(plan).apply(a.g) }])
   }
 
@@ -53,7 +59,7 @@ extension Primitive {
       rules.append({ a in
         var items = [IndexItem](repeating: .slice(start: nil, stop: nil, step: nil), count: axis)
         items.append(.slice(start: range.lowerBound, stop: range.upperBound, step: 1))
-        return try Primitive.gather(IndexPlan(shape: a.g.shape, items: items)).apply(a.g)
+        return try Primitive.gather(IndexPlan(shape: a.y.shape, items: items)).apply(a.g)
       })
       start += size
     }

@@ -6,7 +6,7 @@ extension Primitive {
   public static func sum(axes: [Int], keepdims: Bool) -> Primitive {
     Primitive(
       "sum", forward: { try $0[0].reduce(axes: axes, keepdims: keepdims, kind: .sum) },
-      vjps: [{ a in try spread(a.g, over: a.x.shape, axes: axes) }])
+      vjps: [{ a in try spread(a.g, over: a.x.shape, axes: axes, batch: a.batch) }])
   }
 
   /// `max`/`min` over axes; the gradient goes to the extreme entries, split evenly among ties.
@@ -20,7 +20,7 @@ extension Primitive {
           let hits = try Tensor.zip(a.x.value, kept, operation: "max") { $0 == $1 ? 1 : 0 }
           let counts = try hits.reduce(axes: axes, keepdims: true, kind: .sum)
           let share = Variable.constant(try Tensor.zip(hits, counts, operation: "max") { $0 / $1 })
-          return try spread(a.g, over: a.x.shape, axes: axes) * share
+          return try spread(a.g, over: a.x.shape, axes: axes, batch: a.batch) * share
         }
       ])
   }
@@ -48,10 +48,11 @@ extension Primitive {
     ])
 }
 
-/// `g` (reduced over `axes`, with or without kept axes) broadcast back to `shape`.
-func spread(_ g: Variable, over shape: [Int], axes: [Int]) throws -> Variable {
+/// `g` (reduced over `axes`, with or without kept axes, after any batch axes) broadcast back
+/// to `batch ++ shape`.
+func spread(_ g: Variable, over shape: [Int], axes: [Int], batch: [Int]) throws -> Variable {
   var kept = shape
   for axis in axes { kept[axis] = 1 }
-  let reshaped = g.shape == kept ? g : try g.reshaped(kept)
-  return try reshaped.broadcast(to: shape)
+  let reshaped = g.shape == batch + kept ? g : try g.reshaped(batch + kept)
+  return try reshaped.broadcast(to: batch + shape)
 }
