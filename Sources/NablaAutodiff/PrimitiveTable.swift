@@ -29,6 +29,23 @@ public enum PrimitiveTable {
     Entry(name: p.name) { r in (p, pick(binaryShapes, &r)) }
   }
 
+  /// A random convolution window over a random input: kernel 1–3 (not always square), stride
+  /// 1–3, padding 0–2, CHW or NCHW.
+  static func randomGeometry(_ r: inout RandomSource) -> (geometry: WindowGeometry, input: [Int]) {
+    while true {
+      let kh = 1 + Int(r.next() % 3)
+      let kw = 1 + Int(r.next() % 3)
+      let stride = 1 + Int(r.next() % 3)
+      let padding = Int(r.next() % 3)
+      let input = (r.next() % 2 == 0 ? [] : [2]) + [1 + Int(r.next() % 2), 3 + Int(r.next() % 3), 3 + Int(r.next() % 3)]
+      if let g = try? WindowGeometry(
+        inputShape: input, kernelHeight: kh, kernelWidth: kw, stride: stride, padding: padding, operation: "test")
+      {
+        return (g, input)
+      }
+    }
+  }
+
   /// Random distinct axes of a shape, possibly none.
   static func randomAxes(_ rank: Int, _ r: inout RandomSource) -> [Int] {
     (0..<rank).filter { _ in r.next() % 2 == 0 }
@@ -94,6 +111,14 @@ public enum PrimitiveTable {
     },
     Entry(name: "inv") { r in (.inv, [pick([[2, 2], [3, 3], [2, 3, 3]], &r)]) },
     Entry(name: "det") { r in (.det, [pick([[2, 2], [3, 3], [2, 3, 3]], &r)]) },
+    Entry(name: "im2col") { r in
+      let g = randomGeometry(&r)
+      return (.im2col(g.geometry), [g.input])
+    },
+    Entry(name: "col2im") { r in
+      let g = randomGeometry(&r)
+      return (.col2im(g.geometry), [Array(g.input.dropLast(3)) + [g.geometry.patchSize, g.geometry.positions]])
+    },
     Entry(name: "matmul") { r in
       (
         .matmul,

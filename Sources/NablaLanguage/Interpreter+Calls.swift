@@ -167,7 +167,16 @@ extension Interpreter {
     }
     let call = BuiltinCall(builtin: builtin, interpreter: self, expression: expression, arguments: bound, rest: rest)
     do {
-      return try builtin.implementation(call)
+      let result = try builtin.implementation(call)
+      if case .tensor(let v) = result {
+        // The first operation to turn finite inputs into inf or nan gets named in a note.
+        noteNonFinite(
+          v.value,
+          inputs: bound.values.compactMap { if case .tensor(let t) = $0.value { t.value } else { nil } }
+            + rest.compactMap { if case .tensor(let t) = $0.value { t.value } else { nil } },
+          operation: expression.map { self.source.slice($0.range) } ?? builtin.name)
+      }
+      return result
     } catch let d as Diagnostic {
       throw d
     } catch let error as ShapeError {

@@ -2,11 +2,15 @@ import NablaAutodiff
 import NablaTensor
 
 /// How a statement's value asks to be shown: a gradient under its title, a Jacobian as a table.
-public enum Presentation: Equatable {
+public enum Presentation {
   /// One title per gradient (a list of gradients has several).
   case gradient(titles: [String])
   /// `∂y/∂x` as a table with a row per entry of y and a column per entry of x.
   case jacobian(output: String, input: String, outputShape: [Int], inputShape: [Int])
+  /// `∂²e/∂x²` as a table with a row and a column per entry of x.
+  case hessian(of: String, input: String, inputShape: [Int])
+  /// A gradient check's table and verdict, shown instead of its 1 or 0.
+  case gradientCheck(GradientCheckReport, input: String)
 }
 
 /// What one statement produced.

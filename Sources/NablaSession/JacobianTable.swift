@@ -1,39 +1,64 @@
 import NablaLanguage
 import NablaTensor
 
-/// A Jacobian as a table: a row per entry of y, a column per entry of x, each labelled with its
-/// index (`p[0]`, `W[0,1]`), under the title `∂p/∂x`.
+/// A table of derivatives: a row per entry of one tensor and a column per entry of another, each
+/// labelled with its index (`p[0]`, `W[0,1]`), under a title such as `∂p/∂x`. When the rows come
+/// from a tensor of rank ≥ 2 (a batched or matrix-valued function), the table is split into
+/// labelled blocks, one per leading index.
 public struct JacobianTable {
-  public let output: String
-  public let input: String
-  public let outputShape: [Int]
-  public let inputShape: [Int]
-  public let jacobian: Tensor
+  public let title: String
+  public let rowName: String
+  public let rowShape: [Int]
+  public let columnName: String
+  public let columnShape: [Int]
+  /// Row-major values, rows × columns.
+  public let values: Tensor
   public var precision = 4
   /// Beyond these, the middle rows or columns are elided.
   static let maxRows = 24
   static let maxColumns = 12
 
-  public init(output: String, input: String, outputShape: [Int], inputShape: [Int], jacobian: Tensor, precision: Int) {
-    self.output = output
-    self.input = input
-    self.outputShape = outputShape
-    self.inputShape = inputShape
-    self.jacobian = jacobian
+  public init(
+    title: String, rowName: String, rowShape: [Int], columnName: String, columnShape: [Int], values: Tensor,
+    precision: Int
+  ) {
+    self.title = title
+    self.rowName = rowName
+    self.rowShape = rowShape
+    self.columnName = columnName
+    self.columnShape = columnShape
+    self.values = values
     self.precision = precision
+  }
+
+  /// The Jacobian ∂y/∂x: rows are entries of y, columns entries of x.
+  public init(output: String, input: String, outputShape: [Int], inputShape: [Int], jacobian: Tensor, precision: Int) {
+    self.init(
+      title: Builtins.derivativeTitle(output, input), rowName: output, rowShape: outputShape, columnName: input,
+      columnShape: inputShape, values: jacobian, precision: precision)
   }
 
   /// `p[0]`, `W[0,1]`, or the bare name for a scalar.
   static func label(_ name: String, _ flat: Int, shape: [Int]) -> String {
     if shape.isEmpty { return name }
+    return bracketed(name) + "[" + multiIndex(flat, shape: shape).map(String.init).joined(separator: ",") + "]"
+  }
+
+  static func multiIndex(_ flat: Int, shape: [Int]) -> [Int] {
     var index: [Int] = []
     var rest = flat
     for size in shape.reversed() {
       index.append(size > 0 ? rest % size : 0)
       rest = size > 0 ? rest / size : 0
     }
-    let simple = name.unicodeScalars.allSatisfy { $0.properties.isAlphabetic || $0 == "_" || ("0"..."9").contains($0) }
-    return (simple ? name : "(\(name))") + "[" + index.reversed().map(String.init).joined(separator: ",") + "]"
+    return index.reversed()
+  }
+
+  static func bracketed(_ name: String) -> String {
+    let simple = name.unicodeScalars.allSatisfy {
+      $0.properties.isAlphabetic || $0 == "_" || ("0"..."9").contains($0)
+    }
+    return simple ? name : "(\(name))"
   }
 
   static func visible(_ n: Int, limit: Int) -> [Int] {
@@ -43,31 +68,55 @@ public struct JacobianTable {
   }
 
   public func render() -> String {
-    let rows = outputShape.reduce(1, *)
-    let columns = inputShape.reduce(1, *)
-    let style = NumberStyle(for: jacobian.data, precision: precision)
-    let title = Builtins.derivativeTitle(output, input)
-    let rowIndices = JacobianTable.visible(rows, limit: JacobianTable.maxRows)
+    let rows = rowShape.reduce(1, *)
+    guard rowShape.count >= 2, let leading = rowShape.first, leading > 0 else {
+      return ([title] + block(rowRange: 0..<rows)).joined(separator: "\n")
+    }
+    // One block per leading index of the rows' tensor.
+    let perBlock = rows / leading
+    var lines = [
+      "\(title)  shape \(Tensor.describe(rowShape + columnShape)): in each block, rows are entries of \(rowName), columns entries of \(columnName)"
+    ]
+    for b in JacobianTable.visible(leading, limit: 8) {
+      lines.append("")
+      if b < 0 {
+        lines.append("⋮")
+        continue
+      }
+      let rest = [String](repeating: ":", count: rowShape.count - 1).joined(separator: ",")
+      lines.append("\(JacobianTable.bracketed(rowName))[\(b),\(rest)]")
+      lines.append(contentsOf: block(rowRange: (b * perBlock)..<((b + 1) * perBlock)))
+    }
+    return lines.joined(separator: "\n")
+  }
+
+  /// The header line and one line per row in `rowRange`.
+  func block(rowRange: Range<Int>) -> [String] {
+    let columns = columnShape.reduce(1, *)
+    let style = NumberStyle(for: values.data, precision: precision)
+    let rowIndices = JacobianTable.visible(rowRange.count, limit: JacobianTable.maxRows).map {
+      $0 < 0 ? -1 : rowRange.lowerBound + $0
+    }
     let columnIndices = JacobianTable.visible(columns, limit: JacobianTable.maxColumns)
-    let rowLabels = rowIndices.map { $0 < 0 ? "⋮" : JacobianTable.label(output, $0, shape: outputShape) }
-    let columnLabels = columnIndices.map { $0 < 0 ? "…" : JacobianTable.label(input, $0, shape: inputShape) }
+    let rowLabels = rowIndices.map { $0 < 0 ? "⋮" : JacobianTable.label(rowName, $0, shape: rowShape) }
+    let columnLabels = columnIndices.map { $0 < 0 ? "…" : JacobianTable.label(columnName, $0, shape: columnShape) }
     let labelWidth = rowLabels.map(\.count).max() ?? 1
     var width = columnLabels.map(\.count).max() ?? 1
     for r in rowIndices where r >= 0 {
       for c in columnIndices where c >= 0 {
-        width = Swift.max(width, style.format(jacobian.data[r * columns + c]).count)
+        width = Swift.max(width, style.format(values.data[r * columns + c]).count)
       }
     }
-    var lines = [title]
-    lines.append(
-      String(repeating: " ", count: labelWidth) + "  " + columnLabels.map { pad($0, width) }.joined(separator: "  "))
+    var lines = [
+      String(repeating: " ", count: labelWidth) + "  " + columnLabels.map { pad($0, width) }.joined(separator: "  ")
+    ]
     for (k, r) in rowIndices.enumerated() {
       let cells = columnIndices.map { c -> String in
         if r < 0 || c < 0 { return pad(r < 0 ? "⋮" : "…", width) }
-        return pad(style.format(jacobian.data[r * columns + c]), width)
+        return pad(style.format(values.data[r * columns + c]), width)
       }
       lines.append(padRight(rowLabels[k], labelWidth) + "  " + cells.joined(separator: "  "))
     }
-    return lines.joined(separator: "\n")
+    return lines
   }
 }

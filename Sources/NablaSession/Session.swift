@@ -130,6 +130,14 @@ public final class Session {
         output: output, input: input, outputShape: outputShape, inputShape: inputShape, jacobian: v.value,
         precision: options.precision
       ).render()
+    case (.tensor(let v), .hessian(let of, let input, let shape)?):
+      let title = "∂²" + JacobianTable.bracketed(of) + "/∂" + input + "²"
+      return JacobianTable(
+        title: title, rowName: input, rowShape: shape, columnName: input, columnShape: shape, values: v.value,
+        precision: options.precision
+      ).render()
+    case (_, .gradientCheck(let report, let input)?):
+      return GradientCheckTable(report: report, input: input).render()
     case (.tensor(let v), .gradient(let titles)?):
       return (titles.first ?? "") + "\n" + formatter.format(v.value)
     case (.list(let items), .gradient(let titles)?) where titles.count == items.count:

@@ -4,7 +4,9 @@ import Testing
 
 @testable import NablaLanguage
 
-/// Forward values against NumPy: `Fixtures/make_forward_fixtures.py` wrote `forward.json`.
+/// Forward values against NumPy: `Fixtures/make_forward_fixtures.py` wrote `forward.json`;
+/// `make_nn_fixtures.py` wrote `nn.json` (convolution, pooling, batch norm and losses as direct
+/// loops, not the algorithm nabla uses).
 @Suite("Forward values against NumPy fixtures")
 struct ForwardFixtureTests {
   struct Fixture: CustomTestStringConvertible, Sendable {
@@ -14,8 +16,10 @@ struct ForwardFixtureTests {
     var testDescription: String { expr }
   }
 
-  static let fixtures: [Fixture] = {
-    guard let url = Bundle.module.url(forResource: "forward", withExtension: "json", subdirectory: "Fixtures"),
+  static let fixtures: [Fixture] = load("forward") + load("nn")
+
+  static func load(_ name: String) -> [Fixture] {
+    guard let url = Bundle.module.url(forResource: name, withExtension: "json", subdirectory: "Fixtures"),
       let bytes = try? Data(contentsOf: url),
       let items = try? JSONSerialization.jsonObject(with: bytes) as? [[String: Any]]
     else { return [] }
@@ -33,11 +37,12 @@ struct ForwardFixtureTests {
       }
       return Fixture(expr: expr, shape: shape, data: data)
     }
-  }()
+  }
 
   @Test("the fixture file loads")
   func loads() {
-    #expect(Self.fixtures.count > 200)
+    #expect(Self.load("forward").count > 200)
+    #expect(Self.load("nn").count > 80)
   }
 
   @Test("nabla matches NumPy", arguments: fixtures)

@@ -2,14 +2,6 @@ import NablaAutodiff
 import NablaTensor
 
 extension BuiltinCall {
-  /// The result as a fresh tensor value, with a note if it first introduced inf or nan.
-  func result(_ v: Variable, from inputs: [Variable] = []) -> Value {
-    interpreter.noteNonFinite(
-      v.value, inputs: inputs.map(\.value),
-      operation: self.expression.map { self.interpreter.source.slice($0.range) } ?? self.builtin.name)
-    return .tensor(v)
-  }
-
   /// A shape whose element count is small enough to allocate.
   func checkedShape(_ shape: [Int], argument: String) throws -> [Int] {
     guard let n = Tensor.elementCount(shape), n <= 200_000_000 else {

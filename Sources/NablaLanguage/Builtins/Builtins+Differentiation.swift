@@ -92,12 +92,86 @@ extension Builtins {
       return .tensor(Variable(j.value))
     },
     Builtin(
+      "hessian", [Parameter("e", .any), Parameter("x", .withRespectTo)], category: "Differentiation",
+      doc: "Second derivatives ∂²e/∂x², shape x.shape ++ x.shape; hessian(f, x0) for a function.",
+      example: "hessian(sum(x^3), x)"
+    ) { c in
+      let (e, x, eName) = try c.functionOrValue("e", at: "x")
+      let xName = c.text("x") ?? "x"
+      let (h, depends) = try Differentiation.hessian(of: e, withRespectTo: x)
+      if !depends {
+        c.interpreter.notes.append("note: \(eName) does not depend on \(xName) as it is now, so the Hessian is zeros")
+      }
+      c.interpreter.present(.hessian(of: eName, input: xName, inputShape: x.shape), for: c)
+      return .tensor(Variable(h.value))
+    },
+    Builtin(
+      "jvp", [Parameter("f", .function), Parameter("x0", .tensor), Parameter("v", .tensor)], category: "Differentiation",
+      doc: "The Jacobian-vector product J v of f at x0 (forward mode, without building J).",
+      example: "jvp(softmax, x, [1, 0, 0])"
+    ) { c in
+      let (y, x, _) = try c.functionOrValue("f", at: "x0")
+      return .tensor(Variable(try Differentiation.jvp(of: y, withRespectTo: x, tangent: c.tensor("v")).values[0].value))
+    },
+    Builtin(
+      "vjp", [Parameter("f", .function), Parameter("x0", .tensor), Parameter("u", .tensor)], category: "Differentiation",
+      doc: "The vector-Jacobian product uᵀ J of f at x0 (one reverse pass).",
+      example: "vjp(softmax, x, [1, 0, 0])"
+    ) { c in
+      let (y, x, _) = try c.functionOrValue("f", at: "x0")
+      return .tensor(Variable(try Differentiation.vjp(of: y, withRespectTo: x, cotangent: c.tensor("u")).values[0].value))
+    },
+    Builtin(
+      "gradcheck",
+      [
+        Parameter("f", .function), Parameter("x0", .tensor),
+        Parameter("step", .scalar, default: .value(.scalar(1e-6)), namedOnly: true),
+        Parameter("tol", .scalar, default: .value(.scalar(1e-6)), namedOnly: true),
+      ], category: "Differentiation",
+      doc: "Autodiff against central finite differences: a table, PASS or FAIL with the likely cause; its value is 1 or 0.",
+      example: "gradcheck(softmax, x)"
+    ) { c in
+      let f = try c.function("f")
+      let x0 = try c.tensor("x0")
+      let (h, tol) = (try c.double("step"), try c.double("tol"))
+      guard h > 0, h.isFinite, tol > 0 else { throw c.fail("step: and tol: must be positive") }
+      let interpreter = c.interpreter
+      let report = try GradientCheck.run(
+        { x in
+          guard case .tensor(let y) = try interpreter.call(f, [.tensor(x)], at: c.argument("x0")?.range) else {
+            throw c.fail("\(f.name) must return a tensor")
+          }
+          return y
+        }, at: x0.value, step: h, tolerance: tol)
+      c.interpreter.present(.gradientCheck(report, input: c.text("x0") ?? "x"), for: c)
+      return .scalar(report.passed ? 1 : 0)
+    },
+    Builtin(
       "detach", [x], category: "Differentiation", doc: "The value of x without its history: a new leaf.",
       example: "detach(x)"
     ) { c in
       .tensor(try c.tensor("x").detached())
     },
   ]
+}
+
+extension BuiltinCall {
+  /// `(y, x, name)` from `f, x0` (calling f on x0) or from `y, x` (a value and a variable).
+  func functionOrValue(_ first: String, at second: String) throws -> (Variable, Variable, String) {
+    switch try value(first) {
+    case .function(let f):
+      let x0 = try tensor(second)
+      let x = x0.isTracked ? x0 : Variable(x0.value)
+      guard case .tensor(let y) = try interpreter.call(f, [.tensor(x)], at: argument(second)?.range) else {
+        throw fail("\(f.name) must return a tensor")
+      }
+      return (y, x, f.name)
+    case .tensor(let y):
+      return (y, try tensor(second), text(first) ?? first)
+    case let other:
+      throw fail("'\(first)' must be a tensor or a function, got \(other.typeName)", argument: first)
+    }
+  }
 }
 
 extension Substring {

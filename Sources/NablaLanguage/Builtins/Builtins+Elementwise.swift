@@ -7,7 +7,7 @@ extension Builtins {
   ) -> Builtin {
     Builtin(name, [x], category: "Elementwise", doc: doc, example: example) { c in
       let input = try c.tensor("x")
-      return c.result(try f(input), from: [input])
+      return .tensor(try f(input))
     }
   }
 
@@ -18,7 +18,7 @@ extension Builtins {
     Builtin(name, [Parameter(a, .tensor), Parameter(b, .tensor)], category: "Elementwise", doc: doc, example: example) {
       c in
       let (u, v) = (try c.tensor(a), try c.tensor(b))
-      return c.result(try f(u, v), from: [u, v])
+      return .tensor(try f(u, v))
     }
   }
 

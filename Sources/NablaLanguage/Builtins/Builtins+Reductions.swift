@@ -11,7 +11,7 @@ extension Builtins {
   ) -> Builtin {
     Builtin(name, [x, axis, keepdims] + extra, category: "Reductions", doc: doc, example: example) { c in
       let input = try c.tensor("x")
-      return c.result(try f(input, c.axes(), c.bool("keepdims"), c), from: [input])
+      return .tensor(try f(input, c.axes(), c.bool("keepdims"), c))
     }
   }
 

@@ -1,0 +1,151 @@
+import NablaTensor
+
+/// Neural-network layers and losses, written in primitives: convolution is im2col followed by
+/// one (batched) matrix product through OpenBLAS, max pooling a gather of each window's
+/// largest entry, average pooling a mean over the lowered windows.
+extension Variable {
+  /// `x @ Wᵀ + b` with W shaped [out, in], as PyTorch's `linear`.
+  public static func linear(_ x: Variable, _ w: Variable, _ b: Variable?) throws -> Variable {
+    let product = try matmul(x, w.transposedLastTwo())
+    guard let b else { return product }
+    return try product + b
+  }
+
+  public func im2col(kernelHeight: Int, kernelWidth: Int, stride: Int, padding: Int) throws -> Variable {
+    let g = try WindowGeometry(
+      inputShape: shape, kernelHeight: kernelHeight, kernelWidth: kernelWidth, stride: stride, padding: padding,
+      operation: "im2col")
+    return try Primitive.im2col(g).apply(self)
+  }
+
+  /// Cross-correlation of x ([N, C, H, W] or [C, H, W]) with weights [O, C, kh, kw], plus b [O].
+  public static func conv2d(_ x: Variable, _ w: Variable, _ b: Variable?, stride: Int, padding: Int) throws -> Variable {
+    guard x.rank == 3 || x.rank == 4 else {
+      throw ShapeError(operation: "conv2d", shapes: [x.shape], rule: "x must be [N, C, H, W] or [C, H, W]")
+    }
+    guard w.rank == 4 else {
+      throw ShapeError(operation: "conv2d", shapes: [x.shape, w.shape], rule: "weights must be [O, C, kh, kw]")
+    }
+    let channels = x.shape[x.rank - 3]
+    guard w.shape[1] == channels else {
+      throw ShapeError(
+        operation: "conv2d", shapes: [x.shape, w.shape],
+        rule: "x has \(channels) channels but the weights expect \(w.shape[1])")
+    }
+    let g = try WindowGeometry(
+      inputShape: x.shape, kernelHeight: w.shape[2], kernelWidth: w.shape[3], stride: stride, padding: padding,
+      operation: "conv2d")
+    let out = w.shape[0]
+    let columns = try Primitive.im2col(g).apply(x)
+    let product = try matmul(w.reshaped([out, g.patchSize]), columns)
+    var y = try product.reshaped(Array(x.shape.dropLast(3)) + [out, g.outputHeight, g.outputWidth])
+    if let b {
+      guard b.shape == [out] else {
+        throw ShapeError(operation: "conv2d", shapes: [w.shape, b.shape], rule: "the bias must be [\(out)], one per filter")
+      }
+      y = try y + b.reshaped([out, 1, 1])
+    }
+    return y
+  }
+
+  /// The largest entry of each k × k window (padding counts as −inf); the gradient goes to it.
+  public func maxpool2d(kernel k: Int, stride: Int, padding: Int) throws -> Variable {
+    let g = try WindowGeometry(
+      inputShape: shape, kernelHeight: k, kernelWidth: k, stride: stride, padding: padding, operation: "maxpool2d")
+    guard 2 * padding <= k else {
+      throw ShapeError(operation: "maxpool2d", shapes: [shape], rule: "padding \(padding) must be at most half the kernel \(k)")
+    }
+    let (offsets, outShape) = value.windowMaxima(g)
+    return try Primitive.gather(IndexPlan(unchecked: offsets, shape: outShape, sourceShape: shape)).apply(self)
+  }
+
+  /// The mean of each k × k window, padded zeros included (PyTorch's count_include_pad).
+  public func avgpool2d(kernel k: Int, stride: Int, padding: Int) throws -> Variable {
+    let lead = Array(shape.dropLast(2))
+    guard rank >= 3 else {
+      throw ShapeError(operation: "avgpool2d", shapes: [shape], rule: "the input needs axes [C, H, W] or [N, C, H, W]")
+    }
+    // Each channel as its own one-channel image, lowered, then averaged over the window rows.
+    let planes = try reshaped(lead + [1] + Array(shape.suffix(2)))
+    let g = try WindowGeometry(
+      inputShape: planes.shape, kernelHeight: k, kernelWidth: k, stride: stride, padding: padding,
+      operation: "avgpool2d")
+    let columns = try Primitive.im2col(g).apply(planes)
+    return try columns.mean(axes: [columns.rank - 2]).reshaped(lead + [g.outputHeight, g.outputWidth])
+  }
+
+  /// Batch normalisation with batch statistics: over axis 0 for [N, F], over N, H, W for
+  /// [N, C, H, W]; biased variance, as in training mode.
+  public static func batchnorm(_ x: Variable, _ gamma: Variable, _ beta: Variable, eps: Double) throws -> Variable {
+    let axes: [Int]
+    let parameterShape: [Int]
+    switch x.rank {
+    case 2:
+      axes = [0]
+      parameterShape = [x.shape[1]]
+    case 4:
+      axes = [0, 2, 3]
+      parameterShape = [x.shape[1], 1, 1]
+    default:
+      throw ShapeError(operation: "batchnorm", shapes: [x.shape], rule: "x must be [N, F] or [N, C, H, W]")
+    }
+    let features = parameterShape[0]
+    for p in [gamma, beta] where p.value.count != features {
+      throw ShapeError(
+        operation: "batchnorm", shapes: [x.shape, p.shape], rule: "gamma and beta need \(features) entries, one per feature")
+    }
+    let mean = try x.mean(axes: axes, keepdims: true)
+    let centered = try x - mean
+    let variance = try (centered * centered).mean(axes: axes, keepdims: true)
+    let normalized = try centered / Variable.sqrt(variance + eps)
+    return try normalized * gamma.reshaped(parameterShape) + beta.reshaped(parameterShape)
+  }
+
+  /// Mean over the batch of −log softmax(logits)[target], computed as logsumexp − ⟨target, z⟩.
+  /// `target` is one-hot with the logits' shape, or class indices (one per row).
+  public static func softmaxCrossEntropy(_ logits: Variable, _ target: Variable) throws -> Variable {
+    let oneHot = try Variable.oneHot(target, like: logits, operation: "softmax_cross_entropy")
+    let perRow = try logits.logsumexp(axes: [-1]) - (oneHot * logits).sum(axes: [-1])
+    return try perRow.mean()
+  }
+
+  /// `target` as one-hot rows shaped like `scores`: passed through when it already is.
+  public static func oneHot(_ target: Variable, like scores: Variable, operation: String) throws -> Variable {
+    if target.shape == scores.shape { return target }
+    guard scores.rank >= 1, target.shape == Array(scores.shape.dropLast()) else {
+      throw ShapeError(
+        operation: operation, shapes: [scores.shape, target.shape],
+        rule: "the target must be one-hot of the same shape or class indices, one per row")
+    }
+    let classes = scores.shape[scores.rank - 1]
+    var t = Tensor(repeating: 0, shape: scores.shape)
+    for (i, v) in target.value.data.enumerated() {
+      guard let k = Int(exactly: v), k >= 0, k < classes else {
+        throw ShapeError(operation: operation, shapes: [], rule: "target \(v) is not a class index in 0..<\(classes)")
+      }
+      t.data[i * classes + k] = 1
+    }
+    return .constant(t)
+  }
+
+  /// Mean squared error.
+  public static func mse(_ prediction: Variable, _ target: Variable) throws -> Variable {
+    let d = try prediction - target
+    return try (d * d).mean()
+  }
+
+  /// Binary cross-entropy on probabilities, averaged.
+  public static func bce(_ p: Variable, _ target: Variable) throws -> Variable {
+    try -(target * log(p) + (1 - target) * log(1 - p)).mean()
+  }
+
+  /// The fraction of rows whose largest score is at the label (labels as indices or one-hot).
+  public static func accuracy(_ scores: Variable, _ labels: Variable) throws -> Double {
+    let oneHot = try Variable.oneHot(labels, like: scores, operation: "accuracy")
+    let predicted = try scores.value.argExtreme(axis: -1, keepdims: false, largest: true)
+    let truth = try oneHot.value.argExtreme(axis: -1, keepdims: false, largest: true)
+    guard predicted.count > 0 else { return 0 }
+    let hits = zip(predicted.data, truth.data).filter { $0 == $1 }.count
+    return Double(hits) / Double(predicted.count)
+  }
+}
