@@ -44,8 +44,7 @@ public enum Differentiation {
     var start = 0
     while start < outCount {
       let rows = min(rowsPerPass, outCount - start)
-      var seed = Tensor(repeating: 0, shape: [rows] + y.shape)
-      for r in 0..<rows { seed.data[r * outCount + start + r] = 1 }
+      let seed = Tensor.oneHotRows(rows, start: start, shape: y.shape)
       let result = try ReverseMode.gradients(
         of: y, withRespectTo: [x], seed: .constant(seed), createGraph: createGraph)
       depends = depends || result.dependsOn[0]
@@ -70,7 +69,8 @@ extension Differentiation {
   public static func vjp(of y: Variable, withRespectTo x: Variable, cotangent u: Variable) throws -> Gradients {
     guard u.shape == y.shape else {
       throw DifferentiationError(
-        "vjp: u has shape \(Tensor.describe(u.shape)) but f(x0) has shape \(Tensor.describe(y.shape)); u must match the output")
+        "vjp: u has shape \(Tensor.describe(u.shape)) but f(x0) has shape \(Tensor.describe(y.shape)); u must match the output"
+      )
     }
     return try ReverseMode.gradients(of: y, withRespectTo: [x], seed: .constant(u.value))
   }
@@ -81,7 +81,8 @@ extension Differentiation {
   public static func jvp(of y: Variable, withRespectTo x: Variable, tangent v: Variable) throws -> Gradients {
     guard v.shape == x.shape else {
       throw DifferentiationError(
-        "jvp: v has shape \(Tensor.describe(v.shape)) but x0 has shape \(Tensor.describe(x.shape)); v must match the input")
+        "jvp: v has shape \(Tensor.describe(v.shape)) but x0 has shape \(Tensor.describe(x.shape)); v must match the input"
+      )
     }
     let u = Variable(Tensor(repeating: 0, shape: y.shape))
     let g = try ReverseMode.gradients(of: y, withRespectTo: [x], seed: u, createGraph: true)

@@ -47,10 +47,13 @@ public enum GradientCheck {
     let n = x0.count
     for i in 0..<y.value.count {
       for j in 0..<n {
-        entries.append(.init(output: i, input: j, analytic: jacobian.value.data[i * n + j], numeric: numeric[i * n + j]))
+        entries.append(
+          .init(output: i, input: j, analytic: jacobian.value.data[i * n + j], numeric: numeric[i * n + j]))
       }
     }
-    let worst = entries.indices.max { entries[$0].scaledError < entries[$1].scaledError || entries[$1].scaledError.isNaN }
+    let worst = entries.indices.max {
+      entries[$0].scaledError < entries[$1].scaledError || entries[$1].scaledError.isNaN
+    }
     let passed = entries.allSatisfy { $0.scaledError <= tolerance }
     var diagnosis: String? = nil
     if !passed, let w = worst {
@@ -60,9 +63,11 @@ public enum GradientCheck {
         let before = entries[w].absoluteError
         let after = Swift.abs(entries[w].analytic - finer[entries[w].output * n + entries[w].input])
         if after < before / 20 {
-          diagnosis = "the step h = \(h) is too large for the curvature here: with h/10 the error at the worst entry drops from \(short(before)) to \(short(after)); pass a smaller step:"
+          diagnosis =
+            "the step h = \(h) is too large for the curvature here: with h/10 the error at the worst entry drops from \(short(before)) to \(short(after)); pass a smaller step:"
         } else if after > before * 5 && h < 1e-4 {
-          diagnosis = "the step h = \(h) is too small: rounding dominates (the error grows with a smaller step); pass a larger step:"
+          diagnosis =
+            "the step h = \(h) is too small: rounding dominates (the error grows with a smaller step); pass a larger step:"
         }
       }
     }
@@ -77,7 +82,9 @@ public enum GradientCheck {
   }
 
   /// Central differences, column by column: result[i * n + j] = ∂y_i/∂x_j.
-  static func differences(_ f: (Variable) throws -> Variable, at x0: Tensor, step h: Double, outputCount: Int) throws -> [Double] {
+  static func differences(_ f: (Variable) throws -> Variable, at x0: Tensor, step h: Double, outputCount: Int) throws
+    -> [Double]
+  {
     let n = x0.count
     var result = [Double](repeating: 0, count: outputCount * n)
     for j in 0..<n {
@@ -105,19 +112,24 @@ public enum GradientCheck {
       switch name {
       case "relu", "abs", "leaky_relu", "sign":
         if let k = inputs[0].data.firstIndex(where: { Swift.abs($0) <= 2 * h }) {
-          let rule = name == "relu" ? "relu'(0) = 0" : name == "abs" ? "abs'(0) = 0" : name == "sign" ? "sign' = 0" : "leaky_relu'(0) = a"
-          return "an input of \(name) is \(inputs[0].data[k] == 0 ? "0" : "within the step of 0") (entry \(k)): that is its kink, where the derivative is a convention (\(rule)) and central differences average the two sides"
+          let rule =
+            name == "relu"
+            ? "relu'(0) = 0" : name == "abs" ? "abs'(0) = 0" : name == "sign" ? "sign' = 0" : "leaky_relu'(0) = a"
+          return
+            "an input of \(name) is \(inputs[0].data[k] == 0 ? "0" : "within the step of 0") (entry \(k)): that is its kink, where the derivative is a convention (\(rule)) and central differences average the two sides"
         }
       case "maximum", "minimum":
         if let d = try? Tensor.zip(inputs[0], inputs[1], operation: name, { Swift.abs($0 - $1) }),
           d.data.contains(where: { $0 <= 2 * h })
         {
-          return "\(name) compares two values within the step of each other: at a tie the gradient is split by convention and differences straddle the kink"
+          return
+            "\(name) compares two values within the step of each other: at a tie the gradient is split by convention and differences straddle the kink"
         }
       case "max", "min":
         let y = v.value.data
         if y.count == 1, inputs[0].data.filter({ Swift.abs($0 - y[0]) <= 2 * h }).count > 1 {
-          return "\(name) has tied entries within the step: at a tie the gradient is shared by convention and differences straddle the kink"
+          return
+            "\(name) has tied entries within the step: at a tie the gradient is shared by convention and differences straddle the kink"
         }
       default: continue
       }

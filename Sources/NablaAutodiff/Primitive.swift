@@ -84,7 +84,10 @@ func elementwise(
 }
 
 /// A binary elementwise primitive with NumPy broadcasting; rules return output-shaped cotangents
-/// and the reverse pass sums them back to each input's shape.
+/// and the reverse pass sums them back to each input's shape. `f` is written at each call site
+/// (through `@inline(__always)`) so the kernel loop inlines it rather than calling a closure
+/// per element.
+@inline(__always)
 func broadcasting(
   _ name: String, symbol: String, domain: Domain = .real, twice: Bool = true,
   _ f: @escaping @Sendable (Double, Double) -> Double,

@@ -37,7 +37,8 @@ public enum PrimitiveTable {
       let kw = 1 + Int(r.next() % 3)
       let stride = 1 + Int(r.next() % 3)
       let padding = Int(r.next() % 3)
-      let input = (r.next() % 2 == 0 ? [] : [2]) + [1 + Int(r.next() % 2), 3 + Int(r.next() % 3), 3 + Int(r.next() % 3)]
+      let input =
+        (r.next() % 2 == 0 ? [] : [2]) + [1 + Int(r.next() % 2), 3 + Int(r.next() % 3), 3 + Int(r.next() % 3)]
       if let g = try? WindowGeometry(
         inputShape: input, kernelHeight: kh, kernelWidth: kw, stride: stride, padding: padding, operation: "test")
       {
@@ -67,6 +68,10 @@ public enum PrimitiveTable {
     Entry(name: "min") { r in
       let shape = pick([[3], [2, 3], [2, 3, 4]], &r)
       return (.extreme(axes: randomAxes(shape.count, &r), keepdims: r.next() % 2 == 0, largest: false), [shape])
+    },
+    Entry(name: "softmax") { r in
+      let shape = pick([[3], [2, 3], [2, 3, 2]], &r)
+      return (.softmax(axis: Int(r.next() % UInt64(shape.count))), [shape])
     },
     Entry(name: "prod") { r in (.prodLast, [pick([[1], [4], [2, 3], [2, 2, 5]], &r)]) },
     Entry(name: "norm") { r in (.norm, [pick([[], [3], [2, 2]], &r)]) },

@@ -55,7 +55,7 @@ public enum ReverseMode {
         let j = input.orderIndex
         guard reaches[j], i < node.primitive.vjps.count, let rule = node.primitive.vjps[i] else { continue }
         var contribution = try rule(args)
-        if contribution.shape != batch + input.shape {
+        if batch.isEmpty ? contribution.shape != input.shape : contribution.shape != batch + input.shape {
           contribution = try contribution.unbroadcast(to: input.shape, batch: batch)
         }
         if let existing = cotangents[j] {

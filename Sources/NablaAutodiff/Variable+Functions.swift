@@ -72,9 +72,7 @@ extension Variable {
   public func softmax(axis: Int = -1) throws -> Variable {
     let a = try Tensor.normalizeAxis(axis, rank: Swift.max(rank, 1), operation: "softmax")
     if rank == 0 { return try self / self }
-    let m = try value.reduce(axes: [a], keepdims: true, kind: .max).map { $0.isFinite ? $0 : 0 }
-    let e = try Variable.exp(self - Variable.constant(m))
-    return try e / e.sum(axes: [a], keepdims: true)
+    return try Primitive.softmax(axis: a).apply(self)
   }
 
   public func logSoftmax(axis: Int = -1) throws -> Variable {

@@ -19,7 +19,8 @@ extension Variable {
   }
 
   /// Cross-correlation of x ([N, C, H, W] or [C, H, W]) with weights [O, C, kh, kw], plus b [O].
-  public static func conv2d(_ x: Variable, _ w: Variable, _ b: Variable?, stride: Int, padding: Int) throws -> Variable {
+  public static func conv2d(_ x: Variable, _ w: Variable, _ b: Variable?, stride: Int, padding: Int) throws -> Variable
+  {
     guard x.rank == 3 || x.rank == 4 else {
       throw ShapeError(operation: "conv2d", shapes: [x.shape], rule: "x must be [N, C, H, W] or [C, H, W]")
     }
@@ -41,7 +42,8 @@ extension Variable {
     var y = try product.reshaped(Array(x.shape.dropLast(3)) + [out, g.outputHeight, g.outputWidth])
     if let b {
       guard b.shape == [out] else {
-        throw ShapeError(operation: "conv2d", shapes: [w.shape, b.shape], rule: "the bias must be [\(out)], one per filter")
+        throw ShapeError(
+          operation: "conv2d", shapes: [w.shape, b.shape], rule: "the bias must be [\(out)], one per filter")
       }
       y = try y + b.reshaped([out, 1, 1])
     }
@@ -53,7 +55,8 @@ extension Variable {
     let g = try WindowGeometry(
       inputShape: shape, kernelHeight: k, kernelWidth: k, stride: stride, padding: padding, operation: "maxpool2d")
     guard 2 * padding <= k else {
-      throw ShapeError(operation: "maxpool2d", shapes: [shape], rule: "padding \(padding) must be at most half the kernel \(k)")
+      throw ShapeError(
+        operation: "maxpool2d", shapes: [shape], rule: "padding \(padding) must be at most half the kernel \(k)")
     }
     let (offsets, outShape) = value.windowMaxima(g)
     return try Primitive.gather(IndexPlan(unchecked: offsets, shape: outShape, sourceShape: shape)).apply(self)
@@ -92,7 +95,8 @@ extension Variable {
     let features = parameterShape[0]
     for p in [gamma, beta] where p.value.count != features {
       throw ShapeError(
-        operation: "batchnorm", shapes: [x.shape, p.shape], rule: "gamma and beta need \(features) entries, one per feature")
+        operation: "batchnorm", shapes: [x.shape, p.shape],
+        rule: "gamma and beta need \(features) entries, one per feature")
     }
     let mean = try x.mean(axes: axes, keepdims: true)
     let centered = try x - mean

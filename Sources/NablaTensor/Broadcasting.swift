@@ -131,13 +131,13 @@ extension Tensor {
     _ a: Tensor, _ b: Tensor, operation: String, _ f: (Double, Double) -> Double
   ) throws(ShapeError) -> Tensor {
     if a.shape == b.shape {
-      var out = [Double](repeating: 0, count: a.count)
-      a.data.withUnsafeBufferPointer { pa in
-        b.data.withUnsafeBufferPointer { pb in
-          out.withUnsafeMutableBufferPointer { po in
-            for i in 0..<po.count { po[i] = f(pa[i], pb[i]) }
+      let out = [Double](unsafeUninitializedCapacity: a.count) { po, initialized in
+        a.data.withUnsafeBufferPointer { pa in
+          b.data.withUnsafeBufferPointer { pb in
+            for i in 0..<pa.count { po[i] = f(pa[i], pb[i]) }
           }
         }
+        initialized = a.count
       }
       return Tensor(uncheckedShape: a.shape, data: out)
     }
@@ -149,7 +149,60 @@ extension Tensor {
       let s = a.data[0]
       return Tensor(uncheckedShape: b.shape, data: b.data.map { f(s, $0) })
     }
+    // One operand repeated along leading axes (a batch of rows against one row): the common
+    // case of batched cotangents, without per-element index arithmetic.
+    if b.rank < a.rank, b.count > 0, Array(a.shape.suffix(b.rank)) == b.shape {
+      return repeatedRows(a, b, f)
+    }
+    if a.rank < b.rank, a.count > 0, Array(b.shape.suffix(a.rank)) == a.shape {
+      return repeatedRows(b, a) { f($1, $0) }
+    }
+    // One operand with a size-1 last axis against rows (a keepdims reduction against its input).
+    if a.rank == b.rank, a.rank >= 1, b.shape.last == 1, a.shape.dropLast() == b.shape.dropLast() {
+      return repeatedColumns(a, b, f)
+    }
+    if a.rank == b.rank, a.rank >= 1, a.shape.last == 1, a.shape.dropLast() == b.shape.dropLast() {
+      return repeatedColumns(b, a) { f($1, $0) }
+    }
     return try zipBroadcasting(a, b, operation: operation, f)
+  }
+
+  /// `f(big[i], small[i mod small.count])`, for `small` repeated along `big`'s leading axes.
+  @inlinable
+  static func repeatedRows(_ big: Tensor, _ small: Tensor, _ f: (Double, Double) -> Double) -> Tensor {
+    let n = small.count
+    let out = [Double](unsafeUninitializedCapacity: big.count) { po, initialized in
+      big.data.withUnsafeBufferPointer { pa in
+        small.data.withUnsafeBufferPointer { pb in
+          var base = 0
+          while base < pa.count {
+            for i in 0..<n { po[base + i] = f(pa[base + i], pb[i]) }
+            base += n
+          }
+        }
+      }
+      initialized = big.count
+    }
+    return Tensor(uncheckedShape: big.shape, data: out)
+  }
+
+  /// `f(rows[r, i], column[r])`: one value per row of `rows` (shapes equal but for a last axis of 1).
+  @inlinable
+  static func repeatedColumns(_ rows: Tensor, _ column: Tensor, _ f: (Double, Double) -> Double) -> Tensor {
+    let n = rows.shape.last ?? 1
+    let out = [Double](unsafeUninitializedCapacity: rows.count) { po, initialized in
+      rows.data.withUnsafeBufferPointer { pa in
+        column.data.withUnsafeBufferPointer { pb in
+          for r in 0..<pb.count {
+            let v = pb[r]
+            let base = r * n
+            for i in 0..<n { po[base + i] = f(pa[base + i], v) }
+          }
+        }
+      }
+      initialized = rows.count
+    }
+    return Tensor(uncheckedShape: rows.shape, data: out)
   }
 
   @usableFromInline
@@ -177,5 +230,14 @@ extension Tensor {
   @inlinable
   public func map(_ f: (Double) -> Double) -> Tensor {
     Tensor(uncheckedShape: shape, data: data.map(f))
+  }
+
+  /// The identity matrix's rows as a batch of one-hot seeds: [rows] ++ shape, with a 1 at
+  /// flat position `start + r` of row r.
+  public static func oneHotRows(_ rows: Int, start: Int, shape: [Int]) -> Tensor {
+    let n = Tensor.elementCount(shape) ?? 0
+    var t = Tensor(repeating: 0, shape: [rows] + shape)
+    for r in 0..<rows where start + r < n { t.data[r * n + start + r] = 1 }
+    return t
   }
 }

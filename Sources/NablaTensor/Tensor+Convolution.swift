@@ -39,7 +39,9 @@ public struct WindowGeometry: Sendable, Equatable {
     guard height + 2 * padding >= kernelHeight, width + 2 * padding >= kernelWidth else {
       throw ShapeError(
         operation: operation, shapes: [shape],
-        rule: "the \(kernelHeight)×\(kernelWidth) window does not fit in the \(height)×\(width) image with padding \(padding)")
+        rule:
+          "the \(kernelHeight)×\(kernelWidth) window does not fit in the \(height)×\(width) image with padding \(padding)"
+      )
     }
   }
 

@@ -119,7 +119,8 @@ extension Tensor {
   /// The leading axes in front of `trailing`, when this tensor's shape ends with it.
   func leadingAxes(before trailing: [Int], operation: String) throws(ShapeError) -> [Int] {
     guard rank >= trailing.count, Array(shape.suffix(trailing.count)) == trailing else {
-      throw ShapeError(operation: operation, shapes: [shape, trailing], rule: "the shape must end with \(Tensor.describe(trailing))")
+      throw ShapeError(
+        operation: operation, shapes: [shape, trailing], rule: "the shape must end with \(Tensor.describe(trailing))")
     }
     return Array(shape.prefix(rank - trailing.count))
   }

@@ -67,6 +67,23 @@ extension Tensor {
     let n = shape[axis]
     let outer = shape[..<axis].reduce(1, *)
     let inner = shape[(axis + 1)...].reduce(1, *)
+    if inner == 1 && kind == .sum {
+      // Contiguous rows: the common case (a last-axis sum), without a per-element switch.
+      var newShape = shape
+      newShape[axis] = 1
+      let out = [Double](unsafeUninitializedCapacity: outer) { dst, initialized in
+        data.withUnsafeBufferPointer { src in
+          for o in 0..<outer {
+            var s = 0.0
+            let base = o * n
+            for k in 0..<n { s += src[base + k] }
+            dst[o] = s
+          }
+        }
+        initialized = outer
+      }
+      return Tensor(uncheckedShape: newShape, data: out)
+    }
     var out = [Double](repeating: kind.identity, count: outer * inner)
     var newShape = shape
     newShape[axis] = 1

@@ -25,6 +25,9 @@ struct Bench {
     startup(nabla: nabla)
     scalarChain()
     matmul()
+    softmaxJacobian()
+    hessian()
+    convolution()
     printTable()
   }
 
@@ -79,7 +82,7 @@ struct Bench {
       """
     var best = Double.infinity
     var value = 0.0
-    for _ in 0..<7 {
+    for _ in 0..<30 {
       let session = Session(write: { _, _ in })
       let start = DispatchTime.now().uptimeNanoseconds
       session.run(source)
@@ -145,6 +148,108 @@ struct Bench {
           reference: String(format: "NumPy %.1f GFLOP/s", theirs), ratio: String(format: "%.2f× NumPy", ours / theirs),
           target: "≥ 0.90× NumPy"))
     }
+  }
+
+  /// Best time of `runs` runs of `statement` in a session prepared with `setup`.
+  static func timeStatement(_ statement: String, setup: String, runs: Int) -> Double {
+    let session = Session(write: { channel, text in if channel == .diagnostics { print(text) } })
+    session.run(setup)
+    var best = Double.infinity
+    for _ in 0..<runs {
+      let start = DispatchTime.now().uptimeNanoseconds
+      session.run(statement)
+      best = min(best, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+    }
+    return best
+  }
+
+  static func softmaxJacobian() {
+    for n in [10, 100, 1000] {
+      let runs = n == 1000 ? 10 : 50
+      let ours = timeStatement("j = jacobian(softmax(x), x);", setup: "x = randn(\(n), seed: 1)", runs: runs)
+      let reference = pythonTime(
+        """
+        import numpy as np, time
+        x = np.random.randn(\(n))
+        best = 1e9
+        for _ in range(\(runs)):
+            t = time.perf_counter()
+            e = np.exp(x - x.max()); s = e / e.sum(); j = np.diag(s) - np.outer(s, s)
+            best = min(best, time.perf_counter() - t)
+        print(best)
+        """)
+      rows.append(
+        Row(
+          name: "jacobian(softmax(x), x), n = \(n)", figure: ms(ours),
+          reference: "NumPy diag(s) − ssᵀ \(ms(reference))",
+          ratio: ratio(ours, reference), target: n == 1000 ? "≤ 2.5×" : ""))
+    }
+  }
+
+  static func hessian() {
+    let ours = timeStatement(
+      "h = hessian(sum(tanh(A @ x)^2), x);", setup: "A = randn(100, 100, seed: 1); x = randn(100, seed: 2)", runs: 20)
+    let reference = pythonTime(
+      """
+      import numpy as np, time
+      A = np.random.randn(100, 100); x = np.random.randn(100)
+      best = 1e9
+      for _ in range(20):
+          t = time.perf_counter()
+          th = np.tanh(A @ x); d = 2 * (1 - th**2) * (1 - 3 * th**2); H = A.T @ (d[:, None] * A)
+          best = min(best, time.perf_counter() - t)
+      print(best)
+      """)
+    rows.append(
+      Row(
+        name: "hessian(sum(tanh(A @ x)^2), x), n = 100", figure: ms(ours),
+        reference: "NumPy closed form Aᵀ diag(d) A \(ms(reference))", ratio: ratio(ours, reference), target: "≤ 20×"))
+  }
+
+  static func convolution() {
+    let ours = timeStatement(
+      "e = sum(maxpool2d(conv2d(x, w, b, padding: 1), 2)); g = grad(e, [x, w, b]);",
+      setup: "x = randn(32, 3, 32, 32, seed: 1); w = randn(16, 3, 3, 3, seed: 2); b = zeros(16)", runs: 10)
+    let reference = pythonTime(
+      """
+      import numpy as np, time
+      N, C, H, W, O, K = 32, 3, 32, 32, 16, 3
+      x = np.random.randn(N, C, H, W); w = np.random.randn(O, C, K, K); b = np.zeros(O)
+      def im2col(xp):
+          cols = np.empty((N, C, K, K, H, W))
+          for i in range(K):
+              for j in range(K):
+                  cols[:, :, i, j] = xp[:, :, i:i + H, j:j + W]
+          return cols.reshape(N, C * K * K, H * W)
+      def col2im(dcols):
+          d = dcols.reshape(N, C, K, K, H, W)
+          dxp = np.zeros((N, C, H + 2, W + 2))
+          for i in range(K):
+              for j in range(K):
+                  dxp[:, :, i:i + H, j:j + W] += d[:, :, i, j]
+          return dxp[:, :, 1:-1, 1:-1]
+      best = 1e9
+      for _ in range(10):
+          t = time.perf_counter()
+          xp = np.pad(x, ((0, 0), (0, 0), (1, 1), (1, 1)))
+          cols = im2col(xp)
+          y = (w.reshape(O, -1) @ cols).reshape(N, O, H, W) + b[None, :, None, None]
+          windows = y.reshape(N, O, H // 2, 2, W // 2, 2)
+          pooled = windows.max(axis=(3, 5))
+          e = pooled.sum()
+          mask = windows == pooled[:, :, :, None, :, None]
+          dy = (mask / mask.sum(axis=(3, 5), keepdims=True)).reshape(N, O, H, W)
+          dyc = dy.reshape(N, O, H * W)
+          dw = np.einsum('nol,nkl->ok', dyc, cols).reshape(O, C, K, K)
+          db = dy.sum(axis=(0, 2, 3))
+          dx = col2im(w.reshape(O, -1).T @ dyc)
+          best = min(best, time.perf_counter() - t)
+      print(best)
+      """)
+    rows.append(
+      Row(
+        name: "conv2d 32×3×32×32, 16 3×3 filters, pad 1, maxpool 2, sum: forward + backward", figure: ms(ours),
+        reference: "NumPy im2col \(ms(reference))", ratio: ratio(ours, reference), target: "≤ 1.0×"))
   }
 
   // MARK: Helpers

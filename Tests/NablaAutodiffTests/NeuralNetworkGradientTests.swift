@@ -25,7 +25,9 @@ struct NeuralNetworkGradientTests {
       let out = 1 + Int(r.next() % 3)
       let w = random([out, g.channels, g.kernelHeight, g.kernelWidth], &r)
       let (s, p) = (g.stride, g.padding)
-      return ([random(input, &r), w, random([out], &r)], { try Variable.conv2d($0[0], $0[1], $0[2], stride: s, padding: p) })
+      return (
+        [random(input, &r), w, random([out], &r)], { try Variable.conv2d($0[0], $0[1], $0[2], stride: s, padding: p) }
+      )
     },
     Layer(name: "maxpool2d", twice: true) { r in
       let k = 1 + Int(r.next() % 3)
@@ -42,12 +44,18 @@ struct NeuralNetworkGradientTests {
       return ([random(shape, &r)], { try $0[0].avgpool2d(kernel: k, stride: stride, padding: padding) })
     },
     Layer(name: "batchnorm 2-D", twice: true) { r in
-      ([random([4, 3], &r), random([3], &r), random([3], &r)], { try Variable.batchnorm($0[0], $0[1], $0[2], eps: 1e-5) })
+      (
+        [random([4, 3], &r), random([3], &r), random([3], &r)],
+        { try Variable.batchnorm($0[0], $0[1], $0[2], eps: 1e-5) }
+      )
     },
     Layer(name: "batchnorm 4-D", twice: true) { r in
-      ([random([2, 3, 2, 2], &r), random([3], &r), random([3], &r)], {
-        try Variable.batchnorm($0[0], $0[1], $0[2], eps: 1e-3)
-      })
+      (
+        [random([2, 3, 2, 2], &r), random([3], &r), random([3], &r)],
+        {
+          try Variable.batchnorm($0[0], $0[1], $0[2], eps: 1e-3)
+        }
+      )
     },
     Layer(name: "linear", twice: true) { r in
       ([random([4, 3], &r), random([2, 3], &r), random([2], &r)], { try Variable.linear($0[0], $0[1], $0[2]) })
@@ -62,7 +70,9 @@ struct NeuralNetworkGradientTests {
       let target = t
       return ([random([3], &r)], { try Variable.softmaxCrossEntropy($0[0], .constant(target)) })
     },
-    Layer(name: "mse", twice: true) { r in ([random([2, 3], &r), random([2, 3], &r)], { try Variable.mse($0[0], $0[1]) }) },
+    Layer(name: "mse", twice: true) { r in
+      ([random([2, 3], &r), random([2, 3], &r)], { try Variable.mse($0[0], $0[1]) })
+    },
     Layer(name: "bce", twice: true) { r in
       let p = random([5], &r).map { 0.1 + 0.8 * abs($0) / 2 }
       return ([p, random([5], &r).map { abs($0) / 2 }], { try Variable.bce($0[0], $0[1]) })
@@ -79,7 +89,9 @@ struct NeuralNetworkGradientTests {
       let loss = { (xs: [Variable]) throws -> Variable in try (f(xs) * Variable.constant(w)).sum() }
       let analytic = try ReverseMode.gradients(of: loss(inputs), withRespectTo: inputs)
       for k in inputs.indices {
-        let numeric = try numericGradient(values, k, step: 1e-6) { xs in try loss(xs.map { .constant($0) }).value.data[0] }
+        let numeric = try numericGradient(values, k, step: 1e-6) { xs in
+          try loss(xs.map { .constant($0) }).value.data[0]
+        }
         for (a, n) in zip(analytic.values[k].value.data, numeric) {
           #expect(close(a, n, absolute: 1e-6, relative: 1e-5), "\(layer.name) input \(k): analytic \(a), numeric \(n)")
         }
@@ -143,7 +155,11 @@ struct NeuralNetworkGradientTests {
       for i in 0..<3 {
         for j in 0..<3 {
           var s = 0.0
-          for c in 0..<2 { for a in 0..<2 { for b in 0..<2 { s += w.data[((o * 2 + c) * 2 + a) * 2 + b] * x.data[(c * 4 + i + a) * 4 + j + b] } } }
+          for c in 0..<2 {
+            for a in 0..<2 {
+              for b in 0..<2 { s += w.data[((o * 2 + c) * 2 + a) * 2 + b] * x.data[(c * 4 + i + a) * 4 + j + b] }
+            }
+          }
           #expect(abs(y.data[(o * 3 + i) * 3 + j] - s) < 1e-12)
         }
       }
@@ -161,7 +177,9 @@ struct HigherOrderTests {
     let e = try Variable.dot(x, Variable.matmul(.constant(a), x))
     let (h, depends) = try Differentiation.hessian(of: e, withRespectTo: x)
     #expect(depends && h.shape == [4, 4])
-    for i in 0..<4 { for j in 0..<4 { #expect(abs(h.value.data[i * 4 + j] - (a.data[i * 4 + j] + a.data[j * 4 + i])) < 1e-12) } }
+    for i in 0..<4 {
+      for j in 0..<4 { #expect(abs(h.value.data[i * 4 + j] - (a.data[i * 4 + j] + a.data[j * 4 + i])) < 1e-12) }
+    }
   }
 
   @Test("the Hessian of sum(tanh(A x)²) is Aᵀ diag(2(1 − t²)(1 − 3t²)) A")

@@ -56,3 +56,26 @@ func spread(_ g: Variable, over shape: [Int], axes: [Int], batch: [Int]) throws 
   let reshaped = g.shape == batch + kept ? g : try g.reshaped(batch + kept)
   return try reshaped.broadcast(to: batch + shape)
 }
+
+extension Primitive {
+  /// Softmax along `axis` (resolved), shifted by the maximum so large inputs cannot overflow.
+  /// One primitive rather than a composite so its VJP, y ⊙ (g − Σ g ⊙ y), makes four passes
+  /// over a batched cotangent instead of ten (a Jacobian of softmax is such a pass).
+  public static func softmax(axis: Int) -> Primitive {
+    Primitive(
+      "softmax",
+      forward: { inputs in
+        let x = inputs[0]
+        let m = try x.reduce(axes: [axis], keepdims: true, kind: .max).map { $0.isFinite ? $0 : 0 }
+        let e = try Tensor.zip(x, m, operation: "softmax") { Math.exp($0 - $1) }
+        let s = try e.reduce(axes: [axis], keepdims: true, kind: .sum)
+        return try Tensor.zip(e, s, operation: "softmax") { $0 / $1 }
+      },
+      vjps: [
+        { a in
+          let along = a.batch.count + axis
+          return try (a.g - (a.g * a.y).sum(axes: [along], keepdims: true)) * a.y
+        }
+      ])
+  }
+}

@@ -106,7 +106,8 @@ extension Builtins {
       return .tensor(Variable(h.value))
     },
     Builtin(
-      "jvp", [Parameter("f", .function), Parameter("x0", .tensor), Parameter("v", .tensor)], category: "Differentiation",
+      "jvp", [Parameter("f", .function), Parameter("x0", .tensor), Parameter("v", .tensor)],
+      category: "Differentiation",
       doc: "The Jacobian-vector product J v of f at x0 (forward mode, without building J).",
       example: "jvp(softmax, x, [1, 0, 0])"
     ) { c in
@@ -114,12 +115,14 @@ extension Builtins {
       return .tensor(Variable(try Differentiation.jvp(of: y, withRespectTo: x, tangent: c.tensor("v")).values[0].value))
     },
     Builtin(
-      "vjp", [Parameter("f", .function), Parameter("x0", .tensor), Parameter("u", .tensor)], category: "Differentiation",
+      "vjp", [Parameter("f", .function), Parameter("x0", .tensor), Parameter("u", .tensor)],
+      category: "Differentiation",
       doc: "The vector-Jacobian product uᵀ J of f at x0 (one reverse pass).",
       example: "vjp(softmax, x, [1, 0, 0])"
     ) { c in
       let (y, x, _) = try c.functionOrValue("f", at: "x0")
-      return .tensor(Variable(try Differentiation.vjp(of: y, withRespectTo: x, cotangent: c.tensor("u")).values[0].value))
+      return .tensor(
+        Variable(try Differentiation.vjp(of: y, withRespectTo: x, cotangent: c.tensor("u")).values[0].value))
     },
     Builtin(
       "gradcheck",
@@ -128,7 +131,8 @@ extension Builtins {
         Parameter("step", .scalar, default: .value(.scalar(1e-6)), namedOnly: true),
         Parameter("tol", .scalar, default: .value(.scalar(1e-6)), namedOnly: true),
       ], category: "Differentiation",
-      doc: "Autodiff against central finite differences: a table, PASS or FAIL with the likely cause; its value is 1 or 0.",
+      doc:
+        "Autodiff against central finite differences: a table, PASS or FAIL with the likely cause; its value is 1 or 0.",
       example: "gradcheck(softmax, x)"
     ) { c in
       let f = try c.function("f")

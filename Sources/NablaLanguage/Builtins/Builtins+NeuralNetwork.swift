@@ -27,8 +27,10 @@ extension Builtins {
       return .tensor(try Variable.crossEntropy(p, target))
     },
     Builtin(
-      "softmax_cross_entropy", [Parameter("logits", .tensor), Parameter("target", .tensor)], category: "Neural networks",
-      doc: "Softmax then cross-entropy in one stable step, averaged over the batch; target as class indices or one-hot.",
+      "softmax_cross_entropy", [Parameter("logits", .tensor), Parameter("target", .tensor)],
+      category: "Neural networks",
+      doc:
+        "Softmax then cross-entropy in one stable step, averaged over the batch; target as class indices or one-hot.",
       example: "softmax_cross_entropy([2, 1, 0.1; 0.5, 2, 0.3], [0, 1])"
     ) { c in .tensor(try Variable.softmaxCrossEntropy(c.tensor("logits"), c.tensor("target"))) },
     Builtin(
@@ -43,12 +45,14 @@ extension Builtins {
         Parameter("stride", .integer, default: .value(.scalar(1)), namedOnly: true),
         Parameter("padding", .integer, default: .value(.scalar(0)), namedOnly: true),
       ], category: "Neural networks",
-      doc: "2-D cross-correlation of x (NCHW or CHW) with weights w (OIHW), plus bias b; lowered to im2col and one matrix product.",
+      doc:
+        "2-D cross-correlation of x (NCHW or CHW) with weights w (OIHW), plus bias b; lowered to im2col and one matrix product.",
       example: "conv2d(ones(1, 4, 4), ones(2, 1, 3, 3), padding: 1)"
     ) { c in
       .tensor(
         try Variable.conv2d(
-          c.tensor("x"), c.tensor("w"), c.optionalTensor("b"), stride: c.integer("stride"), padding: c.integer("padding")))
+          c.tensor("x"), c.tensor("w"), c.optionalTensor("b"), stride: c.integer("stride"),
+          padding: c.integer("padding")))
     },
     Builtin(
       "im2col",
@@ -57,7 +61,8 @@ extension Builtins {
         Parameter("stride", .integer, default: .value(.scalar(1)), namedOnly: true),
         Parameter("padding", .integer, default: .value(.scalar(0)), namedOnly: true),
       ], category: "Neural networks",
-      doc: "The lowering of convolution: for CHW x a [C·kh·kw, Ho·Wo] matrix, rows in (c, i, j) order; a batch of them for NCHW.",
+      doc:
+        "The lowering of convolution: for CHW x a [C·kh·kw, Ho·Wo] matrix, rows in (c, i, j) order; a batch of them for NCHW.",
       example: "im2col(reshape(arange(9), 1, 3, 3), 2, 2)"
     ) { c in
       .tensor(
@@ -65,7 +70,10 @@ extension Builtins {
           kernelHeight: c.integer("kh"), kernelWidth: c.integer("kw"), stride: c.integer("stride"),
           padding: c.integer("padding")))
     },
-    pooling("maxpool2d", doc: "Largest entry of each k × k window (padding counts as −inf); the gradient goes to it (first on ties).") {
+    pooling(
+      "maxpool2d",
+      doc: "Largest entry of each k × k window (padding counts as −inf); the gradient goes to it (first on ties)."
+    ) {
       try $0.maxpool2d(kernel: $1, stride: $2, padding: $3)
     },
     pooling("avgpool2d", doc: "Mean of each k × k window, padded zeros included.") {
@@ -106,9 +114,11 @@ extension Builtins {
     Builtin(
       name,
       [
-        Parameter("x", .tensor), Parameter("k", .integer), Parameter("stride", .integer, default: .absent, namedOnly: true),
+        Parameter("x", .tensor), Parameter("k", .integer),
+        Parameter("stride", .integer, default: .absent, namedOnly: true),
         Parameter("padding", .integer, default: .value(.scalar(0)), namedOnly: true),
-      ], category: "Neural networks", doc: doc + " stride defaults to k.", example: "\(name)(reshape(arange(16), 1, 4, 4), 2)"
+      ], category: "Neural networks", doc: doc + " stride defaults to k.",
+      example: "\(name)(reshape(arange(16), 1, 4, 4), 2)"
     ) { c in
       let k = try c.integer("k")
       return .tensor(try f(c.tensor("x"), k, c.optionalInteger("stride") ?? k, c.integer("padding")))
