@@ -1,0 +1,61 @@
+import Testing
+
+@testable import NablaSession
+
+/// How derivatives show: titled gradients, Jacobian and Hessian tables, blocks for matrix-valued
+/// functions, gradcheck's verdict, and the notes and errors around them.
+@Suite("Derivative output")
+struct DerivativeOutputTests {
+  /// Runs statements and returns (values, diagnostics) as written.
+  func run(_ source: String) -> (String, String) {
+    var values: [String] = []
+    var diagnostics: [String] = []
+    let session = Session(write: { channel, text in
+      if channel == .values { values.append(text) } else { diagnostics.append(text) }
+    })
+    session.run(source)
+    return (values.joined(separator: "\n"), diagnostics.joined(separator: "\n"))
+  }
+
+  @Test("a Hessian prints as a table titled ∂²e/∂x²")
+  func hessianTable() {
+    let (out, _) = run("x = [1, 2]\nhessian(sum(x^3), x)")
+    #expect(out == "∂²(sum(x^3))/∂x²\n      x[0]  x[1]\nx[0]     6     0\nx[1]     0    12")
+  }
+
+  @Test("the Jacobian of a matrix-valued function prints as one labelled block per leading index")
+  func jacobianBlocks() {
+    let (out, _) = run("x = [1, 2]\nY = [1, 2; 3, 4] * x\njacobian(Y, x)")
+    let lines = out.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+    #expect(lines[0].hasPrefix("∂Y/∂x  shape [2, 2, 2]: in each block, rows are entries of Y, columns entries of x"))
+    #expect(lines.contains("Y[0,:]") && lines.contains("Y[1,:]"))
+    #expect(lines.contains { $0.split(separator: " ") == ["Y[1,1]", "0", "4"] })
+  }
+
+  @Test("gradcheck prints a table and PASS, or FAIL with the likely cause")
+  func gradcheck() {
+    let (pass, _) = run("x = [1, 2, 0.5]\ngradcheck(softmax, x)")
+    #expect(pass.contains("◀ worst"))
+    #expect(pass.split(separator: "\n").last?.hasPrefix("PASS: worst error") == true)
+    let (fail, _) = run("f(v) = sum(relu(v))\ngradcheck(f, [0, 1, -1])")
+    #expect(fail.contains("FAIL"))
+    #expect(fail.contains("likely cause: an input of relu is 0"))
+    let (value, _) = run("ok = gradcheck(softmax, [1, 2]); ok")
+    #expect(value == "1")
+  }
+
+  @Test("grad of a non-scalar suggests jacobian or vjp; a reassigned variable gives zeros and a note")
+  func gradErrorsAndNotes() {
+    let (_, error) = run("x = [1, 2]\ngrad(x * 2, x)")
+    #expect(error.contains("use jacobian") && error.contains("vjp"))
+    let (zeros, note) = run("x = [1, 2]\ne = sum(x^2)\nx = [3, 4]\ngrad(e, x)")
+    #expect(zeros == "∂e/∂x\n[0  0]")
+    #expect(note.contains("e does not depend on x as it is now"))
+  }
+
+  @Test("jvp and vjp print the products")
+  func products() {
+    let (out, _) = run("x = [1, 2, 0.5]\njvp(softmax, x, [1, 0, 0])\nvjp(softmax, x, [1, 0, 0])")
+    #expect(out == "[ 0.1778  -0.1453  -0.0324]\n[ 0.1778  -0.1453  -0.0324]")
+  }
+}
