@@ -9,6 +9,8 @@ public enum Presentation {
   case jacobian(output: String, input: String, outputShape: [Int], inputShape: [Int])
   /// `∂²e/∂x²` as a table with a row and a column per entry of x.
   case hessian(of: String, input: String, inputShape: [Int])
+  /// Text shown as it is instead of the value (`latex(x)`).
+  case text(String)
   /// A gradient check's table and verdict, shown instead of its 1 or 0.
   case gradientCheck(GradientCheckReport, input: String)
 }

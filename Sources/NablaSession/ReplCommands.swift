@@ -14,6 +14,8 @@ extension Session {
     ("color", ":color on|off", "colored errors"),
     ("history", ":history", "the statements of this session that ran"),
     ("time", ":time stmt", "run a statement and report how long it took"),
+    ("save", ":save file.nabla", "write the statements that ran, with their outputs, as a notebook"),
+    ("load", ":load file.nabla", "replay a notebook into this session"),
     ("quit", ":quit", "leave nabla (Ctrl-D works too)"),
   ]
 
@@ -69,6 +71,28 @@ extension Session {
       let status = run(argument)
       let elapsed = ContinuousClock.now - start
       write(.diagnostics, "time: \(Session.describe(elapsed))")
+      return status
+    case "save":
+      guard !argument.isEmpty else { return commandError("usage: :save file.nabla") }
+      var lines = ["# nabla session, saved with :save"]
+      for (statement, output) in transcript {
+        lines.append(statement)
+        lines.append(contentsOf: Notebook.record(output))
+      }
+      guard TextFile.writeAtomically(lines.joined(separator: "\n") + "\n", to: argument) else {
+        return commandError("cannot write \(argument)")
+      }
+      write(.diagnostics, "saved \(transcript.count) statements to \(argument)")
+    case "load":
+      guard !argument.isEmpty else { return commandError("usage: :load file.nabla") }
+      guard let text = TextFile.read(argument) else { return commandError("cannot read \(argument)") }
+      let notebook = Notebook(text: text)
+      var status = Status.ok
+      for cell in notebook.cells {
+        if case .statement(let code, _) = cell, run(notebook.code(code), firstLine: code.lowerBound + 1) != .ok {
+          status = .failed
+        }
+      }
       return status
     case "quit", "q", "exit":
       wantsQuit = true

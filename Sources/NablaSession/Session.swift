@@ -27,6 +27,12 @@ public final class Session {
   public var write: (OutputChannel, String) -> Void
   /// Statements that ran without error, as typed.
   public private(set) var history: [String] = []
+  /// Statements that ran without error with the output each one showed, for `:save`.
+  public private(set) var transcript: [(statement: String, output: [String])] = []
+  /// Called with each shown value and its presentation (the Markdown export uses it).
+  public var onResult: ((Value, Presentation?) -> Void)?
+  /// What the statement running now has shown so far.
+  var currentOutput: [String] = []
   /// Set by `:quit`.
   public internal(set) var wantsQuit = false
 
@@ -42,11 +48,12 @@ public final class Session {
         return self.format(value, presentation: nil)
       }.joined(separator: " ")
       if self.options.json {
-        self.write(.values, "{\"print\": \(JSONOutput.string(text))}")
+        self.emit(.values, "{\"print\": \(JSONOutput.string(text))}")
       } else {
-        self.write(.values, text)
+        self.emit(.values, text)
       }
     }
+    interpreter.registry.register(Session.latexBuiltin)
   }
 
   /// True when `text` is a statement cut short (an open bracket, a trailing operator): the REPL
@@ -84,11 +91,17 @@ public final class Session {
     }
     for statement in statements {
       interpreter.notes = []
+      currentOutput = []
       do {
         let outcome = try interpreter.run(statement, in: source)
         flushNotes()
-        if let value = outcome.value { show(value, presentation: outcome.presentation) }
-        history.append(source.slice(statement.range))
+        if let value = outcome.value {
+          show(value, presentation: outcome.presentation)
+          onResult?(value, outcome.presentation)
+        }
+        let text = source.slice(statement.range)
+        history.append(text)
+        transcript.append((text + (statement.suppressed ? ";" : ""), currentOutput))
       } catch {
         flushNotes()
         report(error, source: source, lineOffset: offset)
@@ -98,26 +111,32 @@ public final class Session {
     return .ok
   }
 
+  /// Writes output and remembers it as the running statement's.
+  func emit(_ channel: OutputChannel, _ text: String) {
+    currentOutput.append(contentsOf: text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init))
+    write(channel, text)
+  }
+
   func flushNotes() {
     for note in interpreter.notes {
-      write(options.json ? .values : .diagnostics, options.json ? JSONOutput.note(note) : note)
+      emit(options.json ? .values : .diagnostics, options.json ? JSONOutput.note(note) : note)
     }
     interpreter.notes = []
   }
 
   public func report(_ d: Diagnostic, source: SourceText, lineOffset: Int = 0) {
     if options.json {
-      write(.values, JSONOutput.error(d, lineOffset: lineOffset))
+      emit(.values, JSONOutput.error(d, lineOffset: lineOffset))
     } else {
-      write(.diagnostics, DiagnosticRenderer(color: options.color).render(d, source: source, lineOffset: lineOffset))
+      emit(.diagnostics, DiagnosticRenderer(color: options.color).render(d, source: source, lineOffset: lineOffset))
     }
   }
 
   func show(_ value: Value, presentation: Presentation?) {
     if options.json {
-      write(.values, JSONOutput.encode(value))
+      emit(.values, JSONOutput.encode(value))
     } else {
-      write(.values, format(value, presentation: presentation))
+      emit(.values, format(value, presentation: presentation))
     }
   }
 
@@ -136,6 +155,8 @@ public final class Session {
         title: title, rowName: input, rowShape: shape, columnName: input, columnShape: shape, values: v.value,
         precision: options.precision
       ).render()
+    case (_, .text(let text)?):
+      return text
     case (_, .gradientCheck(let report, let input)?):
       return GradientCheckTable(report: report, input: input).render()
     case (.tensor(let v), .gradient(let titles)?):

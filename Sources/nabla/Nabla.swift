@@ -15,7 +15,8 @@ struct Nabla: ParsableCommand {
     discussion: """
       With no arguments, nabla starts the REPL (or reads statements from stdin when it is not a terminal).
       Example: nabla -e 'x = [1, 2, 0.5]; jacobian(softmax(x), x)'
-      """)
+      """,
+    subcommands: [RunNotebook.self, ExportNotebook.self])
 
   @Option(
     name: [.customShort("e"), .customLong("eval")], parsing: .unconditionalSingleValue,

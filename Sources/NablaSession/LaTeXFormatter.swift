@@ -1,0 +1,101 @@
+import NablaLanguage
+import NablaTensor
+
+/// Values as LaTeX, for write-ups: tensors as `bmatrix` blocks, derivatives with their
+/// ∂-fraction titles.
+public struct LaTeXFormatter {
+  public var precision: Int
+
+  public init(precision: Int = 4) {
+    self.precision = precision
+  }
+
+  func number(_ v: Double, _ style: NumberStyle) -> String {
+    let text = style.format(v)
+    if text == "inf" { return "\\infty" }
+    if text == "-inf" { return "-\\infty" }
+    if text == "nan" { return "\\mathrm{NaN}" }
+    guard let e = text.firstIndex(of: "e") else { return text }
+    let mantissa = text[..<e]
+    let exponent = Int(text[text.index(after: e)...]) ?? 0
+    return "\(mantissa) \\times 10^{\(exponent)}"
+  }
+
+  /// A scalar bare, a vector as a row, a matrix as rows; higher ranks as a list of matrices.
+  public func tensor(_ t: Tensor) -> String {
+    let style = NumberStyle(for: t.data, precision: precision)
+    switch t.rank {
+    case 0:
+      return number(t.data.first ?? 0, style)
+    case 1:
+      return "\\begin{bmatrix} " + t.data.map { number($0, style) }.joined(separator: " & ") + " \\end{bmatrix}"
+    default:
+      let columns = t.shape[t.rank - 1]
+      let rows = t.shape[t.rank - 2]
+      let perMatrix = rows * columns
+      let matrices = perMatrix == 0 ? 0 : t.count / perMatrix
+      let blocks = (0..<matrices).map { m -> String in
+        let body = (0..<rows).map { r in
+          (0..<columns).map { c in number(t.data[m * perMatrix + r * columns + c], style) }.joined(separator: " & ")
+        }.joined(separator: " \\\\ ")
+        return "\\begin{bmatrix} " + body + " \\end{bmatrix}"
+      }
+      return blocks.count == 1 ? blocks[0] : "\\left(" + blocks.joined(separator: ",\\; ") + "\\right)"
+    }
+  }
+
+  /// `\frac{\partial e}{\partial x}`.
+  static func partial(_ of: String, _ wrt: String) -> String {
+    "\\frac{\\partial \(symbol(of))}{\\partial \(symbol(wrt))}"
+  }
+
+  /// A name in math mode: one letter as is, longer names upright.
+  static func symbol(_ name: String) -> String {
+    let greek: [Character: String] = ["α": "\\alpha", "β": "\\beta", "γ": "\\gamma", "θ": "\\theta", "σ": "\\sigma", "λ": "\\lambda", "μ": "\\mu"]
+    if name.count == 1, let c = name.first, let g = greek[c] { return g }
+    if name.count == 1 { return name }
+    return "\\mathrm{\(name.replacingUnderscores())}"
+  }
+
+  /// A value with its presentation, as a display-math line.
+  public func display(_ value: Value, presentation: Presentation?) -> String? {
+    switch (value, presentation) {
+    case (.tensor(let v), .gradient(let titles)?):
+      return "$$" + gradientTitle(titles.first) + " = " + tensor(v.value) + "$$"
+    case (.list(let items), .gradient(let titles)?) where titles.count == items.count:
+      return zip(titles, items).compactMap { title, item in
+        guard case .tensor(let v) = item else { return nil }
+        return "$$" + gradientTitle(title) + " = " + tensor(v.value) + "$$"
+      }.joined(separator: "\n\n")
+    case (.tensor(let v), .jacobian(let output, let input, let outputShape, let inputShape)?):
+      let rows = outputShape.reduce(1, *)
+      let flat = Tensor(uncheckedShape: [rows, inputShape.reduce(1, *)], data: v.value.data)
+      return "$$" + LaTeXFormatter.partial(output, input) + " = " + tensor(flat) + "$$"
+    case (.tensor(let v), .hessian(let of, let input, let shape)?):
+      let n = shape.reduce(1, *)
+      let flat = Tensor(uncheckedShape: [n, n], data: v.value.data)
+      return "$$\\frac{\\partial^2 \(LaTeXFormatter.symbol(of))}{\\partial \(LaTeXFormatter.symbol(input))^2} = " + tensor(flat) + "$$"
+    case (.tensor(let v), _):
+      return "$$" + tensor(v.value) + "$$"
+    case (.list(let items), _):
+      return items.compactMap { display($0, presentation: nil) }.joined(separator: "\n\n")
+    default:
+      return nil
+    }
+  }
+
+  /// "∂e/∂x" as a LaTeX fraction (or the title as text when it is not of that form).
+  func gradientTitle(_ title: String?) -> String {
+    guard let title, title.hasPrefix("∂"), let slash = title.firstRange(of: "/∂") else { return "\\nabla" }
+    var of = String(title[title.index(after: title.startIndex)..<slash.lowerBound])
+    if of.hasPrefix("(") && of.hasSuffix(")") { of = String(of.dropFirst().dropLast()) }
+    let wrt = String(title[slash.upperBound...])
+    return LaTeXFormatter.partial(of, wrt)
+  }
+}
+
+extension String {
+  fileprivate func replacingUnderscores() -> String {
+    split(separator: "_", omittingEmptySubsequences: false).joined(separator: "\\_")
+  }
+}

@@ -1,0 +1,135 @@
+import NablaLanguage
+
+/// A `.nabla` notebook: prose comments, statements, and below each statement the output it
+/// recorded on `#> ` lines. The model keeps every line as it was, so `--update` can replace the
+/// recorded outputs and leave every other byte alone.
+public struct Notebook {
+  public enum Cell: Equatable {
+    /// Comment and blank lines (indices into `lines`).
+    case prose(Range<Int>)
+    /// A statement's source lines and the `#> ` lines recorded below it.
+    case statement(code: Range<Int>, output: Range<Int>)
+  }
+
+  public let lines: [String]
+  public let cells: [Cell]
+  /// Whether the file ended with a newline (kept by `--update`).
+  public let endsWithNewline: Bool
+
+  public static let outputPrefix = "#>"
+
+  public init(text: String) {
+    var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+    endsWithNewline = text.hasSuffix("\n")
+    if endsWithNewline { lines.removeLast() }
+    self.lines = lines
+    var cells: [Cell] = []
+    var i = 0
+    func isOutput(_ k: Int) -> Bool { k < lines.count && Notebook.isOutputLine(lines[k]) }
+    func isProse(_ k: Int) -> Bool {
+      let t = lines[k].trimmingSpaces()
+      return t.isEmpty || (t.hasPrefix("#") && !Notebook.isOutputLine(lines[k]))
+    }
+    while i < lines.count {
+      if isProse(i) || isOutput(i) {
+        // Stray output lines with no statement above are kept with the prose.
+        let start = i
+        while i < lines.count && (isProse(i) || isOutput(i)) { i += 1 }
+        cells.append(.prose(start..<i))
+        continue
+      }
+      // A statement: lines until it parses (or the input runs out).
+      let start = i
+      var code = lines[i]
+      i += 1
+      while i < lines.count && !isOutput(i) && Notebook.isIncomplete(code) {
+        code += "\n" + lines[i]
+        i += 1
+      }
+      let outputStart = i
+      while isOutput(i) { i += 1 }
+      cells.append(.statement(code: start..<outputStart, output: outputStart..<i))
+    }
+    self.cells = cells
+  }
+
+  static func isOutputLine(_ line: String) -> Bool {
+    line == outputPrefix || line.hasPrefix(outputPrefix + " ")
+  }
+
+  static func isIncomplete(_ code: String) -> Bool {
+    do {
+      _ = try Parser.parse(code)
+      return false
+    } catch {
+      return error.isIncomplete
+    }
+  }
+
+  /// The text of a cell's code lines.
+  public func code(_ range: Range<Int>) -> String { lines[range].joined(separator: "\n") }
+
+  /// The recorded output lines, without their `#> ` prefix.
+  public func recorded(_ range: Range<Int>) -> [String] {
+    lines[range].map { $0 == Notebook.outputPrefix ? "" : String($0.dropFirst(Notebook.outputPrefix.count + 1)) }
+  }
+
+  /// Output lines as they are recorded in a notebook.
+  public static func record(_ output: [String]) -> [String] {
+    output.map { $0.isEmpty ? outputPrefix : outputPrefix + " " + $0 }
+  }
+
+  /// The notebook with each statement's recorded output replaced by `fresh[cellIndex]`; every
+  /// other line kept as it was.
+  public func updated(with fresh: [Int: [String]]) -> String {
+    var out: [String] = []
+    for (k, cell) in cells.enumerated() {
+      switch cell {
+      case .prose(let r): out.append(contentsOf: lines[r])
+      case .statement(let code, let output):
+        out.append(contentsOf: lines[code])
+        if let new = fresh[k] {
+          out.append(contentsOf: Notebook.record(new))
+        } else {
+          out.append(contentsOf: lines[output])
+        }
+      }
+    }
+    return out.joined(separator: "\n") + (endsWithNewline ? "\n" : "")
+  }
+}
+
+/// Whether a fresh output matches a recorded one: text equal, numbers equal to the precision
+/// they were printed with (so a last digit that rounds the other way is not a difference).
+public enum OutputComparison {
+  public static func matches(_ recorded: [String], _ fresh: [String]) -> Bool {
+    guard recorded.count == fresh.count else { return false }
+    return zip(recorded, fresh).allSatisfy { lineMatches($0, $1) }
+  }
+
+  public static func lineMatches(_ a: String, _ b: String) -> Bool {
+    if a == b { return true }
+    let ta = a.split(whereSeparator: { $0 == " " || $0 == "[" || $0 == "]" || $0 == "," })
+    let tb = b.split(whereSeparator: { $0 == " " || $0 == "[" || $0 == "]" || $0 == "," })
+    guard ta.count == tb.count else { return false }
+    for (x, y) in zip(ta, tb) where x != y {
+      guard let u = Double(x), let v = Double(y) else { return false }
+      // One unit in the last printed place, from the coarser of the two.
+      let tolerance = max(unit(String(x)), unit(String(y))) * 1.0001
+      if abs(u - v) > tolerance { return false }
+    }
+    return true
+  }
+
+  /// The value of one unit in the last printed digit of a number written as text.
+  static func unit(_ text: String) -> Double {
+    var mantissa = Substring(text)
+    var exponent = 0
+    if let e = text.firstIndex(where: { $0 == "e" || $0 == "E" }) {
+      mantissa = text[..<e]
+      exponent = Int(text[text.index(after: e)...]) ?? 0
+    }
+    let decimals = mantissa.firstIndex(of: ".").map { mantissa.distance(from: $0, to: mantissa.endIndex) - 1 } ?? 0
+    return NumberStyle.power10(exponent - decimals)
+  }
+}

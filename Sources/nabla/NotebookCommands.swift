@@ -1,0 +1,159 @@
+import ArgumentParser
+import NablaLanguage
+import NablaSession
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// `nabla run notebook.nabla`: replay, check, update or present a notebook.
+struct RunNotebook: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "run", abstract: "Replay a notebook: each statement and its output.")
+
+  @ArgumentParser.Argument(help: "The .nabla notebook.")
+  var path: String
+
+  @Flag(help: "Compare every recorded #> output with a fresh one; exit 1 on a difference.")
+  var check = false
+
+  @Flag(help: "Rewrite the recorded outputs, keeping every other byte.")
+  var update = false
+
+  @Flag(help: "Presentation mode: one statement per key press (space/enter next, b back, p predict, : prompt, q quit).")
+  var step = false
+
+  @Option(help: "Digits after the decimal point.")
+  var precision: Int = 4
+
+  @Flag(name: .customLong("no-color"), help: "No colored output.")
+  var noColor = false
+
+  func validate() throws {
+    guard [check, update, step].filter({ $0 }).count <= 1 else {
+      throw ValidationError("choose one of --check, --update and --step")
+    }
+  }
+
+  func run() throws {
+    guard let text = TextFile.read(path) else {
+      FileOutput.error("cannot read \(path)")
+      throw ExitCode(2)
+    }
+    let notebook = Notebook(text: text)
+    let color = !noColor && getenv("NO_COLOR") == nil && isatty(STDOUT_FILENO) != 0
+    let session = Session(options: SessionOptions(precision: precision, color: false), write: Terminal.write)
+    Terminal.installInterruptHandler()
+    session.interpreter.interruptRequested = { Terminal.takeInterrupt() }
+    let replay = NotebookReplay(notebook: notebook, session: session)
+    if step {
+      Presenter(replay: replay, color: color).present()
+      return
+    }
+    if update {
+      let results = replay.runAll(updating: true)
+      let updated = notebook.updated(with: results.mapValues(\.output))
+      guard TextFile.writeAtomically(updated, to: path) else {
+        FileOutput.error("cannot write \(path)")
+        throw ExitCode(2)
+      }
+      print("updated \(path): \(results.count) statements")
+      return
+    }
+    if check {
+      let results = replay.runAll()
+      let differences = replay.differences(results)
+      for d in differences {
+        print("\(path):\(d.line): output differs")
+        print("  recorded:")
+        for line in d.recorded { print("    #> \(line)") }
+        if d.recorded.isEmpty { print("    (nothing)") }
+        print("  now:")
+        for line in d.fresh { print("    #> \(line)") }
+        if d.fresh.isEmpty { print("    (nothing)") }
+      }
+      print(differences.isEmpty ? "\(path): \(results.count) statements, all outputs match" : "\(path): \(differences.count) of \(results.count) statements differ")
+      if !differences.isEmpty { throw ExitCode(1) }
+      return
+    }
+    // A plain replay: prose as prose, statements with their fresh outputs.
+    var failed = false
+    let style = TranscriptStyle(color: color)
+    for (index, cell) in notebook.cells.enumerated() {
+      switch cell {
+      case .prose(let range):
+        for line in notebook.lines[range] where !line.hasPrefix(Notebook.outputPrefix) {
+          print(style.prose(line))
+        }
+      case .statement(let code, _):
+        for (k, line) in notebook.lines[code].enumerated() { print(style.statement(line, first: k == 0)) }
+        if let outcome = replay.run(cell: index) {
+          for line in outcome.output { print(line) }
+          failed = failed || outcome.failed
+        }
+      }
+    }
+    if failed { throw ExitCode(1) }
+  }
+}
+
+/// How a replayed notebook looks in the terminal.
+struct TranscriptStyle {
+  let color: Bool
+
+  /// A comment line as prose: without its `#`, in color on a terminal.
+  func prose(_ line: String) -> String {
+    let text = TranscriptText.prose(line)
+    return color && !text.isEmpty ? "\u{1B}[3;36m\(text)\u{1B}[0m" : text
+  }
+
+  func statement(_ line: String, first: Bool) -> String {
+    let prompt = first ? "nabla> " : "   ... "
+    return color ? "\u{1B}[1m\(prompt)\(line)\u{1B}[0m" : prompt + line
+  }
+}
+
+
+/// Errors from file commands, on stderr.
+enum FileOutput {
+  static func error(_ message: String) {
+    fputs("error: \(message)\n", stderr)
+  }
+}
+
+/// `nabla export notebook.nabla --markdown`: a write-up with values as LaTeX matrices.
+struct ExportNotebook: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "export", abstract: "Export a notebook as Markdown with values as LaTeX matrices.")
+
+  @ArgumentParser.Argument(help: "The .nabla notebook.")
+  var path: String
+
+  @Flag(help: "Write Markdown (the one format so far).")
+  var markdown = false
+
+  @Option(name: [.customShort("o"), .customLong("output")], help: "Where to write (default: the notebook's name with .md).")
+  var output: String?
+
+  @Option(help: "Digits after the decimal point.")
+  var precision: Int = 4
+
+  func validate() throws {
+    guard markdown else { throw ValidationError("choose a format: --markdown") }
+  }
+
+  func run() throws {
+    guard let text = TextFile.read(path) else {
+      FileOutput.error("cannot read \(path)")
+      throw ExitCode(2)
+    }
+    let session = Session(options: SessionOptions(precision: precision), write: { _, _ in })
+    let document = MarkdownExport.render(Notebook(text: text), session: session)
+    let target = output ?? (path.hasSuffix(".nabla") ? String(path.dropLast(6)) : path) + ".md"
+    guard TextFile.writeAtomically(document, to: target) else {
+      FileOutput.error("cannot write \(target)")
+      throw ExitCode(2)
+    }
+    print("wrote \(target)")
+  }
+}
