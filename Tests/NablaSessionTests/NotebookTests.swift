@@ -1,0 +1,120 @@
+import Testing
+
+@testable import NablaSession
+
+@Suite("Notebooks")
+struct NotebookTests {
+  static let source = """
+    # A notebook
+    x = [1, 2, 0.5]   # a comment after code
+
+    p = softmax(x)
+    p
+    #> stale value
+    f(v) = {
+      sum(v^2)
+    }
+    f(x)
+    oops(1)
+    """
+
+  func session() -> Session { Session(write: { _, _ in }) }
+
+  @Test("cells: prose, statements (multi-line blocks included) and their recorded outputs")
+  func parse() {
+    let nb = Notebook(text: Self.source)
+    let statements = nb.cells.compactMap { cell -> String? in
+      if case .statement(let code, _) = cell { return nb.code(code) }
+      return nil
+    }
+    #expect(statements == ["x = [1, 2, 0.5]   # a comment after code", "p = softmax(x)", "p", "f(v) = {\n  sum(v^2)\n}", "f(x)", "oops(1)"])
+    #expect(!nb.endsWithNewline)
+  }
+
+  @Test("--update rewrites outputs and keeps every other byte; --check then passes")
+  func updateThenCheck() {
+    let nb = Notebook(text: Self.source)
+    let results = NotebookReplay(notebook: nb, session: session()).runAll(updating: true)
+    let updated = nb.updated(with: results.mapValues(\.output))
+    // Every non-output line survives, in order.
+    let kept = updated.split(separator: "\n", omittingEmptySubsequences: false).filter { !$0.hasPrefix("#>") }
+    let original = Self.source.split(separator: "\n", omittingEmptySubsequences: false).filter { !$0.hasPrefix("#>") }
+    #expect(kept == original)
+    #expect(updated.contains("p\n#> [0.2312  0.6285  0.1402]\n"))
+    #expect(updated.contains("f(x)\n#> 5.2500\n"))
+    // The error is recorded as output, naming its own line in the updated file.
+    let lines = updated.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+    let oops = (lines.firstIndex(of: "oops(1)") ?? -1) + 1
+    #expect(updated.contains("(line \(oops), column 1)"))
+    let again = Notebook(text: updated)
+    let replay = NotebookReplay(notebook: again, session: session())
+    #expect(replay.differences(replay.runAll()).isEmpty)
+  }
+
+  @Test("--check reports a difference with the notebook line and both values")
+  func checkFindsDifferences() {
+    let nb = Notebook(text: "x = 2\nx + 1\n#> 4\n")
+    let replay = NotebookReplay(notebook: nb, session: session())
+    let d = replay.differences(replay.runAll())
+    #expect(d.count == 1)
+    #expect(d.first?.line == 3 && d.first?.recorded == ["4"] && d.first?.fresh == ["3"])
+  }
+
+  @Test("numbers compare to their printed precision", arguments: [
+    ("[0.2312  0.6285]", "[0.2313  0.6285]", true), ("0.1000", "0.1002", false), ("1.0000e-06", "1.0001e-06", true),
+    ("3", "4", false), ("error: x", "error: y", false),
+  ])
+  func comparison(a: String, b: String, same: Bool) {
+    #expect(OutputComparison.lineMatches(a, b) == same)
+  }
+
+  @Test(":save writes a notebook that replays to the same outputs; :load replays one")
+  func saveAndLoad() throws {
+    let path = "/tmp/nabla-save-test-\(UInt32.random(in: 0..<UInt32.max)).nabla"
+    let s = session()
+    s.run("x = [1, 2]")
+    s.run("y = x * 3")
+    s.run("sum(y)")
+    s.run("bad(")
+    #expect(s.run(":save \(path)") == .ok)
+    let text = try #require(TextFile.read(path))
+    #expect(text.contains("sum(y)\n#> 9\n"))
+    #expect(!text.contains("bad("))
+    let nb = Notebook(text: text)
+    let replay = NotebookReplay(notebook: nb, session: session())
+    #expect(replay.differences(replay.runAll()).isEmpty)
+    let other = session()
+    #expect(other.run(":load \(path)") == .ok)
+    #expect(other.interpreter.globals["y"] != nil)
+  }
+
+  @Test("Markdown export: prose as text, code blocks, values as LaTeX bmatrix")
+  func markdown() {
+    let nb = Notebook(text: "# The softmax Jacobian\nx = [1, 2, 0.5]\np = softmax(x)\njacobian(p, x)\ngrad(sum(x^2), x)\n")
+    let md = MarkdownExport.render(nb, session: session())
+    #expect(md.hasPrefix("The softmax Jacobian\n\n```\nx = [1, 2, 0.5]\n```"))
+    #expect(md.contains("$$\\frac{\\partial p}{\\partial x} = \\begin{bmatrix} 0.1778 & -0.1453 & -0.0324 \\\\"))
+    #expect(md.contains("$$\\frac{\\partial \\mathrm{sum(x^2)}}{\\partial x} = \\begin{bmatrix} 2 & 4 & 1 \\end{bmatrix}$$"))
+  }
+
+  @Test("latex(x) prints a bmatrix")
+  func latex() {
+    var out: [String] = []
+    let s = Session(write: { _, text in out.append(text) })
+    s.run("latex([1, 2; 3, 4])")
+    #expect(out == ["\\begin{bmatrix} 1 & 2 \\\\ 3 & 4 \\end{bmatrix}"])
+  }
+
+  @Test("writes are atomic: the temporary file is gone after the rename")
+  func atomicWrite() throws {
+    let path = "/tmp/nabla-atomic-\(UInt32.random(in: 0..<UInt32.max)).txt"
+    #expect(TextFile.writeAtomically("one\n", to: path))
+    #expect(TextFile.writeAtomically("two\n", to: path))
+    #expect(TextFile.read(path) == "two\n")
+    #expect(TextFile.read(path + ".tmp-\(getpid())") == nil)
+  }
+}
+
+#if canImport(Glibc)
+  import Glibc
+#endif
