@@ -14,7 +14,8 @@ let package = Package(
   targets: [
     .systemLibrary(name: "CReadline", path: "Sources/CReadline"),
     .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS"),
-    .target(name: "NablaTensor", dependencies: ["COpenBLAS"]),
+    .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
+    .target(name: "NablaTensor", dependencies: ["COpenBLAS", "CZlib"]),
     .target(name: "NablaAutodiff", dependencies: ["NablaTensor"]),
     .target(name: "NablaLanguage", dependencies: ["NablaTensor", "NablaAutodiff"]),
     .target(name: "NablaSession", dependencies: ["NablaTensor", "NablaAutodiff", "NablaLanguage"]),

@@ -83,17 +83,21 @@ func elementwise(
   Primitive(name, domain: domain, twiceDifferentiable: twice, forward: { $0[0].map(f) }, vjps: [vjp])
 }
 
+/// A unary elementwise primitive from a whole-tensor kernel (for the hot ones, inlined loops).
+func elementwise(
+  _ name: String, domain: Domain = .real, twice: Bool = true, kernel: @escaping @Sendable (Tensor) -> Tensor,
+  vjp: @escaping Primitive.Rule
+) -> Primitive {
+  Primitive(name, domain: domain, twiceDifferentiable: twice, forward: { kernel($0[0]) }, vjps: [vjp])
+}
+
 /// A binary elementwise primitive with NumPy broadcasting; rules return output-shaped cotangents
-/// and the reverse pass sums them back to each input's shape. `f` is written at each call site
-/// (through `@inline(__always)`) so the kernel loop inlines it rather than calling a closure
-/// per element.
-@inline(__always)
+/// and the reverse pass sums them back to each input's shape.
 func broadcasting(
-  _ name: String, symbol: String, domain: Domain = .real, twice: Bool = true,
-  _ f: @escaping @Sendable (Double, Double) -> Double,
+  _ name: String, domain: Domain = .real, twice: Bool = true,
+  _ kernel: @escaping @Sendable (Tensor, Tensor) throws -> Tensor,
   vjpA: @escaping Primitive.Rule, vjpB: @escaping Primitive.Rule
 ) -> Primitive {
   Primitive(
-    name, domain: domain, twiceDifferentiable: twice,
-    forward: { try Tensor.zip($0[0], $0[1], operation: symbol, f) }, vjps: [vjpA, vjpB])
+    name, domain: domain, twiceDifferentiable: twice, forward: { try kernel($0[0], $0[1]) }, vjps: [vjpA, vjpB])
 }

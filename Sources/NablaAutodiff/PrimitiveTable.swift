@@ -55,6 +55,7 @@ public enum PrimitiveTable {
   public static let entries: [Entry] = [
     unary(.neg), unary(.exp), unary(.log), unary(.sqrt), unary(.abs), unary(.sin), unary(.cos), unary(.tan),
     unary(.tanh), unary(.sigmoid), unary(.relu), unary(.softplus), unary(.sign),
+    unary(.floor), unary(.ceil), unary(.round),
     Entry(name: "leaky_relu") { r in (.leakyRelu(slope: pick([0.01, 0.02, 0.3], &r)), [pick(unaryShapes, &r)]) },
     binary(.add), binary(.sub), binary(.mul), binary(.div), binary(.pow), binary(.maximum), binary(.minimum),
     Entry(name: "sum") { r in
@@ -72,6 +73,19 @@ public enum PrimitiveTable {
     Entry(name: "softmax") { r in
       let shape = pick([[3], [2, 3], [2, 3, 2]], &r)
       return (.softmax(axis: Int(r.next() % UInt64(shape.count))), [shape])
+    },
+    Entry(name: "softmax_cross_entropy") { r in
+      let shape = pick([[3], [4, 3], [2, 2, 3]], &r)
+      return (.softmaxCrossEntropy, [shape, shape])
+    },
+    Entry(name: "matmul_nt") { r in
+      (.matmul(transposeA: false, transposeB: true), pick([[[2, 3], [4, 3]], [[2, 2, 3], [4, 3]]], &r))
+    },
+    Entry(name: "matmul_tn") { r in
+      (.matmul(transposeA: true, transposeB: false), pick([[[3, 2], [3, 4]], [[2, 3, 2], [3, 4]]], &r))
+    },
+    Entry(name: "matmul_tt") { r in
+      (.matmul(transposeA: true, transposeB: true), pick([[[3, 2], [4, 3]], [[2, 3, 2], [4, 3]]], &r))
     },
     Entry(name: "prod") { r in (.prodLast, [pick([[1], [4], [2, 3], [2, 2, 5]], &r)]) },
     Entry(name: "norm") { r in (.norm, [pick([[], [3], [2, 2]], &r)]) },

@@ -110,6 +110,12 @@ extension Variable {
     try Primitive.matmul.apply(a, b)
   }
 
+  /// op(a) op(b) for operands of rank ≥ 2, transposes read in place.
+  static func product(_ a: Variable, _ b: Variable, _ transposeA: Bool, _ transposeB: Bool) throws -> Variable {
+    if !transposeA && !transposeB { return try Primitive.matmul.apply(a, b) }
+    return try Primitive.matmul(transposeA: transposeA, transposeB: transposeB).apply(a, b)
+  }
+
   public static func dot(_ a: Variable, _ b: Variable) throws -> Variable {
     guard a.rank == 1, b.rank == 1, a.shape == b.shape else {
       throw ShapeError(operation: "dot", shapes: [a.shape, b.shape], rule: "dot needs two vectors of the same length")

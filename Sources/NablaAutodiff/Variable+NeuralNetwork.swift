@@ -6,7 +6,18 @@ import NablaTensor
 extension Variable {
   /// `x @ Wᵀ + b` with W shaped [out, in], as PyTorch's `linear`.
   public static func linear(_ x: Variable, _ w: Variable, _ b: Variable?) throws -> Variable {
-    let product = try matmul(x, w.transposedLastTwo())
+    let product: Variable
+    if x.rank >= 2 && w.rank == 2 {
+      // x @ Wᵀ with W read transposed in place.
+      do {
+        product = try Variable.product(x, w, false, true)
+      } catch let error as ShapeError {
+        throw ShapeError(
+          operation: "linear", shapes: [x.shape, w.shape], rule: error.rule + " (x @ W' with W [out, in])")
+      }
+    } else {
+      product = try matmul(x, w.transposedLastTwo())
+    }
     guard let b else { return product }
     return try product + b
   }
@@ -105,12 +116,15 @@ extension Variable {
     return try normalized * gamma.reshaped(parameterShape) + beta.reshaped(parameterShape)
   }
 
-  /// Mean over the batch of −log softmax(logits)[target], computed as logsumexp − ⟨target, z⟩.
-  /// `target` is one-hot with the logits' shape, or class indices (one per row).
+  /// Mean over the batch of −log softmax(logits)[target] = logsumexp(z) − ⟨target, z⟩, as one
+  /// primitive: its VJP is (softmax(z) − target)·ḡ/N, written with the softmax primitive, so it
+  /// stays twice differentiable. `target` is one-hot with the logits' shape, or class indices.
   public static func softmaxCrossEntropy(_ logits: Variable, _ target: Variable) throws -> Variable {
     let oneHot = try Variable.oneHot(target, like: logits, operation: "softmax_cross_entropy")
-    let perRow = try logits.logsumexp(axes: [-1]) - (oneHot * logits).sum(axes: [-1])
-    return try perRow.mean()
+    guard logits.rank >= 1 else {
+      throw ShapeError(operation: "softmax_cross_entropy", shapes: [logits.shape], rule: "logits need a class axis")
+    }
+    return try Primitive.softmaxCrossEntropy.apply(logits, oneHot)
   }
 
   /// `target` as one-hot rows shaped like `scores`: passed through when it already is.

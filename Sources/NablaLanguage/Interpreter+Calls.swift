@@ -169,6 +169,7 @@ extension Interpreter {
     do {
       let result = try builtin.implementation(call)
       if case .tensor(let v) = result {
+        traceHook?(builtin.name, v, arguments.map(\.value))
         // The first operation to turn finite inputs into inf or nan gets named in a note.
         noteNonFinite(
           v.value,

@@ -35,6 +35,11 @@ public final class Interpreter {
   public var notes: [String] = []
   /// Asked between loop iterations and calls; true stops the statement (Ctrl-C).
   public var interruptRequested: () -> Bool = { false }
+  /// The session this interpreter belongs to (builtins of the session layer reach it here).
+  public weak var owner: AnyObject?
+  /// Called after each builtin call and operator with its name, result and operands (for
+  /// `summary`, which traces a function).
+  public var traceHook: ((String, Variable, [Value]) -> Void)?
   /// Where `print(...)` sends its values; the session formats and writes them.
   public var printHandler: ([Value]) -> Void = { _ in }
   var source = SourceText("")
@@ -330,6 +335,7 @@ public final class Interpreter {
         at: opRange)
     }
     noteNonFinite(result.value, inputs: [a.value, b.value], operation: source.slice(lhs.range.union(rhs.range)))
+    traceHook?(op, result, [.tensor(a), .tensor(b)])
     return .tensor(result)
   }
 

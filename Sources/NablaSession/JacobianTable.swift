@@ -31,11 +31,18 @@ public struct JacobianTable {
     self.precision = precision
   }
 
-  /// The Jacobian ∂y/∂x: rows are entries of y, columns entries of x.
+  /// The Jacobian ∂y/∂x: rows are entries of y, columns entries of x. Labels use the names
+  /// when they are plain names, `y` and `x` when they are expressions (the title keeps them).
   public init(output: String, input: String, outputShape: [Int], inputShape: [Int], jacobian: Tensor, precision: Int) {
     self.init(
-      title: Builtins.derivativeTitle(output, input), rowName: output, rowShape: outputShape, columnName: input,
-      columnShape: inputShape, values: jacobian, precision: precision)
+      title: Builtins.derivativeTitle(output, input), rowName: JacobianTable.labelName(output, or: "y"),
+      rowShape: outputShape, columnName: JacobianTable.labelName(input, or: "x"), columnShape: inputShape,
+      values: jacobian, precision: precision)
+  }
+
+  /// `name` when it is a plain identifier, else `fallback`.
+  static func labelName(_ name: String, or fallback: String) -> String {
+    bracketed(name) == name ? name : fallback
   }
 
   /// `p[0]`, `W[0,1]`, or the bare name for a scalar.

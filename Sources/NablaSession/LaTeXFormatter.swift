@@ -51,7 +51,9 @@ public struct LaTeXFormatter {
 
   /// A name in math mode: one letter as is, longer names upright.
   static func symbol(_ name: String) -> String {
-    let greek: [Character: String] = ["α": "\\alpha", "β": "\\beta", "γ": "\\gamma", "θ": "\\theta", "σ": "\\sigma", "λ": "\\lambda", "μ": "\\mu"]
+    let greek: [Character: String] = [
+      "α": "\\alpha", "β": "\\beta", "γ": "\\gamma", "θ": "\\theta", "σ": "\\sigma", "λ": "\\lambda", "μ": "\\mu",
+    ]
     if name.count == 1, let c = name.first, let g = greek[c] { return g }
     if name.count == 1 { return name }
     return "\\mathrm{\(name.replacingUnderscores())}"
@@ -74,7 +76,8 @@ public struct LaTeXFormatter {
     case (.tensor(let v), .hessian(let of, let input, let shape)?):
       let n = shape.reduce(1, *)
       let flat = Tensor(uncheckedShape: [n, n], data: v.value.data)
-      return "$$\\frac{\\partial^2 \(LaTeXFormatter.symbol(of))}{\\partial \(LaTeXFormatter.symbol(input))^2} = " + tensor(flat) + "$$"
+      return "$$\\frac{\\partial^2 \(LaTeXFormatter.symbol(of))}{\\partial \(LaTeXFormatter.symbol(input))^2} = "
+        + tensor(flat) + "$$"
     case (.tensor(let v), _):
       return "$$" + tensor(v.value) + "$$"
     case (.list(let items), _):

@@ -26,7 +26,9 @@ public struct NotebookReplay {
     let saved = session.write
     let savedColor = session.options.color
     session.options.color = false
-    session.write = { _, text in captured.append(contentsOf: text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)) }
+    session.write = { _, text in
+      captured.append(contentsOf: text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init))
+    }
     defer {
       session.write = saved
       session.options.color = savedColor
@@ -42,7 +44,8 @@ public struct NotebookReplay {
     var results: [Int: Outcome] = [:]
     var shift = 0
     for (index, cell) in notebook.cells.enumerated() {
-      guard case .statement(_, let output) = cell, let outcome = run(cell: index, lineShift: updating ? shift : 0) else {
+      guard case .statement(_, let output) = cell, let outcome = run(cell: index, lineShift: updating ? shift : 0)
+      else {
         continue
       }
       results[index] = outcome
@@ -59,7 +62,11 @@ public struct NotebookReplay {
       guard case .statement(let code, let output) = cell, let outcome = results[index] else { continue }
       let recorded = notebook.recorded(output)
       if !OutputComparison.matches(recorded, outcome.output) {
-        found.append(((output.isEmpty ? code.upperBound : output.lowerBound) + 1 - (output.isEmpty ? 1 : 0), recorded, outcome.output))
+        found.append(
+          (
+            (output.isEmpty ? code.upperBound : output.lowerBound) + 1 - (output.isEmpty ? 1 : 0), recorded,
+            outcome.output
+          ))
       }
     }
     return found

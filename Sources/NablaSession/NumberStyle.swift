@@ -26,7 +26,7 @@ public struct NumberStyle: Equatable {
       minNonzero = Swift.min(minNonzero, a)
       if integral && (v.rounded() != v || a >= 1e15) { integral = false }
     }
-    if integral && maxAbs < 1e8 {
+    if integral {
       notation = .integer
     } else if maxAbs >= 1e8 || minNonzero < 0.5 * NumberStyle.power10(-precision) {
       notation = .scientific

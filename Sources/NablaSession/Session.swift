@@ -7,6 +7,12 @@ public struct SessionOptions {
   public var precision = 4
   public var json = false
   public var color = false
+  /// Output goes to a terminal: training redraws its curve in place and shows timings.
+  public var interactive = false
+  /// Characters per line for plots.
+  public var width = 80
+  /// Plots in plain ASCII instead of braille (NABLA_ASCII=1, --ascii, a non-UTF-8 locale).
+  public var ascii = false
 
   public init(precision: Int = 4, json: Bool = false, color: Bool = false) {
     self.precision = precision
@@ -33,6 +39,8 @@ public final class Session {
   public var onResult: ((Value, Presentation?) -> Void)?
   /// What the statement running now has shown so far.
   var currentOutput: [String] = []
+  /// The last training run, kept so `train(..., resume: true)` can continue it.
+  var training: TrainingRun?
   /// Set by `:quit`.
   public internal(set) var wantsQuit = false
 
@@ -42,6 +50,7 @@ public final class Session {
     self.options = options
     self.write = write
     self.interpreter = Interpreter(registry: .standard)
+    interpreter.owner = self
     interpreter.printHandler = { [unowned self] values in
       let text = values.map { value -> String in
         if case .string(let s) = value { return s }
@@ -53,7 +62,7 @@ public final class Session {
         self.emit(.values, text)
       }
     }
-    interpreter.registry.register(Session.latexBuiltin)
+    for builtin in Session.sessionBuiltins { interpreter.registry.register(builtin) }
   }
 
   /// True when `text` is a statement cut short (an open bracket, a trailing operator): the REPL

@@ -35,3 +35,33 @@ public enum TextFile {
     return true
   }
 }
+
+/// Bytes from and to files, for `.npy`/`.npz`.
+public enum BinaryFile {
+  public static func read(_ path: String) -> [UInt8]? {
+    guard let file = fopen(path, "rb") else { return nil }
+    defer { fclose(file) }
+    var bytes: [UInt8] = []
+    var buffer = [UInt8](repeating: 0, count: 1 << 16)
+    while true {
+      let n = fread(&buffer, 1, buffer.count, file)
+      if n > 0 { bytes.append(contentsOf: buffer[0..<n]) }
+      if n < buffer.count { break }
+    }
+    return ferror(file) != 0 ? nil : bytes
+  }
+
+  /// Temporary file, then rename: an interrupted save never leaves a half-written file.
+  public static func writeAtomically(_ bytes: [UInt8], to path: String) -> Bool {
+    let temporary = path + ".tmp-\(getpid())"
+    guard let file = fopen(temporary, "wb") else { return false }
+    let written = bytes.withUnsafeBufferPointer { fwrite($0.baseAddress, 1, $0.count, file) }
+    let flushed = fflush(file) == 0 && fsync(fileno(file)) == 0
+    fclose(file)
+    guard written == bytes.count, flushed, rename(temporary, path) == 0 else {
+      unlink(temporary)
+      return false
+    }
+    return true
+  }
+}

@@ -19,18 +19,46 @@ enum BLAS {
 
   static let rowMajor = Int32(CblasRowMajor.rawValue)
   static let noTranspose = Int32(CblasNoTrans.rawValue)
+  static let transpose = Int32(CblasTrans.rawValue)
 
-  /// `cblas_dgemm`, or nil when OpenBLAS cannot be loaded (the caller then multiplies directly).
-  static let dgemm: Dgemm? = {
+  typealias SetThreads = @convention(c) (Int32) -> Void
+  /// openblas_set_num_threads, resolved once `dgemm` has loaded the library.
+  static let setThreads: SetThreads? = {
+    guard let library, let symbol = dlsym(library, "openblas_set_num_threads") else { return nil }
+    return unsafeBitCast(symbol, to: SetThreads.self)
+  }()
+  nonisolated(unsafe) static var threads: Int32 = 0
+
+  /// One thread for small products: waking a second thread costs more than it saves there
+  /// (an MLP's 64 × 64 × 128 products spent a tenth of their time in sched_yield).
+  static func chooseThreads(work: Int) {
+    let wanted: Int32 = work < 1 << 21 ? 1 : 0
+    guard wanted != threads, let setThreads else { return }
+    // 0 means "as many as OpenBLAS starts with".
+    setThreads(wanted == 0 ? defaultThreads : 1)
+    threads = wanted
+  }
+
+  static let defaultThreads: Int32 = {
+    let n = sysconf(Int32(_SC_NPROCESSORS_ONLN))
+    return Int32(max(1, min(n, 64)))
+  }()
+
+  /// The loaded library, or nil when OpenBLAS cannot be loaded (callers then multiply directly).
+  static let library: UnsafeMutableRawPointer? = {
     if getenv("OPENBLAS_CORETYPE") == nil, let core = kernelForThisCPU() {
       setenv("OPENBLAS_CORETYPE", core, 0)
     }
     for name in ["libopenblas.so.0", "libopenblas.so"] {
-      if let handle = dlopen(name, RTLD_NOW | RTLD_GLOBAL), let symbol = dlsym(handle, "cblas_dgemm") {
-        return unsafeBitCast(symbol, to: Dgemm.self)
-      }
+      if let handle = dlopen(name, RTLD_NOW | RTLD_GLOBAL) { return handle }
     }
     return nil
+  }()
+
+  /// `cblas_dgemm`.
+  static let dgemm: Dgemm? = {
+    guard let library, let symbol = dlsym(library, "cblas_dgemm") else { return nil }
+    return unsafeBitCast(symbol, to: Dgemm.self)
   }()
 
   /// The OpenBLAS kernel family the CPU's flags allow, from /proc/cpuinfo; nil leaves the

@@ -1,14 +1,17 @@
 extension Tensor {
   /// NumPy `matmul` for operands of rank ≥ 2: the last two axes multiply, leading axes broadcast.
-  /// Vectors are promoted by the caller (see `NablaAutodiff`'s `matmul`).
-  public static func batchedMatmul(_ a: Tensor, _ b: Tensor, operation: String = "@") throws(ShapeError) -> Tensor {
+  /// `transposeA`/`transposeB` read an operand's last two axes transposed (as BLAS does, without
+  /// copying). Vectors are promoted by the caller (see `NablaAutodiff`'s `matmul`).
+  public static func batchedMatmul(
+    _ a: Tensor, _ b: Tensor, transposeA: Bool = false, transposeB: Bool = false, operation: String = "@"
+  ) throws(ShapeError) -> Tensor {
     guard a.rank >= 2, b.rank >= 2 else {
       throw ShapeError(operation: operation, shapes: [a.shape, b.shape], rule: "both operands need at least two axes")
     }
-    let m = a.shape[a.rank - 2]
-    let k = a.shape[a.rank - 1]
-    let k2 = b.shape[b.rank - 2]
-    let n = b.shape[b.rank - 1]
+    let (ar, ac) = (a.shape[a.rank - 2], a.shape[a.rank - 1])
+    let (br, bc) = (b.shape[b.rank - 2], b.shape[b.rank - 1])
+    let (m, k) = transposeA ? (ac, ar) : (ar, ac)
+    let (k2, n) = transposeB ? (bc, br) : (br, bc)
     guard k == k2 else {
       throw ShapeError(
         operation: operation, shapes: [a.shape, b.shape], rule: "inner dimensions \(k) and \(k2) differ")
@@ -17,45 +20,54 @@ extension Tensor {
     let batchB = Array(b.shape.dropLast(2))
     let batch = try Broadcasting.shape(batchA, batchB, operation: operation)
     let batchCount = batch.reduce(1, *)
-    var out = [Double](repeating: 0, count: batchCount * m * n)
     let sa = Broadcasting.strides(of: batchA, broadcastTo: batch)
     let sb = Broadcasting.strides(of: batchB, broadcastTo: batch)
     var pairs: [(Int, Int)] = []
     pairs.reserveCapacity(batchCount)
     Broadcasting.forEachPair(outShape: batch, stridesA: sa, stridesB: sb) { i, j, _ in pairs.append((i, j)) }
     if batch.isEmpty { pairs = [(0, 0)] }
-    a.data.withUnsafeBufferPointer { pa in
-      b.data.withUnsafeBufferPointer { pb in
-        out.withUnsafeMutableBufferPointer { po in
+    let out = [Double](unsafeUninitializedCapacity: batchCount * m * n) { po, initialized in
+      if m * n > 0 { po.baseAddress?.initialize(repeating: 0, count: batchCount * m * n) }
+      a.data.withUnsafeBufferPointer { pa in
+        b.data.withUnsafeBufferPointer { pb in
           guard let baseA = pa.baseAddress, let baseB = pb.baseAddress, let baseO = po.baseAddress else { return }
           for (idx, (i, j)) in pairs.enumerated() {
-            gemm(baseA + i * m * k, baseB + j * k * n, baseO + idx * m * n, m: m, k: k, n: n)
+            gemm(
+              baseA + i * m * k, baseB + j * k * n, baseO + idx * m * n, m: m, k: k, n: n, transposeA: transposeA,
+              transposeB: transposeB)
           }
         }
       }
+      initialized = batchCount * m * n
     }
     return Tensor(uncheckedShape: batch + [m, n], data: out)
   }
 
-  /// C = A B for row-major A [m, k] and B [k, n]; small products skip the BLAS call overhead.
+  /// C = op(A) op(B) for row-major operands (A is [m, k], or [k, m] when transposed; B is
+  /// [k, n], or [n, k]). Small products skip the BLAS call overhead.
   static func gemm(
     _ a: UnsafePointer<Double>, _ b: UnsafePointer<Double>, _ c: UnsafeMutablePointer<Double>,
-    m: Int, k: Int, n: Int
+    m: Int, k: Int, n: Int, transposeA: Bool, transposeB: Bool
   ) {
+    let lda = transposeA ? m : k
+    let ldb = transposeB ? k : n
     guard m * n * k > 512, let dgemm = BLAS.dgemm, let mi = Int32(exactly: m), let ni = Int32(exactly: n),
       let ki = Int32(exactly: k)
     else {
       for i in 0..<m {
         for j in 0..<n {
           var s = 0.0
-          for p in 0..<k { s += a[i * k + p] * b[p * n + j] }
+          for p in 0..<k {
+            s += (transposeA ? a[p * lda + i] : a[i * lda + p]) * (transposeB ? b[j * ldb + p] : b[p * ldb + j])
+          }
           c[i * n + j] = s
         }
       }
       return
     }
+    BLAS.chooseThreads(work: m * n * k)
     dgemm(
-      BLAS.rowMajor, BLAS.noTranspose, BLAS.noTranspose, mi, ni, ki, 1.0, a, Swift.max(ki, 1), b, Swift.max(ni, 1), 0.0,
-      c, Swift.max(ni, 1))
+      BLAS.rowMajor, transposeA ? BLAS.transpose : BLAS.noTranspose, transposeB ? BLAS.transpose : BLAS.noTranspose, mi,
+      ni, ki, 1.0, a, Int32(max(lda, 1)), b, Int32(max(ldb, 1)), 0.0, c, Swift.max(ni, 1))
   }
 }

@@ -62,43 +62,41 @@ extension Tensor {
     return Tensor(uncheckedShape: target, data: current.data)
   }
 
-  /// Reduces one axis, keeping it with size 1.
+  /// Reduces one axis, keeping it with size 1. One loop per kind, so the inner loop has no
+  /// switch in it.
   func reduceOne(axis: Int, kind: ReductionKind) -> Tensor {
     let n = shape[axis]
     let outer = shape[..<axis].reduce(1, *)
     let inner = shape[(axis + 1)...].reduce(1, *)
-    if inner == 1 && kind == .sum {
-      // Contiguous rows: the common case (a last-axis sum), without a per-element switch.
-      var newShape = shape
-      newShape[axis] = 1
-      let out = [Double](unsafeUninitializedCapacity: outer) { dst, initialized in
-        data.withUnsafeBufferPointer { src in
-          for o in 0..<outer {
-            var s = 0.0
-            let base = o * n
-            for k in 0..<n { s += src[base + k] }
-            dst[o] = s
-          }
-        }
-        initialized = outer
-      }
-      return Tensor(uncheckedShape: newShape, data: out)
-    }
-    var out = [Double](repeating: kind.identity, count: outer * inner)
     var newShape = shape
     newShape[axis] = 1
-    data.withUnsafeBufferPointer { src in
-      out.withUnsafeMutableBufferPointer { dst in
-        for o in 0..<outer {
-          let base = o * n * inner
-          for k in 0..<n {
-            let row = base + k * inner
-            for i in 0..<inner {
-              dst[o * inner + i] = kind.combine(dst[o * inner + i], src[row + i])
+    let out = [Double](unsafeUninitializedCapacity: outer * inner) { dst, initialized in
+      dst.initialize(repeating: kind.identity)
+      data.withUnsafeBufferPointer { src in
+        @inline(__always) func run(_ f: (Double, Double) -> Double) {
+          for o in 0..<outer {
+            let base = o * n * inner
+            let target = o * inner
+            if inner == 1 {
+              var acc = dst[target]
+              for k in 0..<n { acc = f(acc, src[base + k]) }
+              dst[target] = acc
+            } else {
+              for k in 0..<n {
+                let row = base + k * inner
+                for i in 0..<inner { dst[target + i] = f(dst[target + i], src[row + i]) }
+              }
             }
           }
         }
+        switch kind {
+        case .sum: run { $0 + $1 }
+        case .prod: run { $0 * $1 }
+        case .max: run { ($0.isNaN || $1.isNaN) ? .nan : Swift.max($0, $1) }
+        case .min: run { ($0.isNaN || $1.isNaN) ? .nan : Swift.min($0, $1) }
+        }
       }
+      initialized = outer * inner
     }
     return Tensor(uncheckedShape: newShape, data: out)
   }

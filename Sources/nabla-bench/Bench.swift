@@ -28,6 +28,7 @@ struct Bench {
     softmaxJacobian()
     hessian()
     convolution()
+    training(nabla: nabla)
     printTable()
   }
 
@@ -250,6 +251,74 @@ struct Bench {
       Row(
         name: "conv2d 32×3×32×32, 16 3×3 filters, pad 1, maxpool 2, sum: forward + backward", figure: ms(ours),
         reference: "NumPy im2col \(ms(reference))", ratio: ratio(ours, reference), target: "≤ 1.0×"))
+  }
+
+  static let mlpSetup = """
+    X, y = digits(); Xtr, ytr, Xte, yte = split(X / 16, y, 0.2, seed: 0)
+    W1 = randn(128, 64, seed: 1) * 0.17; b1 = zeros(128); W2 = randn(10, 128, seed: 2) * 0.125; b2 = zeros(10)
+    mlp(x) = linear(leaky_relu(linear(x, W1, b1), 0.02), W2, b2)
+    loss(xb, yb) = softmax_cross_entropy(mlp(xb), yb)
+    """
+  static let mlpTrain = "h = train(loss, [W1, b1, W2, b2], steps: 1000, lr: 0.1, data: [Xtr, ytr], batch: 64, seed: 0);"
+
+  static func training(nabla: String) {
+    let ours = timeStatement(mlpTrain, setup: mlpSetup, runs: 3)
+    let reference = pythonTime(
+      """
+      import numpy as np, time
+      rng = np.random.default_rng(0)
+      X = rng.random((1438, 64)); y = rng.integers(0, 10, 1438)
+      W1 = rng.standard_normal((128, 64)) * 0.17; b1 = np.zeros(128); W2 = rng.standard_normal((10, 128)) * 0.125; b2 = np.zeros(10)
+      best = 1e9
+      for _ in range(3):
+          t = time.perf_counter()
+          order = rng.permutation(1438); cursor = 0
+          for step in range(1000):
+              if cursor + 64 > 1438: order = rng.permutation(1438); cursor = 0
+              idx = order[cursor:cursor + 64]; cursor += 64
+              xb, yb = X[idx], y[idx]
+              a1 = xb @ W1.T + b1; h = np.where(a1 > 0, a1, 0.02 * a1); z = h @ W2.T + b2
+              z = z - z.max(axis=1, keepdims=True); p = np.exp(z); p /= p.sum(axis=1, keepdims=True)
+              loss = -np.log(p[np.arange(64), yb]).mean()
+              dz = p; dz[np.arange(64), yb] -= 1; dz /= 64
+              dW2 = dz.T @ h; db2 = dz.sum(0); dh = dz @ W2; da1 = dh * np.where(a1 > 0, 1, 0.02)
+              dW1 = da1.T @ xb; db1 = da1.sum(0)
+              W1 -= 0.1 * dW1; b1 -= 0.1 * db1; W2 -= 0.1 * dW2; b2 -= 0.1 * db2
+          best = min(best, time.perf_counter() - t)
+      print(best)
+      """)
+    rows.append(
+      Row(
+        name: "digits MLP 64-128-10, 1000 SGD steps of batch 64", figure: ms(ours),
+        reference: "hand-written NumPy forward/backward \(ms(reference))", ratio: ratio(ours, reference),
+        target: "≤ 0.6×"))
+    let program = mlpSetup + mlpTrain
+    let ourMemory = peakMemory(nabla, ["-e", program])
+    let python = pythonPath()
+    let theirMemory = peakMemory(python, (python == "/usr/bin/env" ? ["python3"] : []) + ["-c", "import numpy"])
+    rows.append(
+      Row(
+        name: "peak RSS of nabla training that MLP", figure: String(format: "%.1f MiB", ourMemory),
+        reference: String(format: "python3 -c 'import numpy' %.1f MiB", theirMemory),
+        ratio: ratio(ourMemory, theirMemory),
+        target: "≤ 40 MiB"))
+  }
+
+  /// Peak resident memory of a process, in MiB (from wait4's rusage).
+  static func peakMemory(_ path: String, _ arguments: [String]) -> Double {
+    let argv = ([path] + arguments).map { strdup($0) } + [nil]
+    defer { for p in argv { free(p) } }
+    var actions = posix_spawn_file_actions_t()
+    posix_spawn_file_actions_init(&actions)
+    posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+    posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+    defer { posix_spawn_file_actions_destroy(&actions) }
+    var pid = pid_t()
+    guard posix_spawn(&pid, path, &actions, nil, argv, environ) == 0 else { return .nan }
+    var status: Int32 = 0
+    var usage = rusage()
+    wait4(pid, &status, 0, &usage)
+    return Double(usage.ru_maxrss) / 1024
   }
 
   // MARK: Helpers

@@ -32,6 +32,9 @@ struct Nabla: ParsableCommand {
   @Flag(name: .customLong("no-color"), help: "No colored output (NO_COLOR is respected too).")
   var noColor = false
 
+  @Flag(help: "Plots and loss curves in plain ASCII (also NABLA_ASCII=1 or a non-UTF-8 locale).")
+  var ascii = false
+
   @Flag(name: .customLong("reference"), help: .hidden)
   var printReference = false
 
@@ -45,8 +48,11 @@ struct Nabla: ParsableCommand {
       return
     }
     let color = !noColor && getenv("NO_COLOR") == nil && isatty(STDERR_FILENO) != 0
-    let session = Session(
-      options: SessionOptions(precision: precision, json: json, color: color), write: Terminal.write)
+    var options = SessionOptions(precision: precision, json: json, color: color)
+    options.interactive = isatty(STDOUT_FILENO) != 0
+    options.width = Terminal.width
+    options.ascii = ascii || Terminal.prefersASCII
+    let session = Session(options: options, write: Terminal.write)
     Terminal.installInterruptHandler()
     session.interpreter.interruptRequested = { Terminal.takeInterrupt() }
     if !statements.isEmpty {

@@ -42,7 +42,9 @@ struct RunNotebook: ParsableCommand {
     }
     let notebook = Notebook(text: text)
     let color = !noColor && getenv("NO_COLOR") == nil && isatty(STDOUT_FILENO) != 0
-    let session = Session(options: SessionOptions(precision: precision, color: false), write: Terminal.write)
+    // Braille whatever the locale, so a notebook's recorded curves replay identically.
+    let options = SessionOptions(precision: precision, color: false)
+    let session = Session(options: options, write: Terminal.write)
     Terminal.installInterruptHandler()
     session.interpreter.interruptRequested = { Terminal.takeInterrupt() }
     let replay = NotebookReplay(notebook: notebook, session: session)
@@ -72,7 +74,10 @@ struct RunNotebook: ParsableCommand {
         for line in d.fresh { print("    #> \(line)") }
         if d.fresh.isEmpty { print("    (nothing)") }
       }
-      print(differences.isEmpty ? "\(path): \(results.count) statements, all outputs match" : "\(path): \(differences.count) of \(results.count) statements differ")
+      print(
+        differences.isEmpty
+          ? "\(path): \(results.count) statements, all outputs match"
+          : "\(path): \(differences.count) of \(results.count) statements differ")
       if !differences.isEmpty { throw ExitCode(1) }
       return
     }
@@ -113,7 +118,6 @@ struct TranscriptStyle {
   }
 }
 
-
 /// Errors from file commands, on stderr.
 enum FileOutput {
   static func error(_ message: String) {
@@ -132,7 +136,8 @@ struct ExportNotebook: ParsableCommand {
   @Flag(help: "Write Markdown (the one format so far).")
   var markdown = false
 
-  @Option(name: [.customShort("o"), .customLong("output")], help: "Where to write (default: the notebook's name with .md).")
+  @Option(
+    name: [.customShort("o"), .customLong("output")], help: "Where to write (default: the notebook's name with .md).")
   var output: String?
 
   @Option(help: "Digits after the decimal point.")

@@ -42,7 +42,10 @@ struct Presenter {
     var predict = false
     var terminal = RawTerminal(enabled: interactive)
     defer { terminal.restore() }
-    show(banner: "\(steps.count) statements — space/enter: next · b: back · p: predict-then-reveal · ':' try a statement · q: quit")
+    show(
+      banner:
+        "\(steps.count) statements — space/enter: next · b: back · p: predict-then-reveal · ':' try a statement · q: quit"
+    )
     while true {
       guard let key = terminal.readKey() else { return }
       switch key {
@@ -50,7 +53,9 @@ struct Presenter {
         return
       case "p":
         predict.toggle()
-        show(banner: predict ? "predict-then-reveal on: a statement first, its output on the next key" : "predict-then-reveal off")
+        show(
+          banner: predict
+            ? "predict-then-reveal on: a statement first, its output on the next key" : "predict-then-reveal off")
       case "b":
         guard position > 0 else { continue }
         position -= 1

@@ -41,6 +41,18 @@ enum Terminal {
     interruptFlag.exchange(false, ordering: .relaxed)
   }
 
+  /// NABLA_ASCII=1, or a locale that is not UTF-8, asks for plain ASCII plots.
+  static var prefersASCII: Bool {
+    if let v = getenv("NABLA_ASCII"), String(cString: v) != "0" { return true }
+    for name in ["LC_ALL", "LC_CTYPE", "LANG"] {
+      if let v = getenv(name), !String(cString: v).isEmpty {
+        let locale = String(cString: v).lowercased()
+        return !(locale.contains("utf-8") || locale.contains("utf8"))
+      }
+    }
+    return false
+  }
+
   static var width: Int {
     var size = winsize()
     if ioctl(STDOUT_FILENO, UInt(TIOCGWINSZ), &size) == 0, size.ws_col > 0 { return Int(size.ws_col) }

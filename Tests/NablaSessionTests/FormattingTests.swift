@@ -28,7 +28,9 @@ struct FormattingTests {
 
   @Test("magnitudes that need it switch the whole tensor to scientific notation")
   func scientific() {
-    #expect(formatter.format(Tensor(vector: [1e9, 1])) == "[1.0000e+09  1.0000e+00]")
+    #expect(formatter.format(Tensor(vector: [1e9, 1.5])) == "[1.0000e+09  1.5000e+00]")
+    // Whole numbers stay exact however large (a parameter count must read as one).
+    #expect(formatter.format(Tensor(scalar: 805_371_904)) == "805371904")
     #expect(formatter.format(Tensor(vector: [1e-6, 0.5])) == "[1.0000e-06  5.0000e-01]")
   }
 

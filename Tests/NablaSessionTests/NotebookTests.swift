@@ -27,7 +27,10 @@ struct NotebookTests {
       if case .statement(let code, _) = cell { return nb.code(code) }
       return nil
     }
-    #expect(statements == ["x = [1, 2, 0.5]   # a comment after code", "p = softmax(x)", "p", "f(v) = {\n  sum(v^2)\n}", "f(x)", "oops(1)"])
+    #expect(
+      statements == [
+        "x = [1, 2, 0.5]   # a comment after code", "p = softmax(x)", "p", "f(v) = {\n  sum(v^2)\n}", "f(x)", "oops(1)",
+      ])
     #expect(!nb.endsWithNewline)
   }
 
@@ -60,10 +63,12 @@ struct NotebookTests {
     #expect(d.first?.line == 3 && d.first?.recorded == ["4"] && d.first?.fresh == ["3"])
   }
 
-  @Test("numbers compare to their printed precision", arguments: [
-    ("[0.2312  0.6285]", "[0.2313  0.6285]", true), ("0.1000", "0.1002", false), ("1.0000e-06", "1.0001e-06", true),
-    ("3", "4", false), ("error: x", "error: y", false),
-  ])
+  @Test(
+    "numbers compare to their printed precision",
+    arguments: [
+      ("[0.2312  0.6285]", "[0.2313  0.6285]", true), ("0.1000", "0.1002", false), ("1.0000e-06", "1.0001e-06", true),
+      ("3", "4", false), ("error: x", "error: y", false),
+    ])
   func comparison(a: String, b: String, same: Bool) {
     #expect(OutputComparison.lineMatches(a, b) == same)
   }
@@ -90,11 +95,13 @@ struct NotebookTests {
 
   @Test("Markdown export: prose as text, code blocks, values as LaTeX bmatrix")
   func markdown() {
-    let nb = Notebook(text: "# The softmax Jacobian\nx = [1, 2, 0.5]\np = softmax(x)\njacobian(p, x)\ngrad(sum(x^2), x)\n")
+    let nb = Notebook(
+      text: "# The softmax Jacobian\nx = [1, 2, 0.5]\np = softmax(x)\njacobian(p, x)\ngrad(sum(x^2), x)\n")
     let md = MarkdownExport.render(nb, session: session())
     #expect(md.hasPrefix("The softmax Jacobian\n\n```\nx = [1, 2, 0.5]\n```"))
     #expect(md.contains("$$\\frac{\\partial p}{\\partial x} = \\begin{bmatrix} 0.1778 & -0.1453 & -0.0324 \\\\"))
-    #expect(md.contains("$$\\frac{\\partial \\mathrm{sum(x^2)}}{\\partial x} = \\begin{bmatrix} 2 & 4 & 1 \\end{bmatrix}$$"))
+    #expect(
+      md.contains("$$\\frac{\\partial \\mathrm{sum(x^2)}}{\\partial x} = \\begin{bmatrix} 2 & 4 & 1 \\end{bmatrix}$$"))
   }
 
   @Test("latex(x) prints a bmatrix")

@@ -9,7 +9,7 @@ func mask(_ x: Variable, _ f: (Double) -> Double) -> Variable {
 /// The unary elementwise primitives. Conventions at kinks: relu'(0) = 0, abs'(0) = 0,
 /// leaky_relu'(0) = slope, sign' = 0.
 extension Primitive {
-  public static let neg = elementwise("neg", { -$0 }) { a in try -a.g }
+  public static let neg = elementwise("neg", kernel: { $0.negated() }) { a in try -a.g }
   public static let exp = elementwise("exp", Math.exp) { a in try a.g * a.y }
   public static let log = elementwise("log", domain: .positive, Math.log) { a in try a.g / a.x }
   public static let sqrt = elementwise("sqrt", domain: .positive, { $0.squareRoot() }) { a in
@@ -25,8 +25,8 @@ extension Primitive {
   }
   public static let tanh = elementwise("tanh", Math.tanh) { a in try a.g * (1 - a.y * a.y) }
   public static let sigmoid = elementwise("sigmoid", Math.sigmoid) { a in try a.g * a.y * (1 - a.y) }
-  public static let relu = elementwise("relu", domain: .awayFromZero, { $0 > 0 ? $0 : 0 }) { a in
-    try a.g * mask(a.x) { $0 > 0 ? 1 : 0 }
+  public static let relu = elementwise("relu", domain: .awayFromZero, kernel: { $0.relu() }) { a in
+    try a.g * Variable.constant(a.x.value.positiveMask())
   }
   public static let softplus = elementwise("softplus", Math.softplus) { a in
     try a.g * Variable.sigmoid(a.x)
@@ -35,27 +35,34 @@ extension Primitive {
     "sign", domain: .awayFromZero, { $0 > 0 ? 1 : ($0 < 0 ? -1 : ($0.isNaN ? .nan : 0)) }
   ) { a in try a.g * 0 }
 
+  /// Rounding, with derivative 0 (almost everywhere), as NumPy's floor, ceil and rint.
+  public static let floor = elementwise("floor", domain: .awayFromZero, { $0.rounded(.down) }) { a in try a.g * 0 }
+  public static let ceil = elementwise("ceil", domain: .awayFromZero, { $0.rounded(.up) }) { a in try a.g * 0 }
+  public static let round = elementwise("round", domain: .awayFromZero, { $0.rounded(.toNearestOrEven) }) { a in
+    try a.g * 0
+  }
+
   /// `leaky_relu(x, slope)`: x for x > 0, slope·x otherwise.
   public static func leakyRelu(slope: Double) -> Primitive {
-    elementwise("leaky_relu", domain: .awayFromZero, { $0 > 0 ? $0 : slope * $0 }) { a in
-      try a.g * mask(a.x) { $0 > 0 ? 1 : slope }
+    elementwise("leaky_relu", domain: .awayFromZero, kernel: { $0.leakyRelu(slope: slope) }) { a in
+      try a.g * Variable.constant(a.x.value.leakyReluSlopes(slope))
     }
   }
 }
 
 /// The binary elementwise primitives, with NumPy broadcasting.
 extension Primitive {
-  public static let add = broadcasting("add", symbol: "+", { $0 + $1 }, vjpA: { $0.g }, vjpB: { $0.g })
-  public static let sub = broadcasting("sub", symbol: "-", { $0 - $1 }, vjpA: { $0.g }, vjpB: { a in try -a.g })
+  public static let add = broadcasting("add", Tensor.add, vjpA: { $0.g }, vjpB: { $0.g })
+  public static let sub = broadcasting("sub", Tensor.subtract, vjpA: { $0.g }, vjpB: { a in try -a.g })
   public static let mul = broadcasting(
-    "mul", symbol: "*", { $0 * $1 }, vjpA: { a in try a.g * a.inputs[1] }, vjpB: { a in try a.g * a.inputs[0] })
+    "mul", Tensor.multiply, vjpA: { a in try a.g * a.inputs[1] }, vjpB: { a in try a.g * a.inputs[0] })
   public static let div = broadcasting(
-    "div", symbol: "/", domain: .awayFromZero, { $0 / $1 }, vjpA: { a in try a.g / a.inputs[1] },
+    "div", domain: .awayFromZero, Tensor.divide, vjpA: { a in try a.g / a.inputs[1] },
     vjpB: { a in try -(a.g * a.y / a.inputs[1]) })
   /// `a ^ b`. ∂/∂b uses log(a), taken as 0 where a ≤ 0 (there the real power is only defined
   /// for integer b, where the derivative in b does not exist).
   public static let pow = broadcasting(
-    "pow", symbol: "^", domain: .positive, { Math.pow($0, $1) },
+    "pow", domain: .positive, Tensor.power,
     vjpA: { a in
       let (base, exponent) = (a.inputs[0], a.inputs[1])
       return try a.g * exponent * Variable.pow(base, exponent - 1)
@@ -68,12 +75,12 @@ extension Primitive {
     })
   /// Elementwise maximum; at ties each input gets half the gradient.
   public static let maximum = broadcasting(
-    "maximum", symbol: "maximum", domain: .awayFromZero, { ($0.isNaN || $1.isNaN) ? .nan : Swift.max($0, $1) },
+    "maximum", domain: .awayFromZero, Tensor.maximum,
     vjpA: { a in try a.g * choose(a.inputs[0], a.inputs[1], >) },
     vjpB: { a in try a.g * choose(a.inputs[1], a.inputs[0], >) })
   /// Elementwise minimum; at ties each input gets half the gradient.
   public static let minimum = broadcasting(
-    "minimum", symbol: "minimum", domain: .awayFromZero, { ($0.isNaN || $1.isNaN) ? .nan : Swift.min($0, $1) },
+    "minimum", domain: .awayFromZero, Tensor.minimum,
     vjpA: { a in try a.g * choose(a.inputs[0], a.inputs[1], <) },
     vjpB: { a in try a.g * choose(a.inputs[1], a.inputs[0], <) })
 }

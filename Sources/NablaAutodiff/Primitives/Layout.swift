@@ -67,10 +67,36 @@ extension Primitive {
   }
 
   /// Matrix product of operands of rank ≥ 2 with broadcast batch axes (NumPy `matmul`).
-  public static let matmul = Primitive(
-    "matmul", forward: { try Tensor.batchedMatmul($0[0], $0[1]) },
-    vjps: [
-      { a in try Variable.batchedMatmul(a.g, a.inputs[1].transposedLastTwo()) },
-      { a in try Variable.batchedMatmul(a.inputs[0].transposedLastTwo(), a.g) },
-    ])
+  public static let matmul = matmul(transposeA: false, transposeB: false)
+
+  /// op(A) op(B), where op transposes the last two axes when asked, read in place by BLAS
+  /// (so `x @ W'` in a linear layer never copies W). Each VJP is another such product:
+  /// for C = AB, Ā = C̄Bᵀ and B̄ = AᵀC̄, and the transposed forms follow by transposing those.
+  public static func matmul(transposeA: Bool, transposeB: Bool) -> Primitive {
+    typealias M = Variable
+    let rules: [Rule?]
+    switch (transposeA, transposeB) {
+    case (false, false):
+      rules = [
+        { a in try M.product(a.g, a.inputs[1], false, true) }, { a in try M.product(a.inputs[0], a.g, true, false) },
+      ]
+    case (false, true):
+      rules = [
+        { a in try M.product(a.g, a.inputs[1], false, false) }, { a in try M.product(a.g, a.inputs[0], true, false) },
+      ]
+    case (true, false):
+      rules = [
+        { a in try M.product(a.inputs[1], a.g, false, true) }, { a in try M.product(a.inputs[0], a.g, false, false) },
+      ]
+    case (true, true):
+      rules = [
+        { a in try M.product(a.inputs[1], a.g, true, true) }, { a in try M.product(a.g, a.inputs[0], true, true) },
+      ]
+    }
+    let name = "matmul" + (transposeA ? "_tn" : "") + (transposeB ? "_nt" : "")
+    return Primitive(
+      transposeA && transposeB ? "matmul_tt" : name,
+      forward: { try Tensor.batchedMatmul($0[0], $0[1], transposeA: transposeA, transposeB: transposeB) },
+      vjps: rules)
+  }
 }

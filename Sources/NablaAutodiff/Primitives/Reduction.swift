@@ -79,3 +79,50 @@ extension Primitive {
       ])
   }
 }
+
+extension Primitive {
+  /// Mean over rows of −⟨t, log softmax(z)⟩ = Σt·logsumexp(z) − ⟨t, z⟩, for logits z [..., C]
+  /// and one-hot (or soft) targets t, computed stably in one pass. VJPs: z̄ = (Σt·softmax(z) − t)·ḡ/N
+  /// and t̄ = −log softmax(z)·ḡ/N, written with differentiable operations.
+  public static let softmaxCrossEntropy: Primitive = Primitive(
+    "softmax_cross_entropy", domain: .positive,
+    forward: { inputs in
+      let (z, t) = (inputs[0], inputs[1])
+      let classes = z.shape.last ?? 1
+      let rows = max(z.count / max(classes, 1), 1)
+      var total = 0.0
+      for r in 0..<rows {
+        let base = r * classes
+        var m = -Double.infinity
+        for i in 0..<classes { m = Swift.max(m, z.data[base + i]) }
+        if !m.isFinite { m = 0 }
+        var s = 0.0
+        var dot = 0.0
+        var mass = 0.0
+        for i in 0..<classes {
+          s += Math.exp(z.data[base + i] - m)
+          dot += t.data[base + i] * z.data[base + i]
+          mass += t.data[base + i]
+        }
+        total += mass * (m + Math.log(s)) - dot
+      }
+      return Tensor(scalar: total / Double(rows))
+    },
+    vjps: [
+      { (a: VJPArguments) throws -> Variable in
+        let (z, t) = (a.inputs[0], a.inputs[1])
+        let mass = try t.sum(axes: [z.rank - 1], keepdims: true)
+        return try (Primitive.softmax(axis: z.rank - 1).apply(z) * mass - t) * crossEntropyScale(a)
+      },
+      { (a: VJPArguments) throws -> Variable in
+        try -a.inputs[0].logSoftmax(axis: -1) * crossEntropyScale(a)
+      },
+    ])
+
+  /// ḡ/N shaped to broadcast against [batch..., rows..., C].
+  static func crossEntropyScale(_ a: VJPArguments) throws -> Variable {
+    let z = a.inputs[0]
+    let rows = Double(max(z.value.count / max(z.shape.last ?? 1, 1), 1))
+    return try a.g.reshaped(a.batch + [Int](repeating: 1, count: z.rank)) / rows
+  }
+}

@@ -9,7 +9,7 @@ extension Builtins {
   }
 
   /// The names of the targets: `[W, b]` → W, b; a single name as written.
-  static func targetNames(_ text: String?, count: Int) -> [String] {
+  public static func targetNames(_ text: String?, count: Int) -> [String] {
     guard let text else { return (0..<count).map { "x\($0)" } }
     if count == 1 && !text.hasPrefix("[") { return [text] }
     if text.hasPrefix("[") && text.hasSuffix("]") {
@@ -50,7 +50,7 @@ extension Builtins {
         let names = targetNames(c.text("x"), count: targets.count)
         for (name, depends) in zip(names, result.dependsOn) where !depends {
           c.interpreter.notes.append(
-            "note: \(eName) does not depend on \(name) as it is now (was \(name) reassigned after \(eName) was computed?), so ∂\(eName)/∂\(name) is zeros"
+            "note: \(eName) does not depend on \(name) as it is now (was \(name) reassigned after \(eName) was computed, or did a += -= *= /= along the way drop the history?), so ∂\(eName)/∂\(name) is zeros"
           )
         }
         c.interpreter.present(.gradient(titles: names.map { derivativeTitle(eName, $0) }), for: c)

@@ -34,6 +34,17 @@ extension Builtins {
     unary("sigmoid", doc: "The logistic function 1 / (1 + e^-x).", example: "sigmoid(0)", Variable.sigmoid),
     unary("relu", doc: "max(x, 0), with relu'(0) = 0.", example: "relu([-1, 0, 2])", Variable.relu),
     unary("softplus", doc: "log(1 + e^x), a smooth relu.", example: "softplus(0)", Variable.softplus),
+    unary("floor", doc: "Largest whole number ≤ x (derivative 0).", example: "floor([-1.5, 2.7])") {
+      try Primitive.floor.apply($0)
+    },
+    unary("ceil", doc: "Smallest whole number ≥ x (derivative 0).", example: "ceil([-1.5, 2.2])") {
+      try Primitive.ceil.apply($0)
+    },
+    unary(
+      "round", doc: "Nearest whole number, ties to even as NumPy (derivative 0).", example: "round([0.5, 1.5, 2.7])"
+    ) {
+      try Primitive.round.apply($0)
+    },
     unary("sign", doc: "-1, 0 or 1 by the sign of x (derivative 0).", example: "sign([-2, 0, 3])", Variable.sign),
     Builtin(
       "leaky_relu", [x, Parameter("a", .scalar, default: .value(.scalar(0.01)))], category: "Elementwise",

@@ -57,6 +57,14 @@ extension Builtins {
       doc: "Inserts a size-1 axis at axis.", example: "unsqueeze([1, 2, 3], 0)"
     ) { c in .tensor(try c.tensor("x").unsqueezed(axis: c.integer("axis"))) },
     Builtin(
+      "nonzero", [x], category: "Shape",
+      doc: "The flat indices of the non-zero entries (NumPy's flatnonzero), to select with x[nonzero(mask)].",
+      example: "nonzero([0, 3, 0, 5])"
+    ) { c in
+      .tensor(
+        Tensor(vector: try c.tensor("x").value.data.enumerated().filter { $0.element != 0 }.map { Double($0.offset) }))
+    },
+    Builtin(
       "concat", [Parameter("tensors", .list), axis0], category: "Shape",
       doc: "Joins tensors along an existing axis.", example: "concat([ones(2), zeros(3)], axis: 0)"
     ) { c in .tensor(try Variable.concat(c.tensors("tensors"), axis: c.integer("axis"))) },

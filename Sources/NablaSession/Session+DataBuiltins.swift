@@ -1,0 +1,232 @@
+import NablaAutodiff
+import NablaLanguage
+import NablaTensor
+
+/// Files, datasets and the views that format (plots, tables, model summaries).
+extension Session {
+  static func pair(_ p: (Tensor, Tensor)) -> Value { .list([.tensor(p.0), .tensor(p.1)]) }
+
+  static let dataBuiltins: [Builtin] = [
+    Builtin(
+      "load", [Parameter("path", .string)], category: "Data",
+      doc: "Reads .npy (a tensor), .npz (a list of its arrays, in order) or numeric .csv (header optional).",
+      example: "save(eye(2), \"/tmp/nabla-eye.npy\"); load(\"/tmp/nabla-eye.npy\")"
+    ) { c in
+      let path = try c.string("path")
+      guard let bytes = BinaryFile.read(path) else { throw c.fail("cannot read \(path)", argument: "path") }
+      do {
+        if path.hasSuffix(".npz") { return .list(try NumpyFormat.decodeArchive(bytes).map { .tensor($0.tensor) }) }
+        if path.hasSuffix(".csv") { return .tensor(try NumpyFormat.decodeCSV(String(decoding: bytes, as: UTF8.self))) }
+        return .tensor(try NumpyFormat.decodeArray(bytes))
+      } catch let error as NumpyFormat.FormatError {
+        throw c.fail("\(path): \(error.description)", argument: "path")
+      }
+    },
+    Builtin(
+      "save", [Parameter("x", .any), Parameter("path", .string)], category: "Data",
+      doc: "Writes a tensor as .npy, or a list of tensors as .npz (arr_0, arr_1, … as np.savez), atomically.",
+      example: "save(eye(2), \"/tmp/eye.npy\")"
+    ) { c in
+      let path = try c.string("path")
+      let bytes: [UInt8]
+      if path.hasSuffix(".npz") {
+        let items = try c.tensors("x")
+        bytes = NumpyFormat.encodeArchive(items.enumerated().map { ("arr_\($0.offset)", $0.element.value) })
+      } else {
+        bytes = NumpyFormat.encodeArray(try c.tensor("x").value)
+      }
+      guard BinaryFile.writeAtomically(bytes, to: path) else { throw c.fail("cannot write \(path)", argument: "path") }
+      return .nothing
+    },
+    Builtin(
+      "digits", [], category: "Data",
+      doc: "The 8×8 handwritten digits: [X, y] with X [1797, 64] (pixels 0–16), y in 0…9.", example: "X, y = digits()"
+    ) { _ in
+      pair(try Datasets.digits())
+    },
+    Builtin(
+      "iris", [], category: "Data", doc: "Fisher's iris: [X, y] with X [150, 4], y in 0…2.", example: "X, y = iris()"
+    ) { _ in
+      pair(try Datasets.iris())
+    },
+    Builtin("xor", [], category: "Data", doc: "The four XOR points: [X, y].", example: "X, y = xor()") { _ in
+      pair(Datasets.xor())
+    },
+    Builtin(
+      "spirals", [Parameter("n", .integer), Parameter("seed", .integer, default: .value(.scalar(0)), namedOnly: true)],
+      category: "Data", doc: "Two interleaved spirals, n points in all: [X, y].",
+      example: "X, y = spirals(200, seed: 0)"
+    ) { c in
+      let n = try c.integer("n")
+      guard n >= 2, n <= 10_000_000 else { throw c.fail("n must be from 2 to 10^7", argument: "n") }
+      return pair(Datasets.spirals(n, seed: UInt64(bitPattern: Int64(try c.integer("seed")))))
+    },
+    Builtin(
+      "moons",
+      [
+        Parameter("n", .integer), Parameter("noise", .scalar, default: .value(.scalar(0.1)), namedOnly: true),
+        Parameter("seed", .integer, default: .value(.scalar(0)), namedOnly: true),
+      ], category: "Data", doc: "Two interleaving half circles, n points in all, with Gaussian noise: [X, y].",
+      example: "X, y = moons(200, noise: 0.1, seed: 0)"
+    ) { c in
+      let n = try c.integer("n")
+      guard n >= 2, n <= 10_000_000 else { throw c.fail("n must be from 2 to 10^7", argument: "n") }
+      return pair(
+        Datasets.moons(n, noise: try c.double("noise"), seed: UInt64(bitPattern: Int64(try c.integer("seed")))))
+    },
+    Builtin(
+      "split",
+      [
+        Parameter("X", .tensor), Parameter("y", .tensor), Parameter("test", .scalar, default: .value(.scalar(0.2))),
+        Parameter("seed", .integer, default: .value(.scalar(0)), namedOnly: true),
+      ], category: "Data", doc: "A seeded shuffle into [Xtrain, ytrain, Xtest, ytest], with the test fraction given.",
+      example: "Xtr, ytr, Xte, yte = split(eye(10), arange(10), 0.2, seed: 0)"
+    ) { c in
+      let x = try c.tensor("X").value
+      let y = try c.tensor("y").value
+      let fraction = try c.double("test")
+      guard x.rank >= 1, y.rank >= 1, x.shape[0] == y.shape[0] else {
+        throw c.fail("X and y need the same number of rows")
+      }
+      guard fraction >= 0, fraction <= 1 else { throw c.fail("the test fraction must be in [0, 1]", argument: "test") }
+      var r = RandomSource(seed: UInt64(bitPattern: Int64(try c.integer("seed"))))
+      let order = Datasets.permutation(x.shape[0], &r)
+      let testCount = Int((Double(x.shape[0]) * fraction).rounded())
+      let test = Array(order.prefix(testCount))
+      let train = Array(order.dropFirst(testCount))
+      return .list([
+        .tensor(Datasets.rows(x, train)), .tensor(Datasets.rows(y, train)), .tensor(Datasets.rows(x, test)),
+        .tensor(Datasets.rows(y, test)),
+      ])
+    },
+  ]
+
+  static let showingBuiltins: [Builtin] = [
+    Builtin(
+      "plot",
+      [Parameter("a", .any), Parameter("b", .any, default: .absent), Parameter("c", .scalar, default: .absent)],
+      category: "Showing", doc: "A terminal line plot: plot(y), plot(x, y), or plot(f, a, b) for a function on [a, b].",
+      example: "plot(sin(linspace(0, 6, 100)))"
+    ) { c in
+      guard let session = c.interpreter.owner as? Session else { throw c.fail("needs a session") }
+      var xs: [Double] = []
+      var ys: [Double] = []
+      switch try c.value("a") {
+      case .function(let f):
+        guard c.has("b"), c.has("c") else { throw c.fail("plot(f, a, b) needs an interval") }
+        let (lo, hi) = (try c.double("b"), try c.double("c"))
+        guard lo < hi, lo.isFinite, hi.isFinite else { throw c.fail("the interval must have a < b") }
+        let n = max(2 * session.options.width, 40)
+        for i in 0..<n {
+          let x = lo + (hi - lo) * Double(i) / Double(n - 1)
+          guard case .tensor(let y) = try c.interpreter.call(f, [.scalar(x)], at: c.range), let v = y.value.scalarValue
+          else {
+            throw c.fail("\(f.name) must return a number")
+          }
+          xs.append(x)
+          ys.append(v)
+        }
+      case .tensor(let first):
+        if c.has("b") {
+          let second = try c.tensor("b")
+          guard first.value.count == second.value.count else { throw c.fail("x and y need the same length") }
+          (xs, ys) = (first.value.data, second.value.data)
+        } else {
+          ys = first.value.data
+          xs = ys.indices.map(Double.init)
+        }
+      case let other:
+        throw c.fail("plots a tensor or a function, not \(other.typeName)", argument: "a")
+      }
+      let lines = Plot(width: session.options.width, height: 12, ascii: session.options.ascii).render(x: xs, y: ys)
+      let text = lines.joined(separator: "\n")
+      c.interpreter.present(.text(text), for: c)
+      return .string(text)
+    },
+    Builtin(
+      "table", [Parameter("x", .tensor)], category: "Showing",
+      doc: "A vector or matrix as a table with its row and column indices.",
+      example: "table([1, 2; 3, 4])"
+    ) { c in
+      guard let session = c.interpreter.owner as? Session else { throw c.fail("needs a session") }
+      let t = try c.tensor("x").value
+      let rows = t.rank >= 2 ? t.count / max(t.shape[t.rank - 1], 1) : 1
+      let columns = t.rank == 0 ? 1 : t.shape[t.rank - 1]
+      let table = JacobianTable(
+        title: "\(c.text("x") ?? "x")  \(Tensor.describe(t.shape))", rowName: "row", rowShape: [rows],
+        columnName: "col", columnShape: [columns], values: Tensor(uncheckedShape: [rows, columns], data: t.data),
+        precision: session.options.precision)
+      let text = table.render()
+      c.interpreter.present(.text(text), for: c)
+      return .string(text)
+    },
+    Builtin(
+      "summary", [Parameter("f", .function), Parameter("shape", .dimensions, variadic: true)], category: "Showing",
+      doc: "Traces f on an input of that shape: each operation's output shape and parameter count, and the total.",
+      example: "W = ones(3, 4); g(x) = relu(W @ x); summary(g, 4)"
+    ) { c in
+      guard let session = c.interpreter.owner as? Session else { throw c.fail("needs a session") }
+      let text = try ModelSummary.trace(
+        try c.function("f"), shape: try c.checkedShapeForSummary(), session: session, at: c)
+      c.interpreter.present(.text(text), for: c)
+      return .string(text)
+    },
+  ]
+}
+
+extension BuiltinCall {
+  func checkedShapeForSummary() throws -> [Int] {
+    let shape = try dimensions("shape")
+    guard let n = Tensor.elementCount(shape), n <= 50_000_000 else {
+      throw fail("the input shape is too large", argument: "shape")
+    }
+    return shape
+  }
+}
+
+/// `summary(f, shape)`: what f does to an input of that shape, operation by operation.
+enum ModelSummary {
+  static func trace(_ f: FunctionValue, shape: [Int], session: Session, at c: BuiltinCall) throws -> String {
+    let interpreter = session.interpreter
+    // Parameters are the session's variables an operation reads; each counts once.
+    var parameters: [ObjectIdentifier: String] = [:]
+    for (name, value) in interpreter.globals {
+      if case .tensor(let v) = value { parameters[ObjectIdentifier(v)] = name }
+    }
+    var counted = Set<ObjectIdentifier>()
+    var rows: [(String, [Int], Int, String)] = []
+    let saved = interpreter.traceHook
+    interpreter.traceHook = { name, result, operands in
+      var count = 0
+      var names: [String] = []
+      for case .tensor(let v) in operands {
+        let id = ObjectIdentifier(v)
+        if let p = parameters[id], counted.insert(id).inserted {
+          count += v.value.count
+          names.append(p)
+        }
+      }
+      rows.append((name, result.shape, count, names.joined(separator: ", ")))
+    }
+    defer { interpreter.traceHook = saved }
+    let input = Variable(Tensor(repeating: 0, shape: shape))
+    guard case .tensor(let output) = try interpreter.call(f, [.tensor(input)], at: c.range) else {
+      throw c.fail("\(f.name) must return a tensor")
+    }
+    let header = ("operation", "output shape", "params", "reads")
+    let table = [header] + rows.map { ($0.0, Tensor.describe($0.1), String($0.2), $0.3) }
+    let w0 = table.map(\.0.count).max() ?? 0
+    let w1 = table.map(\.1.count).max() ?? 0
+    let w2 = table.map(\.2.count).max() ?? 0
+    var lines = ["\(f.name): input \(Tensor.describe(shape)) → output \(Tensor.describe(output.shape))"]
+    for (k, row) in table.enumerated() {
+      lines.append(
+        padRight(row.0, w0) + "  " + padRight(row.1, w1) + "  " + pad(row.2, w2) + (row.3.isEmpty ? "" : "  " + row.3))
+      if k == 0 { lines.append(String(repeating: "─", count: w0 + w1 + w2 + 6)) }
+    }
+    let total = rows.reduce(0) { $0 + $1.2 }
+    lines.append(String(repeating: "─", count: w0 + w1 + w2 + 6))
+    lines.append("total parameters: \(total)")
+    return lines.joined(separator: "\n")
+  }
+}

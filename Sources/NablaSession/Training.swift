@@ -1,0 +1,238 @@
+import NablaAutodiff
+import NablaLanguage
+import NablaTensor
+
+/// One training run's state: enough to resume after Ctrl-C with the optimizer's moments, the
+/// data order and the loss history intact.
+final class TrainingRun {
+  let parameterNames: [String]
+  let optimizer: String
+  let learningRate: Double
+  let batch: Int
+  var step = 0
+  var history: [Double] = []
+  /// Momentum's velocity, or Adam's first moment; Adam's second moment.
+  var first: [Tensor]
+  var second: [Tensor]
+  var random: RandomSource
+  var order: [Int] = []
+  var cursor = 0
+
+  init(parameterNames: [String], shapes: [[Int]], optimizer: String, learningRate: Double, batch: Int, seed: UInt64) {
+    self.parameterNames = parameterNames
+    self.optimizer = optimizer
+    self.learningRate = learningRate
+    self.batch = batch
+    first = shapes.map { Tensor(repeating: 0, shape: $0) }
+    second = shapes.map { Tensor(repeating: 0, shape: $0) }
+    random = RandomSource(seed: seed)
+  }
+
+  /// The next mini-batch's row indices from a seeded shuffle, reshuffled each epoch.
+  func nextBatch(rows: Int) -> [Int] {
+    var picked: [Int] = []
+    let size = min(batch, rows)
+    while picked.count < size {
+      if cursor >= order.count {
+        order = Datasets.permutation(rows, &random)
+        cursor = 0
+      }
+      picked.append(order[cursor])
+      cursor += 1
+    }
+    return picked
+  }
+
+  /// One optimizer update of `value` with gradient `g` (PyTorch's defaults: momentum 0.9;
+  /// Adam β₁ 0.9, β₂ 0.999, ε 1e-8 with bias correction).
+  func update(_ k: Int, _ value: Tensor, _ g: Tensor) -> Tensor {
+    var out = value.data
+    let lr = learningRate
+    switch optimizer {
+    case "momentum":
+      for i in out.indices {
+        first[k].data[i] = 0.9 * first[k].data[i] + g.data[i]
+        out[i] -= lr * first[k].data[i]
+      }
+    case "adam":
+      let t = Double(step + 1)
+      let c1 = 1 - Math.pow(0.9, t)
+      let c2 = 1 - Math.pow(0.999, t)
+      for i in out.indices {
+        first[k].data[i] = 0.9 * first[k].data[i] + 0.1 * g.data[i]
+        second[k].data[i] = 0.999 * second[k].data[i] + 0.001 * g.data[i] * g.data[i]
+        out[i] -= lr * (first[k].data[i] / c1) / ((second[k].data[i] / c2).squareRoot() + 1e-8)
+      }
+    default:
+      for i in out.indices { out[i] -= lr * g.data[i] }
+    }
+    return Tensor(uncheckedShape: value.shape, data: out)
+  }
+}
+
+extension Session {
+  static let trainBuiltin = Builtin(
+    "train",
+    [
+      Parameter("loss", .function), Parameter("params", .withRespectTo),
+      Parameter("steps", .integer, default: .value(.scalar(200)), namedOnly: true),
+      Parameter("lr", .scalar, default: .value(.scalar(0.1)), namedOnly: true),
+      Parameter("opt", .string, default: .value(.string("sgd")), namedOnly: true),
+      Parameter("data", .list, default: .absent, namedOnly: true),
+      Parameter("batch", .integer, default: .value(.scalar(64)), namedOnly: true),
+      Parameter("seed", .integer, default: .value(.scalar(0)), namedOnly: true),
+      Parameter("resume", .bool, default: .value(.scalar(0)), namedOnly: true),
+    ], category: "Training",
+    doc:
+      "Minimises loss() (or loss(xb, yb) over shuffled mini-batches of data: [X, y]) by updating params in place with sgd, momentum or adam; returns the loss history. Ctrl-C stops after the current step; resume: true continues.",
+    example: "w = 0; loss() = (w - 3)^2; train(loss, [w], steps: 50)"
+  ) { c in
+    guard let session = c.interpreter.owner as? Session else { throw c.fail("needs a session") }
+    return try session.train(c)
+  }
+
+  func train(_ c: BuiltinCall) throws -> Value {
+    let loss = try c.function("loss")
+    let names = Builtins.targetNames(c.text("params"), count: try c.tensors("params").count)
+    for name in names {
+      guard case .tensor? = interpreter.globals[name] else {
+        throw c.fail(
+          "params must name session variables holding tensors, as in [W1, b1]; '\(name)' is not one", argument: "params"
+        )
+      }
+    }
+    let steps = try c.integer("steps")
+    let lr = try c.double("lr")
+    let opt = try c.string("opt")
+    guard ["sgd", "momentum", "adam"].contains(opt) else {
+      throw c.fail("opt must be \"sgd\", \"momentum\" or \"adam\", got \"\(opt)\"", argument: "opt")
+    }
+    guard steps >= 0, steps <= 10_000_000 else { throw c.fail("steps must be between 0 and 10^7", argument: "steps") }
+    let batch = try c.integer("batch")
+    guard batch >= 1 else { throw c.fail("batch must be at least 1", argument: "batch") }
+    var data: (Tensor, Tensor)? = nil
+    if c.has("data") {
+      let parts = try c.tensors("data")
+      guard parts.count == 2, parts[0].rank >= 1, parts[1].rank >= 1, parts[0].shape[0] == parts[1].shape[0],
+        parts[0].shape[0] > 0
+      else {
+        throw c.fail("data must be [X, y] with the same number of rows", argument: "data")
+      }
+      data = (parts[0].value, parts[1].value)
+    }
+    let run: TrainingRun
+    if try c.bool("resume"), let previous = training, previous.parameterNames == names {
+      run = previous
+    } else {
+      let shapes = names.compactMap { name -> [Int]? in
+        if case .tensor(let v)? = interpreter.globals[name] { return v.shape } else { return nil }
+      }
+      run = TrainingRun(
+        parameterNames: names, shapes: shapes, optimizer: opt, learningRate: lr, batch: batch,
+        seed: UInt64(bitPattern: Int64(try c.integer("seed"))))
+    }
+    training = run
+    let view = TrainingView(session: self, total: run.step + steps, first: run.step)
+    let target = run.step + steps
+    var interrupted = false
+    while run.step < target {
+      if interpreter.interruptRequested() {
+        interrupted = true
+        break
+      }
+      let parameters = names.compactMap { name -> Variable? in
+        if case .tensor(let v)? = interpreter.globals[name] { return v } else { return nil }
+      }
+      let arguments: [Value]
+      if let (x, y) = data {
+        let rows = run.nextBatch(rows: x.shape[0])
+        arguments = [.tensor(Datasets.rows(x, rows)), .tensor(Datasets.rows(y, rows))]
+      } else {
+        arguments = []
+      }
+      guard case .tensor(let l) = try interpreter.call(loss, arguments, at: c.range), l.value.count == 1 else {
+        throw c.fail("loss must return a scalar")
+      }
+      let grads = try Differentiation.gradient(of: l, withRespectTo: parameters)
+      for (k, name) in names.enumerated() {
+        interpreter.globals[name] = .tensor(Variable(run.update(k, parameters[k].value, grads.values[k].value)))
+      }
+      run.history.append(l.value.data[0])
+      run.step += 1
+      view.update(run)
+    }
+    let history = Tensor(vector: run.history)
+    let text = view.finish(run, interrupted: interrupted)
+    if interrupted {
+      interpreter.notes.append(
+        "note: stopped after step \(run.step) of \(target) (Ctrl-C); the parameters are those after step \(run.step), the loss history so far is the result, and the same train(..., resume: true) continues"
+      )
+    }
+    interpreter.present(.text(text), for: c)
+    return .tensor(Variable(history))
+  }
+}
+
+/// The live loss curve: redrawn in place on a terminal (with speed and time left), one final
+/// curve and a summary line otherwise (no timings, so a notebook replays identically).
+final class TrainingView {
+  unowned let session: Session
+  let total: Int
+  /// The step this call started from (a resumed run starts later).
+  let first: Int
+  let start = ContinuousClock.now
+  var lastDraw = ContinuousClock.now
+  var drawnLines = 0
+
+  init(session: Session, total: Int, first: Int) {
+    self.session = session
+    self.total = total
+    self.first = first
+  }
+
+  var plot: Plot {
+    Plot(width: min(session.options.width, 100), height: 10, ascii: session.options.ascii)
+  }
+
+  func curve(_ run: TrainingRun) -> [String] {
+    plot.render(x: run.history.indices.map { Double($0 + 1) }, y: run.history)
+  }
+
+  func update(_ run: TrainingRun) {
+    guard session.options.interactive, !session.options.json else { return }
+    let now = ContinuousClock.now
+    guard now - lastDraw > .milliseconds(80) || run.step == total else { return }
+    lastDraw = now
+    let elapsed = Session.seconds(now - start)
+    let rate = Double(run.step - first) / max(elapsed, 1e-9)
+    let left = Double(total - run.step) / max(rate, 1e-9)
+    let progress =
+      "step \(run.step)/\(total)  loss \(NumberStyle.printf(run.history.last ?? .nan, "%.4f"))  "
+      + NumberStyle.printf(rate, "%.0f steps/s") + "  " + NumberStyle.printf(left, "%.1f s left")
+    let frame = curve(run) + [progress]
+    let up = drawnLines > 0 ? "\u{1B}[\(drawnLines)A\u{1B}[J" : ""
+    session.write(.values, up + frame.joined(separator: "\n"))
+    drawnLines = frame.count
+  }
+
+  /// The text shown when training ends: the summary (and, when nothing was drawn live, the
+  /// final curve).
+  func finish(_ run: TrainingRun, interrupted: Bool) -> String {
+    let first = run.history.first.map { NumberStyle.printf($0, "%.4f") } ?? "-"
+    let last = run.history.last.map { NumberStyle.printf($0, "%.4f") } ?? "-"
+    var summary =
+      "trained \(run.history.count) steps with \(run.optimizer) (lr \(Plot.label(run.learningRate))): loss \(first) → \(last)"
+    if session.options.interactive {
+      summary += NumberStyle.printf(Session.seconds(ContinuousClock.now - start), " in %.2f s")
+      return summary
+    }
+    return (curve(run) + [summary]).joined(separator: "\n")
+  }
+}
+
+extension Session {
+  static func seconds(_ d: Duration) -> Double {
+    let (s, a) = d.components
+    return Double(s) + Double(a) / 1e18
+  }
+}
