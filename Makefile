@@ -7,11 +7,11 @@ BIN_RELEASE = .build/release/nabla
 
 # Installs the C libraries nabla links (quick and silent when they are already there).
 setup:
-	@if ! dpkg -s libreadline-dev libopenblas-dev zlib1g-dev tmux >/dev/null 2>&1; then \
-		echo "setup: installing libreadline-dev libopenblas-dev zlib1g-dev tmux"; \
+	@if ! dpkg -s libreadline-dev libopenblas-dev zlib1g-dev tmux time >/dev/null 2>&1; then \
+		echo "setup: installing libreadline-dev libopenblas-dev zlib1g-dev tmux time"; \
 		if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
 		$$SUDO apt-get update -qq >/dev/null && \
-		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq libreadline-dev libopenblas-dev zlib1g-dev tmux >/dev/null; \
+		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq libreadline-dev libopenblas-dev zlib1g-dev tmux time >/dev/null; \
 	fi
 
 build: setup

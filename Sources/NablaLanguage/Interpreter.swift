@@ -341,8 +341,8 @@ public final class Interpreter {
 
   /// IEEE results are not errors, but the user hears which operation first made inf or nan.
   func noteNonFinite(_ result: Tensor, inputs: @autoclosure () -> [Tensor], operation: @autoclosure () -> String) {
-    guard result.data.contains(where: { !$0.isFinite }) else { return }
-    let inputsFinite = inputs().allSatisfy { $0.data.allSatisfy(\.isFinite) }
+    guard !result.allFinite else { return }
+    let inputsFinite = inputs().allSatisfy(\.allFinite)
     guard inputsFinite else { return }
     let kind =
       result.data.contains(where: \.isNaN) ? "nan" : (result.data.contains(.infinity) ? "inf" : "-inf")

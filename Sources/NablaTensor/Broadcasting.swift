@@ -229,7 +229,22 @@ extension Tensor {
   /// Elementwise `f(x)`.
   @inlinable
   public func map(_ f: (Double) -> Double) -> Tensor {
-    Tensor(uncheckedShape: shape, data: data.map(f))
+    let out = [Double](unsafeUninitializedCapacity: count) { dst, initialized in
+      data.withUnsafeBufferPointer { src in
+        for i in 0..<src.count { dst[i] = f(src[i]) }
+      }
+      initialized = count
+    }
+    return Tensor(uncheckedShape: shape, data: out)
+  }
+
+  /// True when every element is finite: one vectorisable pass (x·0 is NaN exactly for inf and nan).
+  public var allFinite: Bool {
+    data.withUnsafeBufferPointer { p in
+      var acc = 0.0
+      for v in p { acc += v * 0 }
+      return !acc.isNaN
+    }
   }
 
   /// The identity matrix's rows as a batch of one-hot seeds: [rows] ++ shape, with a 1 at
