@@ -28,7 +28,7 @@ let package = Package(
     .executableTarget(
       name: "nabla-bench",
       dependencies: ["NablaSession", "NablaLanguage", "NablaAutodiff", "NablaTensor"]),
-    .testTarget(name: "NablaTensorTests", dependencies: ["NablaTensor"]),
+    .testTarget(name: "NablaTensorTests", dependencies: ["NablaTensor"], exclude: ["Fixtures"]),
     .testTarget(name: "NablaAutodiffTests", dependencies: ["NablaAutodiff", "NablaTensor"]),
     .testTarget(
       name: "NablaLanguageTests", dependencies: ["NablaLanguage", "NablaAutodiff", "NablaTensor"],

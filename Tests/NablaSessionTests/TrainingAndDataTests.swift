@@ -1,0 +1,150 @@
+import NablaTensor
+import Testing
+
+@testable import NablaLanguage
+@testable import NablaSession
+
+extension String {
+  fileprivate func droppingLeadingSpaces() -> Substring { drop(while: { $0 == " " }) }
+}
+
+@Suite("Training, data and plots")
+struct TrainingAndDataTests {
+  func run(_ source: String) -> (Session, String, String) {
+    var values: [String] = []
+    var diagnostics: [String] = []
+    let session = Session(write: { channel, text in
+      if channel == .values { values.append(text) } else { diagnostics.append(text) }
+    })
+    session.run(source)
+    return (session, values.joined(separator: "\n"), diagnostics.joined(separator: "\n"))
+  }
+
+  func scalar(_ s: Session, _ name: String) -> Double? {
+    if case .tensor(let v)? = s.interpreter.globals[name] { return v.value.scalarValue }
+    return nil
+  }
+
+  @Test("SGD on (w − 3)² follows w ← w − lr·2(w − 3) exactly")
+  func sgdClosedForm() {
+    let (s, _, errors) = run("w = 0; loss() = (w - 3)^2; h = train(loss, [w], steps: 5, lr: 0.1);")
+    #expect(errors.isEmpty)
+    var w = 0.0
+    var losses: [Double] = []
+    for _ in 0..<5 {
+      losses.append((w - 3) * (w - 3))
+      w -= 0.1 * 2 * (w - 3)
+    }
+    #expect(abs((scalar(s, "w") ?? .nan) - w) < 1e-15)
+    if case .tensor(let h)? = s.interpreter.globals["h"] { #expect(h.value.data == losses) }
+  }
+
+  @Test("momentum and Adam take PyTorch's steps")
+  func optimizers() {
+    // Momentum: v ← 0.9v + g, w ← w − lr·v.
+    let (m, _, _) = run("w = 0; loss() = (w - 3)^2; train(loss, [w], steps: 2, lr: 0.1, opt: \"momentum\");")
+    var (w, v) = (0.0, 0.0)
+    for _ in 0..<2 {
+      v = 0.9 * v + 2 * (w - 3)
+      w -= 0.1 * v
+    }
+    #expect(abs((scalar(m, "w") ?? .nan) - w) < 1e-15)
+    // Adam's first step moves by lr·sign(g) (up to ε).
+    let (a, _, _) = run("w = 0; loss() = (w - 3)^2; train(loss, [w], steps: 1, lr: 0.01, opt: \"adam\");")
+    #expect(abs((scalar(a, "w") ?? .nan) - 0.01) < 1e-9)
+  }
+
+  @Test("mini-batches are seeded: the same call gives the same history; resume continues it")
+  func batchesAndResume() {
+    let setup =
+      "X, y = moons(100, noise: 0.1, seed: 1); W = zeros(2, 2); b = zeros(2); loss(xb, yb) = softmax_cross_entropy(linear(xb, W, b), yb)\n"
+    let (s1, _, _) = run(setup + "h = train(loss, [W, b], steps: 30, lr: 0.5, data: [X, y], batch: 16, seed: 3);")
+    let (s2, _, _) = run(
+      setup
+        + "h = train(loss, [W, b], steps: 10, lr: 0.5, data: [X, y], batch: 16, seed: 3); h2 = train(loss, [W, b], steps: 20, lr: 0.5, data: [X, y], batch: 16, seed: 3, resume: true);"
+    )
+    guard case .tensor(let a)? = s1.interpreter.globals["h"], case .tensor(let b)? = s2.interpreter.globals["h2"] else {
+      Issue.record("no histories")
+      return
+    }
+    #expect(a.value.data == b.value.data)
+    #expect((a.value.data.last ?? 1) < (a.value.data.first ?? 0))
+  }
+
+  @Test("outside a terminal training shows one final curve and a summary without timings")
+  func finalCurve() {
+    let (_, out, _) = run("w = 0; loss() = (w - 3)^2; train(loss, [w], steps: 20, lr: 0.1)")
+    #expect(out.contains("trained 20 steps with sgd (lr 0.1000): loss 9.0000 → "))
+    #expect(!out.contains("steps/s"))
+    #expect(out.contains("⠉") || out.contains("⠒") || out.contains("⣀"))
+  }
+
+  @Test("ASCII plots use plain characters and label both axes")
+  func asciiPlot() {
+    let lines = Plot(width: 40, height: 6, ascii: true).render(x: [0, 1, 2, 3], y: [0, 1, 4, 9])
+    #expect(lines.allSatisfy { $0.unicodeScalars.allSatisfy(\.isASCII) })
+    #expect(lines[0].droppingLeadingSpaces().hasPrefix("9 |"))
+    #expect(lines.contains { $0.droppingLeadingSpaces().hasPrefix("0 |") })
+    #expect(lines.contains { $0.contains("4.50 |") })
+    #expect(lines.last?.contains("3") == true)
+  }
+
+  @Test("summary lists each operation's output shape and the parameters it reads")
+  func summary() {
+    let (_, out, errors) = run(
+      """
+      W1 = zeros(16, 3, 3, 3); b1 = zeros(16); W2 = zeros(10, 4096); b2 = zeros(10)
+      net(x) = linear(reshape(maxpool2d(relu(conv2d(x, W1, b1, padding: 1)), 2), 1, -1), W2, b2)
+      summary(net, 1, 3, 32, 32)
+      """)
+    #expect(errors.isEmpty)
+    #expect(out.contains("conv2d     [1, 16, 32, 32]     448  W1, b1"))
+    #expect(out.contains("linear     [1, 10]           40970  W2, b2"))
+    #expect(out.hasSuffix("total parameters: 41418"))
+  }
+
+  @Test("datasets have the documented shapes, classes and balance")
+  func datasets() throws {
+    let (x, y) = try Datasets.digits()
+    #expect(x.shape == [1797, 64] && y.shape == [1797])
+    #expect(x.data.min() == 0 && x.data.max() == 16)
+    #expect(Set(y.data) == Set((0..<10).map(Double.init)))
+    let (ix, iy) = try Datasets.iris()
+    #expect(ix.shape == [150, 4] && iy.data.filter { $0 == 2 }.count == 50)
+    let (mx, my) = Datasets.moons(101, noise: 0.1, seed: 0)
+    #expect(mx.shape == [101, 2] && abs(my.data.filter { $0 == 1 }.count - 50) <= 1)
+    let (sx, sy) = Datasets.spirals(200, seed: 0)
+    #expect(sx.shape == [200, 2] && sy.data.filter { $0 == 0 }.count == 100)
+    #expect(Datasets.xor().1.data == [0, 1, 1, 0])
+  }
+
+  @Test("split is a seeded partition with the requested test fraction")
+  func splitDataset() {
+    let (s, _, _) = run("Xtr, ytr, Xte, yte = split(reshape(arange(20), 10, 2), arange(10), 0.3, seed: 4)")
+    guard case .tensor(let ytr)? = s.interpreter.globals["ytr"], case .tensor(let yte)? = s.interpreter.globals["yte"],
+      case .tensor(let xtr)? = s.interpreter.globals["Xtr"]
+    else {
+      Issue.record("split did not bind")
+      return
+    }
+    #expect(yte.value.count == 3 && ytr.value.count == 7)
+    #expect(Set(ytr.value.data + yte.value.data).count == 10)
+    // Rows stay with their labels.
+    for (i, label) in ytr.value.data.enumerated() { #expect(xtr.value.data[2 * i] == 2 * label) }
+  }
+
+  @Test(".npy and .npz round trips, and CSV with and without a header")
+  func files() throws {
+    let base = "/tmp/nabla-files-\(UInt32.random(in: 0..<UInt32.max))"
+    let t = Tensor(uncheckedShape: [2, 3], data: [1, -2.5, 3, 1e-300, .infinity, 6])
+    #expect(BinaryFile.writeAtomically(NumpyFormat.encodeArray(t), to: base + ".npy"))
+    #expect(try NumpyFormat.decodeArray(BinaryFile.read(base + ".npy") ?? []) == t)
+    let archive = NumpyFormat.encodeArchive([("a", t), ("b", Tensor(scalar: 2))])
+    let members = try NumpyFormat.decodeArchive(archive)
+    #expect(members.map(\.name) == ["a", "b"] && members[1].tensor == Tensor(scalar: 2))
+    #expect(try NumpyFormat.decodeCSV("x,y\n1,2\n3,4\n") == Tensor(uncheckedShape: [2, 2], data: [1, 2, 3, 4]))
+    #expect(try NumpyFormat.decodeCSV("1,2\n3,4") == Tensor(uncheckedShape: [2, 2], data: [1, 2, 3, 4]))
+    #expect(throws: NumpyFormat.FormatError.self) { try NumpyFormat.decodeCSV("1,2\n3\n") }
+    #expect(throws: NumpyFormat.FormatError.self) { try NumpyFormat.decodeArray([1, 2, 3]) }
+  }
+}
