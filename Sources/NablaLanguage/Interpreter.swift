@@ -35,6 +35,9 @@ public final class Interpreter {
   public var notes: [String] = []
   /// Asked between loop iterations and calls; true stops the statement (Ctrl-C).
   public var interruptRequested: () -> Bool = { false }
+  /// Whether results are scanned for a first inf or nan to name in a note. Training turns it
+  /// off for its steps (it reports a non-finite loss itself) to keep the scans off the hot loop.
+  public var watchesNonFinite = true
   /// The session this interpreter belongs to (builtins of the session layer reach it here).
   public weak var owner: AnyObject?
   /// Called after each builtin call and operator with its name, result and operands (for
@@ -341,7 +344,7 @@ public final class Interpreter {
 
   /// IEEE results are not errors, but the user hears which operation first made inf or nan.
   func noteNonFinite(_ result: Tensor, inputs: @autoclosure () -> [Tensor], operation: @autoclosure () -> String) {
-    guard !result.allFinite else { return }
+    guard watchesNonFinite, !result.allFinite else { return }
     let inputsFinite = inputs().allSatisfy(\.allFinite)
     guard inputsFinite else { return }
     let kind =

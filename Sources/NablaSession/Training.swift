@@ -135,6 +135,9 @@ extension Session {
     let view = TrainingView(session: self, total: run.step + steps, first: run.step)
     let target = run.step + steps
     var interrupted = false
+    let watching = interpreter.watchesNonFinite
+    interpreter.watchesNonFinite = false
+    defer { interpreter.watchesNonFinite = watching }
     while run.step < target {
       if interpreter.interruptRequested() {
         interrupted = true
@@ -160,6 +163,9 @@ extension Session {
       run.history.append(l.value.data[0])
       run.step += 1
       view.update(run)
+    }
+    if let bad = run.history.firstIndex(where: { !$0.isFinite }) {
+      interpreter.notes.append("note: the loss became \(run.history[bad]) at step \(bad + 1); try a smaller lr:")
     }
     let history = Tensor(vector: run.history)
     let text = view.finish(run, interrupted: interrupted)
