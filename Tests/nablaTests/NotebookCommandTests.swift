@@ -1,0 +1,60 @@
+import Foundation
+import Testing
+
+/// `nabla run` (--check, --update, --step) and `nabla export` as a user runs them.
+@Suite("Notebook commands")
+struct NotebookCommandTests {
+  func notebook(_ text: String) throws -> String {
+    let path = "/tmp/nabla-nb-\(UInt32.random(in: 0..<UInt32.max)).nabla"
+    try text.write(toFile: path, atomically: true, encoding: .utf8)
+    return path
+  }
+
+  @Test("--update fills the outputs, --check then passes; a changed output fails with its line")
+  func updateAndCheck() throws {
+    let path = try notebook("# Demo\nx = [1, 2, 0.5]\nsoftmax(x)\nsum(x)\n")
+    #expect(try nabla(["run", "--update", path]).status == 0)
+    let updated = try String(contentsOfFile: path, encoding: .utf8)
+    #expect(updated == "# Demo\nx = [1, 2, 0.5]\nsoftmax(x)\n#> [0.2312  0.6285  0.1402]\nsum(x)\n#> 3.5000\n")
+    let check = try nabla(["run", "--check", path])
+    #expect(check.status == 0 && check.stdout.contains("all outputs match"))
+    try updated.replacingOccurrences(of: "3.5000", with: "3.6000").write(
+      toFile: path, atomically: true, encoding: .utf8)
+    let failed = try nabla(["run", "--check", path])
+    #expect(failed.status == 1)
+    #expect(failed.stdout.contains("\(path):6: output differs"))
+    #expect(failed.stdout.contains("#> 3.6000") && failed.stdout.contains("#> 3.5000"))
+  }
+
+  @Test("a plain replay shows prose as prose and exits 1 when a statement fails")
+  func replay() throws {
+    let path = try notebook("# Prose here\nx = 1\nx @ x\n")
+    let run = try nabla(["run", path])
+    #expect(run.stdout.hasPrefix("Prose here\nnabla> x = 1\nnabla> x @ x\nerror: x @ x"))
+    #expect(run.status == 1)
+  }
+
+  @Test("--step with piped keys: next, back, predict-then-reveal, quit")
+  func step() throws {
+    let path = try notebook("# First\na = 2\n# Second\na * 3\n")
+    let run = try nabla(["run", "--step", path], stdin: "  bq")
+    #expect(run.stdout.contains("── [1/2]\nFirst\n\nnabla> a = 2"))
+    #expect(run.stdout.contains("── [2/2]\nSecond\n\nnabla> a * 3\n6"))
+    #expect(run.stdout.components(separatedBy: "── [1/2]").count == 3)  // shown, then again after b
+    let predict = try nabla(["run", "--step", path], stdin: "p  x q")
+    #expect(predict.stdout.contains("what will it print?"))
+    #expect(predict.stdout.contains("nabla> a * 3\n6"))
+  }
+
+  @Test("export --markdown writes prose, code and LaTeX matrices")
+  func export() throws {
+    let path = try notebook("# The gradient\nx = [1, 2]\ngrad(sum(x^2), x)\n")
+    let out = path.replacingOccurrences(of: ".nabla", with: ".md")
+    let run = try nabla(["export", path, "--markdown"])
+    #expect(run.status == 0)
+    let md = try String(contentsOfFile: out, encoding: .utf8)
+    #expect(md.contains("The gradient"))
+    #expect(md.contains("```\ngrad(sum(x^2), x)\n```"))
+    #expect(md.contains("\\begin{bmatrix} 2 & 4 \\end{bmatrix}"))
+  }
+}
