@@ -189,13 +189,3 @@ public final class Session {
     }
   }
 }
-
-extension String {
-  func trimmingSpaces() -> String {
-    let scalars = unicodeScalars
-    guard let start = scalars.firstIndex(where: { !$0.properties.isWhitespace }),
-      let end = scalars.lastIndex(where: { !$0.properties.isWhitespace })
-    else { return "" }
-    return String(scalars[start...end])
-  }
-}

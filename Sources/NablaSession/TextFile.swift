@@ -2,37 +2,17 @@
   import Glibc
 #endif
 
-/// Reading and atomically writing text files with the C library (no Foundation at start-up).
+/// Text files over `BinaryFile` (UTF-8).
 public enum TextFile {
   public static func read(_ path: String) -> String? {
-    guard let file = fopen(path, "rb") else { return nil }
-    defer { fclose(file) }
-    var bytes: [UInt8] = []
-    var buffer = [UInt8](repeating: 0, count: 65536)
-    while true {
-      let n = fread(&buffer, 1, buffer.count, file)
-      if n > 0 { bytes.append(contentsOf: buffer[0..<n]) }
-      if n < buffer.count { break }
-    }
-    if ferror(file) != 0 { return nil }
-    return String(decoding: bytes, as: UTF8.self)
+    BinaryFile.read(path).map { String(decoding: $0, as: UTF8.self) }
   }
 
   /// Writes to a temporary file beside `path`, then renames it over `path`: an interrupted write
   /// never leaves a half-written file.
   @discardableResult
   public static func writeAtomically(_ text: String, to path: String) -> Bool {
-    let temporary = path + ".tmp-\(getpid())"
-    guard let file = fopen(temporary, "wb") else { return false }
-    let bytes = Array(text.utf8)
-    let written = bytes.withUnsafeBufferPointer { fwrite($0.baseAddress, 1, $0.count, file) }
-    let flushed = fflush(file) == 0 && fsync(fileno(file)) == 0
-    fclose(file)
-    guard written == bytes.count, flushed, rename(temporary, path) == 0 else {
-      unlink(temporary)
-      return false
-    }
-    return true
+    BinaryFile.writeAtomically(Array(text.utf8), to: path)
   }
 }
 

@@ -196,7 +196,8 @@ public enum NumpyFormat {
 }
 
 extension String {
-  func trimmingSpaces() -> String {
+  /// The text without leading and trailing white space.
+  public func trimmingSpaces() -> String {
     let scalars = unicodeScalars
     guard let start = scalars.firstIndex(where: { !$0.properties.isWhitespace }),
       let end = scalars.lastIndex(where: { !$0.properties.isWhitespace })
