@@ -87,6 +87,34 @@ public enum ReverseMode {
     return topologicalOrder(from: output, pass: pass).reduce(0) { max($0, $1.value.count) }
   }
 
+  /// One step of a recorded computation, for showing the graph (`:graph`, `:explain`).
+  public struct GraphStep {
+    /// Position in the order below; inputs refer to earlier positions.
+    public let index: Int
+    /// The primitive, or nil for a leaf.
+    public let primitive: String?
+    public let shape: [Int]
+    public let inputs: [Int]
+    /// Whether a path leads from this step to `target` (the variable asked about).
+    public let reachesTarget: Bool
+    public let isTarget: Bool
+  }
+
+  /// The graph that computed `output`, inputs first; `target` marks the steps on its paths.
+  public static func graph(of output: Variable, target: Variable? = nil) -> [GraphStep] {
+    let pass = passCounter.wrappingAdd(1, ordering: .relaxed).newValue
+    let order = topologicalOrder(from: output, pass: pass)
+    var reaches = [Bool](repeating: false, count: order.count)
+    for (k, v) in order.enumerated() {
+      reaches[k] = v === target || (v.node?.inputs.contains { reaches[$0.orderIndex] } ?? false)
+    }
+    return order.enumerated().map { k, v in
+      GraphStep(
+        index: k, primitive: v.node?.primitive.name, shape: v.shape, inputs: v.node?.inputs.map(\.orderIndex) ?? [],
+        reachesTarget: reaches[k], isTarget: v === target)
+    }
+  }
+
   /// Numbers each reverse pass, so a variable's stamp says whether this pass has visited it.
   /// (A counter, not an object's address: addresses are reused and would alias old stamps.)
   static let passCounter = Atomic<UInt64>(0)

@@ -1,3 +1,4 @@
+import NablaAutodiff
 import NablaLanguage
 import NablaTensor
 
@@ -14,6 +15,8 @@ extension Session {
     ("color", ":color on|off", "colored errors"),
     ("history", ":history", "the statements of this session that ran"),
     ("time", ":time stmt", "run a statement and report how long it took"),
+    ("graph", ":graph expr", "the computation that produced a value, step by step"),
+    ("explain", ":explain grad(e, x)", "the path the gradient takes back from e to x"),
     ("save", ":save file.nabla", "write the statements that ran, with their outputs, as a notebook"),
     ("load", ":load file.nabla", "replay a notebook into this session"),
     ("quit", ":quit", "leave nabla (Ctrl-D works too)"),
@@ -72,6 +75,39 @@ extension Session {
       let elapsed = ContinuousClock.now - start
       write(.diagnostics, "time: \(Session.describe(elapsed))")
       return status
+    case "graph":
+      guard let value = evaluateQuietly(argument), case .tensor(let v) = value else {
+        return commandError("usage: :graph expr (an expression that gives a tensor)")
+      }
+      write(.values, Session.describeGraph(ReverseMode.graph(of: v), title: argument))
+    case "explain":
+      let inner = argument.hasPrefix("grad(") && argument.hasSuffix(")") ? String(argument.dropFirst(5).dropLast()) : ""
+      guard let comma = inner.lastIndex(of: ","), let e = evaluateQuietly(String(inner[..<comma])),
+        let x = evaluateQuietly(String(inner[inner.index(after: comma)...])), case .tensor(let ev) = e,
+        case .tensor(let xv) = x
+      else {
+        return commandError("usage: :explain grad(e, x) with e and x tensors")
+      }
+      let eName = String(inner[..<comma]).trimmingSpaces()
+      let xName = String(inner[inner.index(after: comma)...]).trimmingSpaces()
+      let steps = ReverseMode.graph(of: ev, target: xv)
+      guard steps.contains(where: \.isTarget) else {
+        write(.values, "\(eName) does not depend on \(xName) as it is now, so ∂\(eName)/∂\(xName) is zeros")
+        return .ok
+      }
+      var lines = [
+        "∂\(eName)/∂\(xName) by the chain rule: starting from ∂\(eName)/∂\(eName) = 1, each step passes the gradient back through one primitive's VJP:"
+      ]
+      for step in steps.reversed() where step.reachesTarget {
+        if step.isTarget {
+          lines.append("  → arrives at \(xName) \(Tensor.describe(step.shape))")
+        } else if let name = step.primitive {
+          lines.append(
+            "  #\(step.index) \(name) → \(Tensor.describe(step.shape)), back to its inputs #"
+              + step.inputs.map(String.init).joined(separator: ", #"))
+        }
+      }
+      write(.values, lines.joined(separator: "\n"))
     case "save":
       guard !argument.isEmpty else { return commandError("usage: :save file.nabla") }
       var lines = ["# nabla session, saved with :save"]
@@ -102,6 +138,29 @@ extension Session {
         "unknown command :\(name)" + (suggestion.map { "; did you mean \($0)?" } ?? "") + " (:help lists them)")
     }
     return .ok
+  }
+
+  /// The value of an expression, evaluated in this session without printing anything.
+  func evaluateQuietly(_ text: String) -> Value? {
+    guard let statements = try? Parser.parse(text), statements.count == 1,
+      case .expression(let e) = statements[0].kind
+    else { return nil }
+    interpreter.notes = []
+    let value = try? interpreter.evaluate(e)
+    interpreter.notes = []
+    return value
+  }
+
+  /// A graph as lines: each step, its shape and where its inputs came from.
+  static func describeGraph(_ steps: [ReverseMode.GraphStep], title: String) -> String {
+    var lines = [
+      "\(title): \(steps.filter { $0.primitive != nil }.count) operations on \(steps.filter { $0.primitive == nil }.count) leaves"
+    ]
+    for step in steps {
+      let what = step.primitive.map { "\($0)(" + step.inputs.map { "#\($0)" }.joined(separator: ", ") + ")" } ?? "leaf"
+      lines.append("  #\(step.index)  \(what)  \(Tensor.describe(step.shape))")
+    }
+    return lines.joined(separator: "\n")
   }
 
   func commandError(_ message: String) -> Status {

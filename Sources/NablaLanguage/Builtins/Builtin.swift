@@ -42,7 +42,7 @@ public struct Parameter {
     if variadic { return "\(name)..." }
     switch defaultValue {
     case nil: return name
-    case .absent: return namedOnly ? "\(name):" : "[\(name)]"
+    case .absent: return namedOnly ? "\(name):" : "\(name)?"
     case .value(let v): return "\(name): \(Parameter.describeDefault(v))"
     }
   }
