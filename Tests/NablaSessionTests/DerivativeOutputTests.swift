@@ -13,7 +13,8 @@ struct DerivativeOutputTests {
     let session = Session(write: { channel, text in
       if channel == .values { values.append(text) } else { diagnostics.append(text) }
     })
-    session.run(source)
+    // Line by line, as the REPL reads them (a `:command` is a line of its own).
+    for line in source.split(separator: "\n") { session.run(String(line)) }
     return (values.joined(separator: "\n"), diagnostics.joined(separator: "\n"))
   }
 
@@ -57,5 +58,16 @@ struct DerivativeOutputTests {
   func products() {
     let (out, _) = run("x = [1, 2, 0.5]\njvp(softmax, x, [1, 0, 0])\nvjp(softmax, x, [1, 0, 0])")
     #expect(out == "[ 0.1778  -0.1453  -0.0324]\n[ 0.1778  -0.1453  -0.0324]")
+  }
+
+  @Test(":graph lists the steps; :explain follows the gradient's path back to x")
+  func graphAndExplain() {
+    let (graph, _) = run("x = [1, 2, 0.5]\ne = sum(softmax(x) * 2)\n:graph e")
+    #expect(graph.contains("e: 3 operations on 2 leaves"))
+    #expect(graph.contains("softmax(#") && graph.contains("sum(#"))
+    let (explain, _) = run("x = [1, 2, 0.5]\ny = [3, 4, 5]\ne = sum(softmax(x) * y)\n:explain grad(e, x)")
+    #expect(explain.contains("#") && explain.contains("softmax") && explain.hasSuffix("→ arrives at x [3]"))
+    let (unrelated, _) = run("x = [1, 2]\ny = [3, 4]\ne = sum(y^2)\n:explain grad(e, x)")
+    #expect(unrelated == "e does not depend on x as it is now, so ∂e/∂x is zeros")
   }
 }
