@@ -27,7 +27,8 @@ extension Tensor {
     Broadcasting.forEachPair(outShape: batch, stridesA: sa, stridesB: sb) { i, j, _ in pairs.append((i, j)) }
     if batch.isEmpty { pairs = [(0, 0)] }
     let out = [Double](unsafeUninitializedCapacity: batchCount * m * n) { po, initialized in
-      if m * n > 0 { po.baseAddress?.initialize(repeating: 0, count: batchCount * m * n) }
+      // BLAS overwrites C (β = 0); only an empty inner dimension leaves it to us.
+      if k == 0 { po.baseAddress?.initialize(repeating: 0, count: batchCount * m * n) }
       a.data.withUnsafeBufferPointer { pa in
         b.data.withUnsafeBufferPointer { pb in
           guard let baseA = pa.baseAddress, let baseB = pb.baseAddress, let baseO = po.baseAddress else { return }

@@ -90,7 +90,24 @@ extension Tensor {
           }
         }
         switch kind {
-        case .sum: run { $0 + $1 }
+        case .sum:
+          // Written out (no closure) so the row additions vectorise: bias gradients and
+          // softmax sums run through here every training step.
+          guard let d = dst.baseAddress, let s = src.baseAddress else { return }
+          for o in 0..<outer {
+            let base = o * n * inner
+            let target = d + o * inner
+            if inner == 1 {
+              var acc = 0.0
+              for k in 0..<n { acc += s[base + k] }
+              target[0] = acc
+            } else {
+              for k in 0..<n {
+                let row = s + base + k * inner
+                for i in 0..<inner { target[i] += row[i] }
+              }
+            }
+          }
         case .prod: run { $0 * $1 }
         case .max: run { ($0.isNaN || $1.isNaN) ? .nan : Swift.max($0, $1) }
         case .min: run { ($0.isNaN || $1.isNaN) ? .nan : Swift.min($0, $1) }
