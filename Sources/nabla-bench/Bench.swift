@@ -262,7 +262,7 @@ struct Bench {
   static let mlpTrain = "h = train(loss, [W1, b1, W2, b2], steps: 1000, lr: 0.1, data: [Xtr, ytr], batch: 64, seed: 0);"
 
   static func training(nabla: String) {
-    let ours = timeStatement(mlpTrain, setup: mlpSetup, runs: 5)
+    let ours = timeStatement(mlpTrain, setup: mlpSetup, runs: 9)
     let reference = pythonTime(
       """
       import numpy as np, time
@@ -270,7 +270,7 @@ struct Bench {
       X = rng.random((1438, 64)); y = rng.integers(0, 10, 1438)
       W1 = rng.standard_normal((128, 64)) * 0.17; b1 = np.zeros(128); W2 = rng.standard_normal((10, 128)) * 0.125; b2 = np.zeros(10)
       best = 1e9
-      for _ in range(5):
+      for _ in range(9):
           t = time.perf_counter()
           order = rng.permutation(1438); cursor = 0
           for step in range(1000):
