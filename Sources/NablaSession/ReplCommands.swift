@@ -11,7 +11,7 @@ extension Session {
     ("del", ":del x", "forget a variable"),
     ("reset", ":reset", "forget every variable"),
     ("precision", ":precision N", "digits after the decimal point (default 4)"),
-    ("format", ":format plain|json", "how results print"),
+    ("format", ":format plain|table|json|latex", "how results print (table is plain's tables)"),
     ("color", ":color on|off", "colored errors"),
     ("history", ":history", "the statements of this session that ran"),
     ("time", ":time stmt", "run a statement and report how long it took"),
@@ -56,9 +56,10 @@ extension Session {
       options.precision = n
     case "format":
       switch argument {
-      case "json": options.json = true
-      case "plain", "table": options.json = false
-      default: return commandError("usage: :format plain|json")
+      case "json": (options.json, options.latex) = (true, false)
+      case "latex": (options.json, options.latex) = (false, true)
+      case "plain", "table": (options.json, options.latex) = (false, false)
+      default: return commandError("usage: :format plain|table|json|latex")
       }
     case "color":
       switch argument {

@@ -13,6 +13,8 @@ public struct SessionOptions {
   public var width = 80
   /// Plots in plain ASCII instead of braille (NABLA_ASCII=1, --ascii, a non-UTF-8 locale).
   public var ascii = false
+  /// Values as LaTeX (`:format latex`), for pasting into a write-up.
+  public var latex = false
 
   public init(precision: Int = 4, json: Bool = false, color: Bool = false) {
     self.precision = precision
@@ -144,6 +146,10 @@ public final class Session {
   func show(_ value: Value, presentation: Presentation?) {
     if options.json {
       emit(.values, JSONOutput.encode(value))
+    } else if options.latex,
+      let math = LaTeXFormatter(precision: options.precision).display(value, presentation: presentation)
+    {
+      emit(.values, math)
     } else {
       emit(.values, format(value, presentation: presentation))
     }

@@ -112,6 +112,17 @@ struct NotebookTests {
     #expect(out == ["\\begin{bmatrix} 1 & 2 \\\\ 3 & 4 \\end{bmatrix}"])
   }
 
+  @Test(":format latex shows values as LaTeX; :format plain goes back")
+  func formatLatex() {
+    var out: [String] = []
+    let s = Session(write: { _, text in out.append(text) })
+    s.run(":format latex")
+    s.run("[1, 2; 3, 4]")
+    s.run(":format plain")
+    s.run("[1, 2]")
+    #expect(out == ["$$\\begin{bmatrix} 1 & 2 \\\\ 3 & 4 \\end{bmatrix}$$", "[1  2]"])
+  }
+
   @Test("writes are atomic: the temporary file is gone after the rename")
   func atomicWrite() throws {
     let path = "/tmp/nabla-atomic-\(UInt32.random(in: 0..<UInt32.max)).txt"
