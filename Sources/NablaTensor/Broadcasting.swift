@@ -19,6 +19,7 @@ public enum Broadcasting {
             "axis \(i - rank) has sizes \(da) and \(db), which do not broadcast (they must be equal or one of them 1)")
       }
     }
+    try Tensor.checkSize(result, operation: operation)
     return result
   }
 

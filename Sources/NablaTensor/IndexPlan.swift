@@ -55,6 +55,7 @@ public struct IndexPlan: Sendable, Equatable {
           .range(try IndexPlan.slicePositions(start: start, stop: stop, step: step, size: size, axis: axis)))
       }
     }
+    try Tensor.checkSize(source, operation: "index")
     let strides = Tensor.strides(for: source)
     // The advanced group: arrays broadcast against each other (length 1 stretches).
     let advancedAxes = selectors.indices.filter {
@@ -100,6 +101,7 @@ public struct IndexPlan: Sendable, Equatable {
         }
       }
     }
+    try Tensor.checkSize(dims.map(\.count), operation: "index")
     var offsets = [base]
     for dim in dims {
       var next: [Int] = []

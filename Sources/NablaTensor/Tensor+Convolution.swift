@@ -43,6 +43,7 @@ public struct WindowGeometry: Sendable, Equatable {
           "the \(kernelHeight)×\(kernelWidth) window does not fit in the \(height)×\(width) image with padding \(padding)"
       )
     }
+    try Tensor.checkSize(Array(shape.dropLast(3)) + [patchSize, positions], operation: operation)
   }
 
   /// Visits every (row, column) of the lowered matrix with the input offset it reads within one

@@ -19,6 +19,7 @@ extension Tensor {
     let batchA = Array(a.shape.dropLast(2))
     let batchB = Array(b.shape.dropLast(2))
     let batch = try Broadcasting.shape(batchA, batchB, operation: operation)
+    try Tensor.checkSize(batch + [m, n], operation: operation)
     let batchCount = batch.reduce(1, *)
     let sa = Broadcasting.strides(of: batchA, broadcastTo: batch)
     let sb = Broadcasting.strides(of: batchB, broadcastTo: batch)

@@ -66,6 +66,19 @@ public struct Tensor: Sendable, Equatable {
     return strides
   }
 
+  /// The most elements one result may have (2 GiB of Doubles): past it an operation is an
+  /// error naming the shape, not an allocation failure that ends the process.
+  public static let maximumElements = 1 << 28
+
+  /// Throws unless `shape` has at most `maximumElements` elements.
+  public static func checkSize(_ shape: [Int], operation: String) throws(ShapeError) {
+    guard let n = elementCount(shape), n <= maximumElements else {
+      throw ShapeError(
+        operation: operation, shapes: [shape],
+        rule: "the result would have shape \(describe(shape)), more than \(maximumElements) elements")
+    }
+  }
+
   /// The number of elements of `shape`, or nil when it overflows `Int`.
   public static func elementCount(_ shape: [Int]) -> Int? {
     var total = 1
