@@ -24,8 +24,6 @@ final class LineEditor {
     configureReadline()
     print("nabla — tensor calculus. :help lists builtins, :quit (or Ctrl-D) leaves.")
     var buffer = ""
-    var firstLine = 1
-    var lineNumber = 0
     while !session.wantsQuit {
       LineEditor.completionNames =
         session.interpreter.registry.names + Array(session.interpreter.globals.keys)
@@ -38,10 +36,8 @@ final class LineEditor {
       let line = String(cString: raw)
       free(raw)
       _ = Terminal.takeInterrupt()
-      lineNumber += 1
       if buffer.isEmpty {
         if line.trimmingCharactersIsEmpty { continue }
-        firstLine = lineNumber
         buffer = line
       } else {
         buffer += "\n" + line
@@ -49,8 +45,8 @@ final class LineEditor {
       if session.isIncomplete(buffer) && !line.trimmingCharactersIsEmpty { continue }
       add_history(buffer)
       if let historyPath { _ = append_history(1, historyPath) }
+      // Each entry is numbered from its own first line, as the user typed it.
       session.run(buffer, firstLine: 1)
-      _ = firstLine
       buffer = ""
     }
     if let historyPath { _ = history_truncate_file(historyPath, 2000) }
