@@ -69,7 +69,7 @@ extension Differentiation {
   public static func vjp(of y: Variable, withRespectTo x: Variable, cotangent u: Variable) throws -> Gradients {
     guard u.shape == y.shape else {
       throw DifferentiationError(
-        "vjp: u has shape \(Tensor.describe(u.shape)) but f(x0) has shape \(Tensor.describe(y.shape)); u must match the output"
+        "u has shape \(Tensor.describe(u.shape)) but f(x0) has shape \(Tensor.describe(y.shape)); u must match the output"
       )
     }
     return try ReverseMode.gradients(of: y, withRespectTo: [x], seed: .constant(u.value))
@@ -81,7 +81,7 @@ extension Differentiation {
   public static func jvp(of y: Variable, withRespectTo x: Variable, tangent v: Variable) throws -> Gradients {
     guard v.shape == x.shape else {
       throw DifferentiationError(
-        "jvp: v has shape \(Tensor.describe(v.shape)) but x0 has shape \(Tensor.describe(x.shape)); v must match the input"
+        "v has shape \(Tensor.describe(v.shape)) but x0 has shape \(Tensor.describe(x.shape)); v must match the input"
       )
     }
     let u = Variable(Tensor(repeating: 0, shape: y.shape))

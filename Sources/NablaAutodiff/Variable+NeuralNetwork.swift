@@ -121,8 +121,9 @@ extension Variable {
   /// stays twice differentiable. `target` is one-hot with the logits' shape, or class indices.
   public static func softmaxCrossEntropy(_ logits: Variable, _ target: Variable) throws -> Variable {
     let oneHot = try Variable.oneHot(target, like: logits, operation: "softmax_cross_entropy")
-    guard logits.rank >= 1 else {
-      throw ShapeError(operation: "softmax_cross_entropy", shapes: [logits.shape], rule: "logits need a class axis")
+    guard logits.rank >= 1, logits.value.count > 0 else {
+      throw ShapeError(
+        operation: "softmax_cross_entropy", shapes: [logits.shape], rule: "logits need a non-empty class axis")
     }
     return try Primitive.softmaxCrossEntropy.apply(logits, oneHot)
   }

@@ -70,6 +70,11 @@ extension Interpreter {
               "\(function.name) has no parameter '\(label)'", at: argument.labelRange ?? argument.range,
               notes: ["usage: \(function.signature)"], suggestion: NameSuggestion.nearest(to: label, in: parameters))
           }
+          guard frame[label] == nil else {
+            throw Diagnostic(
+              "\(function.name): '\(label)' is given twice", at: argument.labelRange ?? argument.range,
+              notes: ["usage: \(function.signature)"])
+          }
           frame[label] = argument.value
         } else {
           guard position < parameters.count else {
@@ -111,7 +116,8 @@ extension Interpreter {
       var rest = arguments
       rest[0] = CallArgument(label: first.label, value: .tensor(x), range: first.range, source: first.source)
       guard case .tensor(let y) = try call(f, rest, expression: expression) else {
-        throw Diagnostic("\(f.name) must return a tensor to be differentiated", at: expression?.range)
+        throw Diagnostic(
+          "\(f.name) must return a tensor to be differentiated", at: expression?.range ?? first.range)
       }
       // Recorded, so grad(grad(f)) can differentiate this result again.
       let g = try Differentiation.gradient(of: y, withRespectTo: [x], createGraph: true)
@@ -178,7 +184,10 @@ extension Interpreter {
           operation: expression.map { self.source.slice($0.range) } ?? builtin.name)
       }
       return result
-    } catch let d as Diagnostic {
+    } catch var d as Diagnostic {
+      // An error from a function this builtin called points at the builtin's call when it has
+      // no place of its own.
+      if d.range == nil { d.range = expression?.range }
       throw d
     } catch let error as ShapeError {
       throw Diagnostic(

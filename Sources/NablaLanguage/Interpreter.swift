@@ -461,7 +461,7 @@ public final class Interpreter {
   }
 
   func integerOperand(_ e: Expr, value: Double, role: String) throws -> Int {
-    guard let i = Int(exactly: value), abs(i) < 1 << 48 else {
+    guard let i = Int(exactly: value), i.magnitude < 1 << 48 else {
       throw Diagnostic("\(role) must be a whole number, got \(value)", at: e.range)
     }
     return i

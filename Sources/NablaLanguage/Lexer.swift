@@ -89,7 +89,7 @@ public struct Lexer {
     }
     while let c = peek() {
       let start = location
-      if c == " " || c == "\t" || c == "\r" {
+      if c == " " || c == "\t" || c == "\r" || c == "\u{FEFF}" {
         advance()
         continue
       }
@@ -135,7 +135,10 @@ public struct Lexer {
       }
       guard let symbol = Lexer.symbols.first(where: matches) else {
         advance()
-        throw Diagnostic("unexpected character '\(c)'", at: SourceRange(start, location))
+        let shown =
+          c.properties.isWhitespace || c.value < 0x20 || c.value == 0x7F || c.properties.generalCategory == .format
+          ? "U+" + String(c.value, radix: 16, uppercase: true) : "'\(c)'"
+        throw Diagnostic("unexpected character \(shown)", at: SourceRange(start, location))
       }
       for _ in symbol.unicodeScalars { advance() }
       let range = SourceRange(start, location)

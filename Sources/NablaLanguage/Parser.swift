@@ -7,6 +7,20 @@ public struct Parser {
   var depth = 0
   /// Deeper nesting than this is an error rather than a stack overflow.
   static let maximumDepth = 150
+  /// Longer operator or postfix chains than this are an error: the tree they make is as deep
+  /// as they are long, and evaluating it recurses.
+  static let maximumChain = 5000
+  var chain = 0
+
+  /// Counts one more link of a chain (`a + b + …`, `x[0][0]…`).
+  mutating func link() throws(Diagnostic) {
+    chain += 1
+    if chain > Parser.maximumChain {
+      throw Diagnostic(
+        "expression too long (more than \(Parser.maximumChain) operators in a row); split it into statements",
+        at: current.range)
+    }
+  }
 
   public init(tokens: [Token]) {
     self.tokens = tokens
@@ -77,6 +91,7 @@ public struct Parser {
 
   /// One statement, with its terminator (which decides suppression) consumed.
   mutating func parseStatement(inBlock: Bool) throws(Diagnostic) -> Statement {
+    chain = 0
     let start = current.range
     let kind = try parseStatementKind()
     var range = start
@@ -216,6 +231,7 @@ public struct Parser {
     var lhs = try parseRange()
     while case .symbol(let s) = current.kind, ["==", "!=", "<", "<=", ">", ">="].contains(s) {
       let op = advance()
+      try link()
       let rhs = try parseRange()
       lhs = Expr(.binary(op: s, lhs: lhs, rhs: rhs, opRange: op.range), lhs.range.union(rhs.range))
     }
@@ -234,6 +250,7 @@ public struct Parser {
     var lhs = try parseMultiplicative()
     while case .symbol(let s) = current.kind, s == "+" || s == "-" {
       let op = advance()
+      try link()
       let rhs = try parseMultiplicative()
       lhs = Expr(.binary(op: s, lhs: lhs, rhs: rhs, opRange: op.range), lhs.range.union(rhs.range))
     }
@@ -244,6 +261,7 @@ public struct Parser {
     var lhs = try parseUnary()
     while case .symbol(let s) = current.kind, s == "*" || s == "/" || s == "@" {
       let op = advance()
+      try link()
       let rhs = try parseUnary()
       lhs = Expr(.binary(op: s, lhs: lhs, rhs: rhs, opRange: op.range), lhs.range.union(rhs.range))
     }
@@ -275,6 +293,7 @@ public struct Parser {
   mutating func parsePostfix() throws(Diagnostic) -> Expr {
     var expr = try parsePrimary()
     while true {
+      if current.isSymbol("(") || current.isSymbol("[") || current.isSymbol("'") || current.isSymbol(".") { try link() }
       if current.isSymbol("(") {
         _ = advance()
         let arguments = try parseArguments()

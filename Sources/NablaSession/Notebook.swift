@@ -18,9 +18,19 @@ public struct Notebook {
 
   public static let outputPrefix = "#>"
 
+  /// Whether the file used Windows line ends (kept by `--update`).
+  public let usesCRLF: Bool
+
   public init(text: String) {
-    var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
-    endsWithNewline = text.hasSuffix("\n")
+    // Swift reads "\r\n" as one Character: split on scalars, and drop a byte-order mark.
+    var scalars = Substring(text).unicodeScalars[...]
+    if scalars.first == "\u{FEFF}" { scalars = scalars.dropFirst() }
+    let body = String(String.UnicodeScalarView(scalars))
+    usesCRLF = body.unicodeScalars.contains("\r")
+    let normalized =
+      usesCRLF ? body.split(separator: "\r\n", omittingEmptySubsequences: false).joined(separator: "\n") : body
+    var lines = normalized.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+    endsWithNewline = normalized.hasSuffix("\n")
     if endsWithNewline { lines.removeLast() }
     self.lines = lines
     var cells: [Cell] = []
@@ -95,7 +105,8 @@ public struct Notebook {
         }
       }
     }
-    return out.joined(separator: "\n") + (endsWithNewline ? "\n" : "")
+    let end = usesCRLF ? "\r\n" : "\n"
+    return out.joined(separator: end) + (endsWithNewline ? end : "")
   }
 }
 

@@ -28,16 +28,18 @@ public struct Plot {
 
   /// The plot of y against x (finite points only), as lines of text.
   public func render(x: [Double], y: [Double]) -> [String] {
-    let points = zip(x, y).filter { $0.0.isFinite && $0.1.isFinite }
+    // Finite points only, and within a range whose differences stay finite.
+    let points = zip(x, y).filter { $0.0.isFinite && $0.1.isFinite && abs($0.0) < 1e300 && abs($0.1) < 1e300 }
     guard let xMin = points.map(\.0).min(), let xMax = points.map(\.0).max(),
       let yMin0 = points.map(\.1).min(), let yMax0 = points.map(\.1).max()
     else { return ["(nothing to plot)"] }
     let log = logScale ?? (yMin0 > 0 && yMax0 / yMin0 > 100)
     func scale(_ v: Double) -> Double { log ? Math.log10(v) : v }
     var (yMin, yMax) = (scale(yMin0), scale(yMax0))
-    if yMax == yMin {
-      yMin -= 1
-      yMax += 1
+    if yMax - yMin <= Swift.max(abs(yMax), abs(yMin)) * 1e-12 {
+      let widen = Swift.max(1, abs(yMax) * 1e-6)
+      yMin -= widen
+      yMax += widen
     }
     // The middle label snaps to 0 when the range straddles it symmetrically (no 4.9e-05).
     let middle = abs(yMin + yMax) < 1e-6 * (yMax - yMin) ? 0 : (yMin + yMax) / 2
@@ -48,9 +50,12 @@ public struct Plot {
     let dotsY = ascii ? height : height * 4
     var grid = [[Bool]](repeating: [Bool](repeating: false, count: dotsX), count: dotsY)
     func dot(_ px: Double, _ py: Double) -> (Int, Int) {
-      let cx = xMax == xMin ? 0 : Int(((px - xMin) / (xMax - xMin) * Double(dotsX - 1)).rounded())
-      let cy = Int(((yMax - scale(py)) / (yMax - yMin) * Double(dotsY - 1)).rounded())
-      return (min(max(cx, 0), dotsX - 1), min(max(cy, 0), dotsY - 1))
+      let fx = xMax - xMin > 0 ? (px - xMin) / (xMax - xMin) : 0
+      let fy = (yMax - scale(py)) / (yMax - yMin)
+      // Clamped as Doubles first: a position that is not finite never reaches Int().
+      let cx = fx.isFinite ? Int((min(max(fx, 0), 1) * Double(dotsX - 1)).rounded()) : 0
+      let cy = fy.isFinite ? Int((min(max(fy, 0), 1) * Double(dotsY - 1)).rounded()) : 0
+      return (cx, cy)
     }
     // Connect consecutive points so the curve reads as a line.
     var previous: (Int, Int)? = nil

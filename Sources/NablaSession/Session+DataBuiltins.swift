@@ -32,6 +32,15 @@ extension Session {
       if path.hasSuffix(".npz") {
         let items = try c.tensors("x")
         bytes = NumpyFormat.encodeArchive(items.enumerated().map { ("arr_\($0.offset)", $0.element.value) })
+      } else if path.hasSuffix(".csv") {
+        let t = try c.tensor("x").value
+        guard t.rank <= 2 else { throw c.fail("a .csv holds a vector or a matrix, not \(Tensor.describe(t.shape))") }
+        let columns = t.rank == 2 ? t.shape[1] : 1
+        var text = ""
+        for r in 0..<(columns == 0 ? 0 : t.count / columns) {
+          text += t.data[(r * columns)..<((r + 1) * columns)].map { "\($0)" }.joined(separator: ",") + "\n"
+        }
+        bytes = Array(text.utf8)
       } else {
         bytes = NumpyFormat.encodeArray(try c.tensor("x").value)
       }

@@ -15,6 +15,7 @@ public struct TensorFormatter {
   public func format(_ t: Tensor) -> String {
     let style = NumberStyle(for: t.data, precision: precision)
     if t.rank == 0 { return style.format(t.data.first ?? 0) }
+    if t.count == 0 { return t.rank == 1 ? "[]" : Tensor.describe(t.shape) + " (empty)" }
     let elide = t.count > elisionThreshold
     let visible = t.shape.map { visibleIndices($0, elide: elide) }
     // One width for the whole tensor, from the entries shown.

@@ -19,6 +19,9 @@ public enum TextFile {
 /// Bytes from and to files, for `.npy`/`.npz`.
 public enum BinaryFile {
   public static func read(_ path: String) -> [UInt8]? {
+    // Regular files only, and not absurdly large ones (a device such as /dev/zero never ends).
+    var info = stat()
+    guard stat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG, info.st_size <= 4 << 30 else { return nil }
     guard let file = fopen(path, "rb") else { return nil }
     defer { fclose(file) }
     var bytes: [UInt8] = []

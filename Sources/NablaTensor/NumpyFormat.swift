@@ -30,13 +30,16 @@ public enum NumpyFormat {
     }
     let fortran = field(header, "fortran_order")?.hasPrefix("True") ?? false
     let dims = shapeText.split(whereSeparator: { "(), ".contains($0) }).compactMap { Int($0) }
-    guard dims.allSatisfy({ $0 >= 0 }), let count = Tensor.elementCount(dims), count <= 500_000_000 else {
-      throw FormatError("unsupported shape \(shapeText)")
+    guard dims.allSatisfy({ $0 >= 0 }), let count = Tensor.elementCount(dims),
+      (try? Tensor.checkExtent(dims, operation: "load")) != nil
+    else {
+      throw FormatError("unsupported or too large shape \(shapeText)")
     }
     let type = descr.trimmingQuotes()
     guard let kind = type.dropFirst().first, let size = Int(type.dropFirst(2)) else {
       throw FormatError("unsupported dtype \(type)")
     }
+    guard [1, 2, 4, 8].contains(size) else { throw FormatError("unsupported dtype \(type)") }
     let bigEndian = type.first == ">"
     let start = headerStart + headerLength
     guard bytes.count - start >= count * size else {

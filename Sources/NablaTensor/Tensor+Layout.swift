@@ -1,6 +1,7 @@
 extension Tensor {
   /// The same data under a new shape with the same element count.
   public func reshaped(_ newShape: [Int]) throws(ShapeError) -> Tensor {
+    try Tensor.checkExtent(newShape, operation: "reshape")
     guard Tensor.elementCount(newShape) == count, newShape.allSatisfy({ $0 >= 0 }) else {
       throw ShapeError(
         operation: "reshape", shapes: [shape, newShape],

@@ -79,6 +79,21 @@ public struct Tensor: Sendable, Equatable {
     }
   }
 
+  /// Throws unless the product of `max(size, 1)` over `shape` is at most `maximumElements`: an
+  /// empty tensor with a huge other axis would otherwise overflow index arithmetic downstream.
+  public static func checkExtent(_ shape: [Int], operation: String) throws(ShapeError) {
+    var extent = 1
+    for size in shape {
+      let (p, overflow) = extent.multipliedReportingOverflow(by: Swift.max(size, 1))
+      guard !overflow, p <= maximumElements, size >= 0 else {
+        throw ShapeError(
+          operation: operation, shapes: [shape],
+          rule: "shape \(describe(shape)) is too large (at most \(maximumElements) elements, counting empty axes as 1)")
+      }
+      extent = p
+    }
+  }
+
   /// The number of elements of `shape`, or nil when it overflows `Int`.
   public static func elementCount(_ shape: [Int]) -> Int? {
     var total = 1

@@ -38,7 +38,7 @@ struct RunNotebook: ParsableCommand {
   func run() throws {
     guard let text = TextFile.read(path) else {
       FileOutput.error("cannot read \(path)")
-      throw ExitCode(2)
+      throw ExitCode(1)
     }
     let notebook = Notebook(text: text)
     let color = !noColor && getenv("NO_COLOR") == nil && isatty(STDOUT_FILENO) != 0
@@ -57,7 +57,7 @@ struct RunNotebook: ParsableCommand {
       let updated = notebook.updated(with: results.mapValues(\.output))
       guard TextFile.writeAtomically(updated, to: path) else {
         FileOutput.error("cannot write \(path)")
-        throw ExitCode(2)
+        throw ExitCode(1)
       }
       print("updated \(path): \(results.count) statements")
       return
@@ -150,14 +150,14 @@ struct ExportNotebook: ParsableCommand {
   func run() throws {
     guard let text = TextFile.read(path) else {
       FileOutput.error("cannot read \(path)")
-      throw ExitCode(2)
+      throw ExitCode(1)
     }
     let session = Session(options: SessionOptions(precision: precision), write: { _, _ in })
     let document = MarkdownExport.render(Notebook(text: text), session: session)
     let target = output ?? (path.hasSuffix(".nabla") ? String(path.dropLast(6)) : path) + ".md"
     guard TextFile.writeAtomically(document, to: target) else {
       FileOutput.error("cannot write \(target)")
-      throw ExitCode(2)
+      throw ExitCode(1)
     }
     print("wrote \(target)")
   }

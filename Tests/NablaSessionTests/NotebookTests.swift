@@ -112,6 +112,16 @@ struct NotebookTests {
     #expect(out == ["\\begin{bmatrix} 1 & 2 \\\\ 3 & 4 \\end{bmatrix}"])
   }
 
+  @Test("Windows line ends and a byte-order mark: parsed as lines, kept by --update")
+  func crlf() {
+    let nb = Notebook(text: "\u{FEFF}x = 1\r\nx + 1\r\n#> 2\r\n")
+    #expect(nb.cells.count == 2 && nb.usesCRLF)
+    let replay = NotebookReplay(notebook: nb, session: session())
+    let results = replay.runAll(updating: true)
+    #expect(replay.differences(results).isEmpty)
+    #expect(nb.updated(with: results.mapValues(\.output)) == "x = 1\r\nx + 1\r\n#> 2\r\n")
+  }
+
   @Test(":format latex shows values as LaTeX; :format plain goes back")
   func formatLatex() {
     var out: [String] = []

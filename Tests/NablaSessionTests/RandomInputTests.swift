@@ -51,4 +51,15 @@ struct RandomInputTests {
     #expect(session.interpreter.globals.keys.sorted() == before)
     #expect(session.run("sum(x)") == .ok)
   }
+
+  @Test("plots of extreme or constant values draw without trapping")
+  func extremePlots() {
+    let session = Session(write: { _, _ in })
+    for statement in [
+      "plot([1e308, -1e308])", "plot([1e16, 1e16])", "w = 1e300; f() = w; train(f, [w], steps: 3)", "zeros(0, 1e8)",
+    ] {
+      session.run(statement)
+    }
+    #expect(session.run("1 + 1") == .ok)
+  }
 }

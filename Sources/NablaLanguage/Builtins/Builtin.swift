@@ -209,7 +209,7 @@ public final class BuiltinCall {
 
   public func integer(_ name: String) throws -> Int {
     let v = try double(name)
-    guard let i = Int(exactly: v), abs(i) <= 1 << 40 else {
+    guard let i = Int(exactly: v), i.magnitude <= 1 << 40 else {
       throw fail("'\(name)' must be a whole number, got \(v)", argument: name)
     }
     return i
@@ -259,7 +259,7 @@ public final class BuiltinCall {
     guard has(name) else { return nil }
     let t = try tensor(name)
     return try t.value.data.map { v in
-      guard let i = Int(exactly: v), abs(i) < 1 << 20 else {
+      guard let i = Int(exactly: v), i.magnitude < 1 << 20 else {
         throw fail("'\(name)' must hold whole numbers, got \(v)", argument: name)
       }
       return i

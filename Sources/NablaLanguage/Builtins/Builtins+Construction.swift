@@ -4,8 +4,10 @@ import NablaTensor
 extension BuiltinCall {
   /// A shape whose element count is small enough to allocate.
   func checkedShape(_ shape: [Int], argument: String) throws -> [Int] {
-    guard let n = Tensor.elementCount(shape), n <= 200_000_000 else {
-      throw fail("shape \(Tensor.describe(shape)) is too large", argument: argument)
+    do {
+      try Tensor.checkExtent(shape, operation: builtin.name)
+    } catch {
+      throw fail(error.rule, argument: argument)
     }
     return shape
   }
