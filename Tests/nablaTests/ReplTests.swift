@@ -115,4 +115,20 @@ struct ReplTests {
     }
     #expect(!alive, "nabla did not exit on Ctrl-D")
   }
+
+  @Test("training draws a live curve; Ctrl-C stops it keeping the weights; resume: true continues")
+  func trainingInterrupt() throws {
+    let t = try Terminal()
+    try t.enter("X, y = digits(); W = zeros(10, 64); b = zeros(10)")
+    try t.enter("loss(xb, yb) = softmax_cross_entropy(linear(xb / 16, W, b), yb)")
+    try t.enter("h = train(loss, [W, b], steps: 1000000, lr: 0.1, data: [X, y])")
+    _ = try t.waitFor("steps/s")
+    try t.send("C-c")
+    let stopped = try t.waitFor("resume: true")
+    #expect(stopped.contains("stopped after step"))
+    try t.enter("n = numel(h); n > 0")
+    _ = try t.waitFor("\n1\n")
+    try t.enter("h2 = train(loss, [W, b], steps: 5, lr: 0.1, data: [X, y], resume: true); numel(h2) - n")
+    _ = try t.waitFor("\n5\n")
+  }
 }
