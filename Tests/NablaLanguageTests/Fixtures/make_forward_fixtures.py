@@ -11,11 +11,10 @@ with data flattened row-major; inf/-inf/nan encoded as strings.
 
 Run:  python3 make_forward_fixtures.py   (writes forward.json next to this file)
 """
-import json
-import math
-import os
 
 import numpy as np
+
+from fixture_output import write_cases
 
 F = np.float64
 
@@ -367,30 +366,8 @@ case("sigmoid(0) + tanh(0) + relu(-1) + abs(-2)", lambda: F(0.5 + 0 + 0 + 2))
 
 
 # ---- emit ------------------------------------------------------------------------------
-def enc(val):
-    val = float(val)
-    if math.isnan(val):
-        return "nan"
-    if math.isinf(val):
-        return "inf" if val > 0 else "-inf"
-    return val
-
-
 def main():
-    seen = set()
-    lines = []
-    with np.errstate(all="ignore"):
-        for expr, fn in cases:
-            assert expr not in seen, f"duplicate case: {expr}"
-            seen.add(expr)
-            r = np.asarray(fn(), dtype=F)
-            obj = {"expr": expr, "shape": list(r.shape),
-                   "data": [enc(e) for e in r.ravel(order="C")]}
-            lines.append(json.dumps(obj, ensure_ascii=False, allow_nan=False))
-    out = os.path.join(os.path.dirname(os.path.abspath(__file__)), "forward.json")
-    with open(out, "w", encoding="utf-8") as f:
-        f.write("[\n" + ",\n".join(lines) + "\n]\n")
-    print(f"wrote {len(lines)} cases to {out}")
+    write_cases(cases, "forward.json")
 
 
 if __name__ == "__main__":

@@ -24,11 +24,11 @@ independent check of nabla's implementation. Conventions follow PyTorch:
 
 Run:  python3 make_nn_fixtures.py   (writes nn.json next to this file)
 """
-import json
 import math
-import os
 
 import numpy as np
+
+from fixture_output import write_cases
 
 F = np.float64
 
@@ -460,30 +460,8 @@ case("accuracy([[1, 2, 3], [3, 2, 1]], [0, 1])", lambda: F(0))
 
 
 # ---- emit ------------------------------------------------------------------------------
-def enc(val):
-    val = float(val)
-    if math.isnan(val):
-        return "nan"
-    if math.isinf(val):
-        return "inf" if val > 0 else "-inf"
-    return val
-
-
 def main():
-    seen = set()
-    lines = []
-    with np.errstate(all="ignore"):
-        for expr, fn in cases:
-            assert expr not in seen, f"duplicate case: {expr}"
-            seen.add(expr)
-            r = np.asarray(fn(), dtype=F)
-            obj = {"expr": expr, "shape": list(r.shape),
-                   "data": [enc(e) for e in r.ravel(order="C")]}
-            lines.append(json.dumps(obj, ensure_ascii=False, allow_nan=False))
-    out = os.path.join(os.path.dirname(os.path.abspath(__file__)), "nn.json")
-    with open(out, "w", encoding="utf-8") as f:
-        f.write("[\n" + ",\n".join(lines) + "\n]\n")
-    print(f"wrote {len(lines)} cases to {out}")
+    write_cases(cases, "nn.json")
 
 
 if __name__ == "__main__":
