@@ -24,8 +24,9 @@ run: build
 	@$(BIN_DEBUG)
 
 # Unit, property and end-to-end tests, then every notebook in sessions/ replayed with --check.
+# The time limit turns a hung test into a failure with its output instead of a silent CI timeout.
 test: build
-	$(SWIFT) test --disable-xctest
+	timeout --kill-after=30 1800 $(SWIFT) test --disable-xctest
 	@set -e; for nb in sessions/*.nabla; do \
 		[ -e "$$nb" ] || continue; \
 		$(BIN_DEBUG) run --check "$$nb" >/dev/null || { echo "notebook check failed: $$nb"; $(BIN_DEBUG) run --check "$$nb"; exit 1; }; \

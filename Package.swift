@@ -19,6 +19,8 @@ let package = Package(
     .target(name: "NablaAutodiff", dependencies: ["NablaTensor"]),
     .target(name: "NablaLanguage", dependencies: ["NablaTensor", "NablaAutodiff"]),
     .target(name: "NablaSession", dependencies: ["NablaTensor", "NablaAutodiff", "NablaLanguage"]),
+    // Runs other programs for the end-to-end tests and the bench (not part of nabla itself).
+    .target(name: "NablaChildProcess"),
     .executableTarget(
       name: "nabla",
       dependencies: [
@@ -27,14 +29,14 @@ let package = Package(
       ]),
     .executableTarget(
       name: "nabla-bench",
-      dependencies: ["NablaSession", "NablaLanguage", "NablaAutodiff", "NablaTensor"]),
+      dependencies: ["NablaSession", "NablaLanguage", "NablaAutodiff", "NablaTensor", "NablaChildProcess"]),
     .testTarget(name: "NablaTensorTests", dependencies: ["NablaTensor"], exclude: ["Fixtures"]),
     .testTarget(name: "NablaAutodiffTests", dependencies: ["NablaAutodiff", "NablaTensor"]),
     .testTarget(
       name: "NablaLanguageTests", dependencies: ["NablaLanguage", "NablaAutodiff", "NablaTensor"],
       resources: [.copy("Fixtures")]),
     .testTarget(name: "NablaSessionTests", dependencies: ["NablaSession", "NablaLanguage"]),
-    .testTarget(name: "nablaTests", dependencies: ["NablaSession"]),
+    .testTarget(name: "nablaTests", dependencies: ["NablaSession", "NablaChildProcess"]),
   ],
   swiftLanguageModes: [.v5]
 )

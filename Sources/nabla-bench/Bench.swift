@@ -1,5 +1,6 @@
 import Foundation
 import NablaAutodiff
+import NablaChildProcess
 import NablaLanguage
 import NablaSession
 import NablaTensor
@@ -35,22 +36,12 @@ struct Bench {
   // MARK: Measurements
 
   /// Median wall time of `runs` runs of a process, in seconds. posix_spawn directly, as
-  /// hyperfine -N does: Foundation's Process adds tens of milliseconds of its own.
+  /// hyperfine -N does: Foundation's Process adds milliseconds of its own.
   static func timeProcess(_ path: String, _ arguments: [String], runs: Int) -> Double {
     var times: [Double] = []
-    let argv = ([path] + arguments).map { strdup($0) } + [nil]
-    defer { for p in argv { free(p) } }
-    var actions = posix_spawn_file_actions_t()
-    posix_spawn_file_actions_init(&actions)
-    posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
-    posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
-    defer { posix_spawn_file_actions_destroy(&actions) }
     for _ in 0..<runs {
-      var pid = pid_t()
       let start = DispatchTime.now().uptimeNanoseconds
-      guard posix_spawn(&pid, path, &actions, nil, argv, environ) == 0 else { return .nan }
-      var status: Int32 = 0
-      waitpid(pid, &status, 0)
+      guard (try? ChildProcess.run(path, arguments, captureOutput: false, timeout: 600)) != nil else { return .nan }
       times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
     }
     return median(times)
@@ -66,7 +57,7 @@ struct Bench {
     let ours = timeProcess(nabla, ["-e", "1"], runs: 30)
     let python = pythonPath()
     let reference = timeProcess(
-      python, (python == "/usr/bin/env" ? ["python3"] : []) + ["-c", "import numpy"], runs: 15)
+      python, ["-c", "import numpy"], runs: 15)
     rows.append(
       Row(
         name: "start-up: nabla -e 1", figure: ms(ours), reference: "python3 -c 'import numpy' \(ms(reference))",
@@ -295,7 +286,7 @@ struct Bench {
     let program = mlpSetup + mlpTrain
     let ourMemory = peakMemory(nabla, ["-e", program])
     let python = pythonPath()
-    let theirMemory = peakMemory(python, (python == "/usr/bin/env" ? ["python3"] : []) + ["-c", "import numpy"])
+    let theirMemory = peakMemory(python, ["-c", "import numpy"])
     rows.append(
       Row(
         name: "peak RSS of nabla training that MLP", figure: String(format: "%.1f MiB", ourMemory),
@@ -310,13 +301,8 @@ struct Bench {
   static func peakMemory(_ path: String, _ arguments: [String]) -> Double {
     let report = "/tmp/nabla-bench-rss-\(getpid())"
     defer { unlink(report) }
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: "/usr/bin/time")
-    p.arguments = ["-f", "%M", "-o", report, path] + arguments
-    p.standardOutput = FileHandle.nullDevice
-    p.standardError = FileHandle.nullDevice
-    guard (try? p.run()) != nil else { return .nan }
-    p.waitUntilExit()
+    _ = try? ChildProcess.run(
+      "/usr/bin/time", ["-f", "%M", "-o", report, path] + arguments, captureOutput: false, timeout: 600)
     guard let text = try? String(contentsOfFile: report, encoding: .utf8),
       let kilobytes = Double(text.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: "\n").last ?? "")
     else { return .nan }
@@ -327,33 +313,17 @@ struct Bench {
 
   /// The real python3 executable (not a pyenv shim, whose own start-up would skew the reference).
   static let resolvedPython: String = {
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    p.arguments = ["python3", "-c", "import sys; print(sys.executable)"]
-    let pipe = Pipe()
-    p.standardOutput = pipe
-    guard (try? p.run()) != nil else { return "/usr/bin/env" }
-    let data = pipe.fileHandleForReading.readDataToEndOfFile()
-    p.waitUntilExit()
-    let path = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-    return FileManager.default.isExecutableFile(atPath: path) ? path : "/usr/bin/env"
+    let run = try? ChildProcess.run("python3", ["-c", "import sys; print(sys.executable)"])
+    let path = (run?.stdout ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+    return FileManager.default.isExecutableFile(atPath: path) ? path : "python3"
   }()
 
   static func pythonPath() -> String { resolvedPython }
 
   /// Runs a Python snippet that prints one number of seconds.
   static func pythonTime(_ code: String) -> Double {
-    let p = Process()
-    let python = pythonPath()
-    p.executableURL = URL(fileURLWithPath: python)
-    p.arguments = (python == "/usr/bin/env" ? ["python3"] : []) + ["-c", code]
-    let pipe = Pipe()
-    p.standardOutput = pipe
-    p.standardError = FileHandle.nullDevice
-    do { try p.run() } catch { return .nan }
-    let data = pipe.fileHandleForReading.readDataToEndOfFile()
-    p.waitUntilExit()
-    return Double(String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)) ?? .nan
+    guard let run = try? ChildProcess.run(pythonPath(), ["-c", code], timeout: 600) else { return .nan }
+    return Double(run.stdout.trimmingCharacters(in: .whitespacesAndNewlines)) ?? .nan
   }
 
   static func ms(_ s: Double) -> String { String(format: "%.1f ms", s * 1e3) }

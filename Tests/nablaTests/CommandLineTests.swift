@@ -1,5 +1,6 @@
 import Dispatch
 import Foundation
+import NablaChildProcess
 import Testing
 
 // End-to-end tests of the `nabla` command: they run the built debug binary as a process and
@@ -21,8 +22,9 @@ let nablaBinary = packageRoot.appendingPathComponent(".build/debug/nabla")
 struct NablaRun {
   var stdout: String
   var stderr: String
+  /// The exit status, or the signal number when `exited` is false.
   var status: Int32
-  var reason: Process.TerminationReason
+  var exited: Bool
 }
 
 struct MissingBinary: Error, CustomStringConvertible {
@@ -30,14 +32,9 @@ struct MissingBinary: Error, CustomStringConvertible {
   var description: String { "no nabla binary at \(path); build it first (make test does)" }
 }
 
-/// Collects a pipe's bytes on another thread.
-private final class DataBox: @unchecked Sendable {
-  var data = Data()
-}
-
 /// Runs the binary with exactly `environment`, feeding it `stdin` (or /dev/null), and reads
 /// stdout and stderr concurrently so that neither pipe can fill up and stall the child.
-/// A run that takes longer than `timeout` seconds is terminated (and then shows up as a signal).
+/// A run that takes longer than `timeout` seconds is killed (and then shows up as a signal).
 func runNabla(
   _ arguments: [String], stdin: String?, environment: [String: String], timeout: Double = 120
 ) throws -> NablaRun {
@@ -46,52 +43,9 @@ func runNabla(
   }
   // A child that exits before reading its input must not kill the test runner.
   signal(SIGPIPE, SIG_IGN)
-
-  let process = Process()
-  process.executableURL = nablaBinary
-  process.arguments = arguments
-  process.environment = environment
-  let outputPipe = Pipe()
-  let errorPipe = Pipe()
-  let inputPipe = Pipe()
-  process.standardOutput = outputPipe
-  process.standardError = errorPipe
-  if stdin == nil {
-    process.standardInput = FileHandle.nullDevice
-  } else {
-    process.standardInput = inputPipe
-  }
-  try process.run()
-
-  let watchdog = DispatchWorkItem {
-    if process.isRunning { process.terminate() }
-  }
-  DispatchQueue.global().asyncAfter(deadline: .now() + timeout, execute: watchdog)
-
-  let group = DispatchGroup()
-  if let stdin {
-    let input = inputPipe.fileHandleForWriting
-    let bytes = Data(stdin.utf8)
-    DispatchQueue.global().async(group: group) {
-      try? input.write(contentsOf: bytes)
-      try? input.close()
-    }
-  }
-  let errorBox = DataBox()
-  let errorHandle = errorPipe.fileHandleForReading
-  DispatchQueue.global().async(group: group) {
-    errorBox.data = errorHandle.readDataToEndOfFile()
-  }
-  let outputData = outputPipe.fileHandleForReading.readDataToEndOfFile()
-  group.wait()
-  process.waitUntilExit()
-  watchdog.cancel()
-
-  return NablaRun(
-    stdout: String(decoding: outputData, as: UTF8.self),
-    stderr: String(decoding: errorBox.data, as: UTF8.self),
-    status: process.terminationStatus,
-    reason: process.terminationReason)
+  let run = try ChildProcess.run(
+    nablaBinary.path, arguments, environment: environment, input: stdin, timeout: timeout)
+  return NablaRun(stdout: run.stdout, stderr: run.stderr, status: run.status, exited: run.exited)
 }
 
 /// The environment of the test process with `NO_COLOR=1`, then `extra` on top.
@@ -764,7 +718,7 @@ struct RobustnessTests {
       ["-e", input.source], stdin: nil,
       environment: testEnvironment(["SWIFT_BACKTRACE": "enable=no"]))
     #expect(
-      run.reason == .exit,
+      run.exited,
       "ended by a signal (status \(run.status)); stderr:\n\(run.stderr.prefix(2000))")
     #expect(
       run.status == 0 || run.status == 1,

@@ -1,4 +1,5 @@
 import Foundation
+import NablaChildProcess
 import Testing
 
 let python3Available =
@@ -11,16 +12,7 @@ let python3Available =
 @Suite("NumPy reads what nabla saves", .enabled(if: python3Available))
 struct FileInteropTests {
   func python(_ code: String) throws -> String {
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    p.arguments = ["python3", "-c", code]
-    let pipe = Pipe()
-    p.standardOutput = pipe
-    p.standardError = FileHandle.nullDevice
-    try p.run()
-    let data = pipe.fileHandleForReading.readDataToEndOfFile()
-    p.waitUntilExit()
-    return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+    try ChildProcess.run("python3", ["-c", code]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
   }
 
   @Test("trained weights saved as .npy and .npz load in NumPy with the same values")

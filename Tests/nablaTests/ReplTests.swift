@@ -1,4 +1,5 @@
 import Foundation
+import NablaChildProcess
 import Testing
 
 /// The REPL on a real terminal, driven through tmux: readline editing, history, completion,
@@ -15,10 +16,13 @@ struct ReplTests {
     init() throws {
       home = FileManager.default.temporaryDirectory.appendingPathComponent(name)
       try FileManager.default.createDirectory(at: home, withIntermediateDirectories: true)
-      try tmux([
-        "new-session", "-d", "-s", name, "-x", "120", "-y", "40",
-        "env HOME=\(home.path) NO_COLOR=1 \(nablaBinary.path)",
-      ])
+      // No pipes here: this call may start the tmux server, a daemon that must not hold them.
+      _ = try ChildProcess.run(
+        "/usr/bin/tmux",
+        [
+          "new-session", "-d", "-s", name, "-x", "120", "-y", "40",
+          "env HOME=\(home.path) NO_COLOR=1 \(nablaBinary.path)",
+        ], captureOutput: false, timeout: 30)
       _ = try waitFor("nabla>")
     }
 
@@ -29,16 +33,12 @@ struct ReplTests {
 
     @discardableResult
     func tmux(_ arguments: [String]) throws -> String {
-      let p = Process()
-      p.executableURL = URL(fileURLWithPath: "/usr/bin/tmux")
-      p.arguments = arguments
-      let pipe = Pipe()
-      p.standardOutput = pipe
-      p.standardError = FileHandle.nullDevice
-      try p.run()
-      let data = pipe.fileHandleForReading.readDataToEndOfFile()
-      p.waitUntilExit()
-      return String(decoding: data, as: UTF8.self)
+      try ChildProcess.run("/usr/bin/tmux", arguments, timeout: 30).stdout
+    }
+
+    /// True while the tmux session (and so nabla in it) is still there.
+    func sessionExists() throws -> Bool {
+      try ChildProcess.run("/usr/bin/tmux", ["has-session", "-t", name], timeout: 30).status == 0
     }
 
     func send(_ keys: String...) throws { try tmux(["send-keys", "-t", name] + keys) }
@@ -104,13 +104,7 @@ struct ReplTests {
     try t.send("C-d")
     var alive = true
     for _ in 0..<100 where alive {
-      let check = Process()
-      check.executableURL = URL(fileURLWithPath: "/usr/bin/tmux")
-      check.arguments = ["has-session", "-t", t.name]
-      check.standardError = FileHandle.nullDevice
-      try check.run()
-      check.waitUntilExit()
-      alive = check.terminationStatus == 0
+      alive = try t.sessionExists()
       if alive { Thread.sleep(forTimeInterval: 0.05) }
     }
     #expect(!alive, "nabla did not exit on Ctrl-D")
