@@ -137,9 +137,16 @@ extension Session {
     var interrupted = false
     let watching = interpreter.watchesNonFinite
     interpreter.watchesNonFinite = false
-    defer { interpreter.watchesNonFinite = watching }
+    // Ctrl-C is looked at between steps only: a step always finishes, so the parameters and
+    // the history stay those of a whole step (inside `loss` it would abandon the call).
+    let interruptRequested = interpreter.interruptRequested
+    interpreter.interruptRequested = { false }
+    defer {
+      interpreter.watchesNonFinite = watching
+      interpreter.interruptRequested = interruptRequested
+    }
     while run.step < target {
-      if interpreter.interruptRequested() {
+      if interruptRequested() {
         interrupted = true
         break
       }

@@ -71,6 +71,34 @@ struct TrainingAndDataTests {
     #expect((a.value.data.last ?? 1) < (a.value.data.first ?? 0))
   }
 
+  @Test("Ctrl-C during a step (inside loss) stops after that step with its parameters and history")
+  func interruptInsideLossFinishesTheStep() {
+    var diagnostics: [String] = []
+    let session = Session(write: { channel, text in if channel == .diagnostics { diagnostics.append(text) } })
+    session.run("w = 0; loss() = sum(abs(w - 3)^2)")
+    // The interrupt is pending from the 10th time anyone asks: that is inside `loss` of step 4
+    // (each step's loss makes calls that ask too), and the training loop must be the one to see it.
+    var asked = 0
+    session.interpreter.interruptRequested = {
+      asked += 1
+      return asked >= 10
+    }
+    session.run("h = train(loss, [w], steps: 100, lr: 0.1);")
+    session.interpreter.interruptRequested = { false }
+    guard case .tensor(let h)? = session.interpreter.globals["h"] else {
+      Issue.record("train did not return a history; diagnostics: \(diagnostics)")
+      return
+    }
+    let steps = h.value.count
+    #expect(steps >= 1 && steps < 100)
+    #expect(diagnostics.contains { $0.contains("stopped after step \(steps) of 100") })
+    #expect(!diagnostics.contains { $0.contains("error") })
+    // The parameter is exactly the one after `steps` whole SGD steps.
+    var w = 0.0
+    for _ in 0..<steps { w -= 0.1 * 2 * (w - 3) }
+    #expect(abs((scalar(session, "w") ?? .nan) - w) < 1e-15)
+  }
+
   @Test("outside a terminal training shows one final curve and a summary without timings")
   func finalCurve() {
     let (_, out, _) = run("w = 0; loss() = (w - 3)^2; train(loss, [w], steps: 20, lr: 0.1)")
