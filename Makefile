@@ -3,7 +3,7 @@ SWIFT ?= swift
 BIN_DEBUG = .build/debug/nabla
 BIN_RELEASE = .build/release/nabla
 
-.PHONY: setup build release run test bench format lint clean reference
+.PHONY: setup build release run test bench fuzz fuzz-merge format lint clean reference
 
 # Installs the C libraries nabla links (quick and silent when they are already there).
 setup:
@@ -36,6 +36,22 @@ test: build
 bench: release
 	$(SWIFT) build -c release --product nabla-bench
 	.build/release/nabla-bench
+
+# libFuzzer on lexer, parser and interpreter (a fresh session per input under the untrusted
+# resource limits) for FUZZ_SECONDS. New inputs go to .build-fuzz/corpus, crashes to
+# .build-fuzz/crash-*; `.build/debug/nabla-fuzz FILE` replays one without the sanitizers.
+FUZZ_SECONDS ?= 300
+FUZZ_FLAGS = -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library -Xswiftc -DNABLA_LIBFUZZER -Xswiftc -use-ld=lld
+fuzz: setup
+	$(SWIFT) build -c debug --scratch-path .build-fuzz --product nabla-fuzz $(FUZZ_FLAGS)
+	@mkdir -p .build-fuzz/corpus .build-fuzz/cwd
+	cd .build-fuzz/cwd && SWIFT_BACKTRACE=enable=no ../debug/nabla-fuzz -max_total_time=$(FUZZ_SECONDS) \
+		-timeout=10 -rss_limit_mb=3000 -max_len=400 -dict=../../Fuzz/nabla.dict -artifact_prefix=../ \
+		../corpus ../../Fuzz/corpus
+
+# Adds to Fuzz/corpus the inputs from the last `make fuzz` that reach code the corpus does not.
+fuzz-merge:
+	cd .build-fuzz/cwd && SWIFT_BACKTRACE=enable=no ../debug/nabla-fuzz -merge=1 -max_len=400 ../../Fuzz/corpus ../corpus
 
 format:
 	$(SWIFT) format -i -r Sources Tests Package.swift

@@ -27,6 +27,9 @@ let package = Package(
         "NablaSession", "NablaLanguage", "CReadline",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
+    // libFuzzer target (`make fuzz`); a plain build replays files through the same entry point.
+    .executableTarget(
+      name: "nabla-fuzz", dependencies: ["NablaSession"], path: "Fuzz", exclude: ["corpus", "nabla.dict"]),
     .executableTarget(
       name: "nabla-bench",
       dependencies: ["NablaSession", "NablaLanguage", "NablaAutodiff", "NablaTensor", "NablaChildProcess"]),

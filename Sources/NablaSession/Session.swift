@@ -23,6 +23,23 @@ public struct SessionOptions {
   }
 }
 
+/// Bounds on one `Session.run`.
+public struct ResourceLimits: Sendable {
+  /// The most elements any one result may have.
+  public var maximumElements: Int
+  /// How many calls, loop iterations and training steps may run before the statement stops.
+  public var maximumSteps: Int
+
+  public init(maximumElements: Int, maximumSteps: Int) {
+    self.maximumElements = maximumElements
+    self.maximumSteps = maximumSteps
+  }
+
+  /// For text nobody has read (the fuzz target and its corpus): 64 Ki elements (512 KiB) per
+  /// result and 20,000 steps per run keep any input within milliseconds and a few MiB.
+  public static let untrusted = ResourceLimits(maximumElements: 1 << 16, maximumSteps: 20_000)
+}
+
 /// Where a piece of output goes: values to stdout; errors and notes to stderr (all to stdout
 /// in JSON mode).
 public enum OutputChannel { case values, diagnostics }
@@ -45,6 +62,9 @@ public final class Session {
   var training: TrainingRun?
   /// Set by `:quit`.
   public internal(set) var wantsQuit = false
+  /// Bounds on what one `run` may do, for running text nobody has read (the fuzz target);
+  /// nil (the default) leaves only the standard element limit.
+  public var limits: ResourceLimits?
 
   public enum Status: Equatable { case ok, failed, incomplete }
 
@@ -86,7 +106,22 @@ public final class Session {
     let trimmed = text.trimmingSpaces()
     if trimmed.hasPrefix(":") { return runCommand(trimmed) }
     var status = Status.ok
-    LargeStack.run { status = runStatements(text, firstLine: firstLine) }
+    guard let limits else {
+      LargeStack.run { status = runStatements(text, firstLine: firstLine) }
+      return status
+    }
+    // Every call, loop iteration and training step asks whether to stop: past the budget the
+    // statement stops as if interrupted.
+    let interruptRequested = interpreter.interruptRequested
+    var budget = limits.maximumSteps
+    interpreter.interruptRequested = {
+      budget -= 1
+      return budget < 0 || interruptRequested()
+    }
+    defer { interpreter.interruptRequested = interruptRequested }
+    LargeStack.run {
+      ElementLimit.with(limits.maximumElements) { status = runStatements(text, firstLine: firstLine) }
+    }
     return status
   }
 

@@ -66,9 +66,10 @@ public struct Tensor: Sendable, Equatable {
     return strides
   }
 
-  /// The most elements one result may have (2 GiB of Doubles): past it an operation is an
-  /// error naming the shape, not an allocation failure that ends the process.
-  public static let maximumElements = 1 << 28
+  /// The most elements one result may have (2 GiB of Doubles unless the thread's
+  /// `ElementLimit` is lower): past it an operation is an error naming the shape, not an
+  /// allocation failure that ends the process.
+  public static var maximumElements: Int { ElementLimit.current }
 
   /// Throws unless `shape` has at most `maximumElements` elements.
   public static func checkSize(_ shape: [Int], operation: String) throws(ShapeError) {

@@ -48,10 +48,8 @@ extension ParserHarness {
     do {
       _ = try Parser.parse(source)
       return nil
-    } catch let diagnostic as Diagnostic {
-      return diagnostic
     } catch {
-      return nil
+      return error
     }
   }
 
