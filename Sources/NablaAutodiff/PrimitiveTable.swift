@@ -87,6 +87,10 @@ public enum PrimitiveTable {
     Entry(name: "matmul_tt") { r in
       (.matmul(transposeA: true, transposeB: true), pick([[[3, 2], [4, 3]], [[2, 3, 2], [4, 3]]], &r))
     },
+    Entry(name: "linear") { r in
+      let (m, k, n) = (1 + Int(r.next() % 4), 1 + Int(r.next() % 4), 1 + Int(r.next() % 4))
+      return (.linear, [[m, k], [n, k], [n]])
+    },
     Entry(name: "prod") { r in (.prodLast, [pick([[1], [4], [2, 3], [2, 2, 5]], &r)]) },
     Entry(name: "norm") { r in (.norm, [pick([[], [3], [2, 2]], &r)]) },
     Entry(name: "reshape") { r in

@@ -6,6 +6,11 @@ import NablaTensor
 extension Variable {
   /// `x @ Wᵀ + b` with W shaped [out, in], as PyTorch's `linear`.
   public static func linear(_ x: Variable, _ w: Variable, _ b: Variable?) throws -> Variable {
+    // The usual layer (rows, a weight matrix, a bias vector) runs fused; anything else (a
+    // single vector, batch axes, a bias that broadcasts differently) composes @ and +.
+    if let b, x.rank == 2, w.rank == 2, b.rank == 1, x.shape[1] == w.shape[1], b.shape[0] == w.shape[0] {
+      return try Primitive.linear.apply(x, w, b)
+    }
     let product: Variable
     if x.rank >= 2 && w.rank == 2 {
       // x @ Wᵀ with W read transposed in place.

@@ -46,8 +46,12 @@ final class TrainingRun {
   /// One optimizer update of `value` with gradient `g` (PyTorch's defaults: momentum 0.9;
   /// Adam β₁ 0.9, β₂ 0.999, ε 1e-8 with bias correction).
   func update(_ k: Int, _ value: Tensor, _ g: Tensor) -> Tensor {
-    var out = value.data
     let lr = learningRate
+    if optimizer == "sgd" {
+      // One pass into a fresh buffer (no copy of the old values first): every step runs this.
+      return Tensor(uncheckedShape: value.shape, data: Self.axpy(value.data, -lr, g.data))
+    }
+    var out = value.data
     switch optimizer {
     case "momentum":
       for i in out.indices {
@@ -64,9 +68,22 @@ final class TrainingRun {
         out[i] -= lr * (first[k].data[i] / c1) / ((second[k].data[i] / c2).squareRoot() + 1e-8)
       }
     default:
-      for i in out.indices { out[i] -= lr * g.data[i] }
+      out = Self.axpy(out, -lr, g.data)
     }
     return Tensor(uncheckedShape: value.shape, data: out)
+  }
+
+  /// x + a·y, elementwise over the length of x (y as long or longer).
+  static func axpy(_ x: [Double], _ a: Double, _ y: [Double]) -> [Double] {
+    [Double](unsafeUninitializedCapacity: x.count) { out, initialized in
+      x.withUnsafeBufferPointer { px in
+        y.withUnsafeBufferPointer { py in
+          for i in 0..<min(px.count, py.count) { out[i] = px[i] + a * py[i] }
+          for i in min(px.count, py.count)..<px.count { out[i] = px[i] }
+        }
+      }
+      initialized = x.count
+    }
   }
 }
 

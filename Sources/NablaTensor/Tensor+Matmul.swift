@@ -45,11 +45,38 @@ extension Tensor {
     return Tensor(uncheckedShape: batch + [m, n], data: out)
   }
 
-  /// C = op(A) op(B) for row-major operands (A is [m, k], or [k, m] when transposed; B is
-  /// [k, n], or [n, k]). Small products skip the BLAS call overhead.
+  /// A linear layer's `x @ wᵀ + b` for rows x [m, k], weights w [n, k] and bias b [n]: the
+  /// output rows start as copies of b and one GEMM adds the product into them (β = 1), so
+  /// the bias costs no pass of its own. Nil when the shapes are not exactly those.
+  public static func linear(_ x: Tensor, _ w: Tensor, _ b: Tensor) throws(ShapeError) -> Tensor? {
+    guard x.rank == 2, w.rank == 2, b.rank == 1, x.shape[1] == w.shape[1], b.shape[0] == w.shape[0] else {
+      return nil
+    }
+    let (m, k, n) = (x.shape[0], x.shape[1], w.shape[0])
+    try Tensor.checkSize([m, n], operation: "linear")
+    let out = [Double](unsafeUninitializedCapacity: m * n) { po, initialized in
+      defer { initialized = m * n }
+      guard let baseO = po.baseAddress else { return }
+      b.data.withUnsafeBufferPointer { pb in
+        guard let baseB = pb.baseAddress else { return }
+        for row in 0..<m { (baseO + row * n).initialize(from: baseB, count: n) }
+      }
+      x.data.withUnsafeBufferPointer { px in
+        w.data.withUnsafeBufferPointer { pw in
+          guard let baseX = px.baseAddress, let baseW = pw.baseAddress else { return }
+          gemm(baseX, baseW, baseO, m: m, k: k, n: n, transposeA: false, transposeB: true, accumulate: true)
+        }
+      }
+    }
+    return Tensor(uncheckedShape: [m, n], data: out)
+  }
+
+  /// C = op(A) op(B), or C += op(A) op(B) when `accumulate`, for row-major operands (A is
+  /// [m, k], or [k, m] when transposed; B is [k, n], or [n, k]). Small products skip the BLAS
+  /// call overhead.
   static func gemm(
     _ a: UnsafePointer<Double>, _ b: UnsafePointer<Double>, _ c: UnsafeMutablePointer<Double>,
-    m: Int, k: Int, n: Int, transposeA: Bool, transposeB: Bool
+    m: Int, k: Int, n: Int, transposeA: Bool, transposeB: Bool, accumulate: Bool = false
   ) {
     let lda = transposeA ? m : k
     let ldb = transposeB ? k : n
@@ -58,7 +85,7 @@ extension Tensor {
     else {
       for i in 0..<m {
         for j in 0..<n {
-          var s = 0.0
+          var s = accumulate ? c[i * n + j] : 0.0
           for p in 0..<k {
             s += (transposeA ? a[p * lda + i] : a[i * lda + p]) * (transposeB ? b[j * ldb + p] : b[p * ldb + j])
           }
@@ -70,6 +97,6 @@ extension Tensor {
     BLAS.chooseThreads(work: m * n * k)
     dgemm(
       BLAS.rowMajor, transposeA ? BLAS.transpose : BLAS.noTranspose, transposeB ? BLAS.transpose : BLAS.noTranspose, mi,
-      ni, ki, 1.0, a, Int32(max(lda, 1)), b, Int32(max(ldb, 1)), 0.0, c, Swift.max(ni, 1))
+      ni, ki, 1.0, a, Int32(max(lda, 1)), b, Int32(max(ldb, 1)), accumulate ? 1.0 : 0.0, c, Swift.max(ni, 1))
   }
 }

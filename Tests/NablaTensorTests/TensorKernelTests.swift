@@ -99,6 +99,33 @@ struct TensorKernelTests {
     #expect(throws: ShapeError.self) { try IndexPlan(shape: [3], items: [.slice(start: nil, stop: nil, step: 0)]) }
   }
 
+  @Test("the fused linear layer equals x Wᵀ + b by explicit loops, through BLAS and without it")
+  func fusedLinear() throws {
+    var r = RandomSource(seed: 7)
+    for (m, k, n) in [(2, 3, 4), (40, 30, 20), (64, 64, 128)] {
+      let x = Tensor(uncheckedShape: [m, k], data: (0..<(m * k)).map { _ in r.normal() })
+      let w = Tensor(uncheckedShape: [n, k], data: (0..<(n * k)).map { _ in r.normal() })
+      let b = Tensor(uncheckedShape: [n], data: (0..<n).map { _ in r.normal() })
+      guard let y = try Tensor.linear(x, w, b) else {
+        Issue.record("no fused result for \(m)×\(k) and \(n)×\(k)")
+        continue
+      }
+      #expect(y.shape == [m, n])
+      var worst = 0.0
+      for i in 0..<m {
+        for j in 0..<n {
+          var s = b.data[j]
+          for p in 0..<k { s += x.data[i * k + p] * w.data[j * k + p] }
+          worst = max(worst, abs(y.data[i * n + j] - s))
+        }
+      }
+      #expect(worst < 1e-12, "\(m)×\(k)×\(n): worst difference \(worst)")
+    }
+    // Shapes that are not a plain layer are left to the composed path.
+    #expect(try Tensor.linear(ramp([2, 3]), ramp([4, 2]), ramp([4])) == nil)
+    #expect(try Tensor.linear(ramp([2, 3]), ramp([4, 3]), ramp([1])) == nil)
+  }
+
   @Test("inverse and determinant against closed forms")
   func linearAlgebra() throws {
     let a = Tensor(uncheckedShape: [2, 2], data: [4, 7, 2, 6])

@@ -99,4 +99,22 @@ extension Primitive {
       forward: { try Tensor.batchedMatmul($0[0], $0[1], transposeA: transposeA, transposeB: transposeB) },
       vjps: rules)
   }
+
+  /// A linear layer on a batch of rows, y = x Wᵀ + b (x [m, k], W [n, k], b [n]), in one GEMM
+  /// that accumulates into rows holding b. The VJPs are those of the product and the
+  /// broadcast add it fuses: x̄ = ȳW, W̄ = ȳᵀx, b̄ = ȳ summed over the rows.
+  public static let linear = Primitive(
+    "linear",
+    forward: { inputs in
+      guard let y = try Tensor.linear(inputs[0], inputs[1], inputs[2]) else {
+        throw ShapeError(
+          operation: "linear", shapes: inputs.map(\.shape), rule: "needs x [m, k], W [n, k] and b [n]")
+      }
+      return y
+    },
+    vjps: [
+      { a in try Variable.product(a.g, a.inputs[1], false, false) },
+      { a in try Variable.product(a.g, a.inputs[0], true, false) },
+      { a in try a.g.unbroadcast(to: a.inputs[2].shape, batch: a.batch) },
+    ])
 }

@@ -104,11 +104,24 @@ public enum Datasets {
   }
 
   /// Rows of `t` in the order of `rows`.
+  /// (One copy per row straight into the result: a training step gathers its batch here.)
+  /// A row index outside `t` gives a row of zeros.
   public static func rows(_ t: Tensor, _ rows: [Int]) -> Tensor {
     let width = t.rank == 0 ? 1 : t.count / max(t.shape[0], 1)
-    var data: [Double] = []
-    data.reserveCapacity(rows.count * width)
-    for r in rows { data.append(contentsOf: t.data[(r * width)..<((r + 1) * width)]) }
+    let available = t.rank == 0 ? 1 : t.shape[0]
+    let data = [Double](unsafeUninitializedCapacity: rows.count * width) { out, initialized in
+      defer { initialized = rows.count * width }
+      guard let base = out.baseAddress else { return }
+      t.data.withUnsafeBufferPointer { source in
+        for (i, r) in rows.enumerated() {
+          if r >= 0 && r < available, let from = source.baseAddress {
+            (base + i * width).initialize(from: from + r * width, count: width)
+          } else {
+            (base + i * width).initialize(repeating: 0, count: width)
+          }
+        }
+      }
+    }
     return Tensor(uncheckedShape: [rows.count] + Array(t.shape.dropFirst()), data: data)
   }
 }
