@@ -1,4 +1,5 @@
 import COpenBLAS
+import Synchronization
 
 #if canImport(Glibc)
   import Glibc
@@ -28,6 +29,11 @@ enum BLAS {
     return unsafeBitCast(symbol, to: SetThreads.self)
   }()
   nonisolated(unsafe) static var threads: Int32 = 0
+
+  /// One product at a time: `openblas_set_num_threads` must not change the thread count under
+  /// a product running on another thread (sessions evaluate side by side in the test runner).
+  /// Uncontended, the lock costs nanoseconds against a product's microseconds.
+  static let callLock = Mutex(())
 
   /// One thread for small products: waking a second thread costs more than it saves there
   /// (an MLP's 64 × 64 × 128 products spent a tenth of their time in sched_yield).

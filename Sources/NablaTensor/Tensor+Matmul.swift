@@ -94,9 +94,11 @@ extension Tensor {
       }
       return
     }
-    BLAS.chooseThreads(work: m * n * k)
-    dgemm(
-      BLAS.rowMajor, transposeA ? BLAS.transpose : BLAS.noTranspose, transposeB ? BLAS.transpose : BLAS.noTranspose, mi,
-      ni, ki, 1.0, a, Int32(max(lda, 1)), b, Int32(max(ldb, 1)), accumulate ? 1.0 : 0.0, c, Swift.max(ni, 1))
+    BLAS.callLock.withLock { _ in
+      BLAS.chooseThreads(work: m * n * k)
+      dgemm(
+        BLAS.rowMajor, transposeA ? BLAS.transpose : BLAS.noTranspose, transposeB ? BLAS.transpose : BLAS.noTranspose,
+        mi, ni, ki, 1.0, a, Int32(max(lda, 1)), b, Int32(max(ldb, 1)), accumulate ? 1.0 : 0.0, c, Swift.max(ni, 1))
+    }
   }
 }
