@@ -12,7 +12,7 @@ public enum Presentation {
   /// Text shown as it is instead of the value (`latex(x)`).
   case text(String)
   /// A gradient check's table and verdict, shown instead of its 1 or 0.
-  case gradientCheck(GradientCheckReport, input: String)
+  case gradientCheck(GradientCheckReport, output: String, input: String)
 }
 
 /// What one statement produced.

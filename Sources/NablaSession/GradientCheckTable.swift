@@ -5,6 +5,8 @@ import NablaTensor
 /// worst entry marked, and a last line with the verdict, tolerance and step.
 struct GradientCheckTable {
   let report: GradientCheckReport
+  /// The function's name and its point's, for the entry labels (∂f[0]/∂x[1]).
+  let output: String
   let input: String
 
   func render() -> String {
@@ -12,7 +14,8 @@ struct GradientCheckTable {
     let shown = visibleEntries()
     func label(_ e: GradientCheckReport.Entry) -> String {
       let x = JacobianTable.label(input, e.input, shape: report.inputShape)
-      return scalarOutput ? "∂f/∂\(x)" : "∂\(JacobianTable.label("f", e.output, shape: report.outputShape))/∂\(x)"
+      return scalarOutput
+        ? "∂\(output)/∂\(x)" : "∂\(JacobianTable.label(output, e.output, shape: report.outputShape))/∂\(x)"
     }
     func sci(_ v: Double) -> String { NumberStyle.printf(v, "%.3e") }
     func fixed(_ v: Double) -> String { NumberStyle.printf(v, "%.8f") }

@@ -207,8 +207,8 @@ public final class Session {
       ).render()
     case (_, .text(let text)?):
       return text
-    case (_, .gradientCheck(let report, let input)?):
-      return GradientCheckTable(report: report, input: input).render()
+    case (_, .gradientCheck(let report, let output, let input)?):
+      return GradientCheckTable(report: report, output: output, input: input).render()
     case (.tensor(let v), .gradient(let titles)?):
       return (titles.first ?? "") + "\n" + formatter.format(v.value)
     case (.list(let items), .gradient(let titles)?) where titles.count == items.count:

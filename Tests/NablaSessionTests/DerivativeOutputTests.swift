@@ -24,6 +24,21 @@ struct DerivativeOutputTests {
     #expect(out == "∂²(sum(x^3))/∂x²\n      x[0]  x[1]\nx[0]     6     0\nx[1]     0    12")
   }
 
+  @Test("a function differentiated at a literal point names the point by the function's parameter")
+  func pointNamedByParameter() {
+    let (gradient, _) = run("f(v) = sum(v^3)\ngrad(f, [1, 2])")
+    #expect(gradient == "∂f/∂v\n[ 3  12]")
+    let (hessian, _) = run("f(v) = sum(v^3)\nhessian(f, [1, 2])")
+    #expect(hessian == "∂²f/∂v²\n      v[0]  v[1]\nv[0]     6     0\nv[1]     0    12")
+    let (jacobian, _) = run("jacobian(softmax, [0, 0])")
+    #expect(jacobian.hasPrefix("∂softmax/∂x\n") && jacobian.contains("softmax[1]"))
+    // A name as written stays; gradcheck labels entries with the function's own name.
+    let (named, _) = run("f(v) = sum(v^3)\nw = [1, 2]\ngrad(f, w)")
+    #expect(named.hasPrefix("∂f/∂w\n"))
+    let (check, _) = run("g(t) = t^2\ngradcheck(g, [1, 2])")
+    #expect(check.contains("∂g[1]/∂t[1]"))
+  }
+
   @Test("the Jacobian of a matrix-valued function prints as one labelled block per leading index")
   func jacobianBlocks() {
     let (out, _) = run("x = [1, 2]\nY = [1, 2; 3, 4] * x\njacobian(Y, x)")

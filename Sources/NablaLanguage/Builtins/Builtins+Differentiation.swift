@@ -32,7 +32,7 @@ extension Builtins {
         guard c.has("x") else { return .function(gradient) }
         let x0 = try c.tensor("x")
         let value = try c.interpreter.call(gradient, [.tensor(x0)], at: c.argument("x")?.range)
-        c.interpreter.present(.gradient(titles: [derivativeTitle(f.name, c.text("x") ?? "x")]), for: c)
+        c.interpreter.present(.gradient(titles: [derivativeTitle(f.name, c.pointName("x", of: f))]), for: c)
         return value
       case .tensor(let e):
         guard c.has("x") else {
@@ -83,7 +83,12 @@ extension Builtins {
       case let other:
         throw c.fail("'y' must be a tensor or a function, got \(other.typeName)", argument: "y")
       }
-      let xName = c.text("x") ?? "x"
+      let xName: String
+      if case .function(let f) = try c.value("y") {
+        xName = c.pointName("x", of: f)
+      } else {
+        xName = c.text("x") ?? "x"
+      }
       let (j, depends) = try Differentiation.jacobian(of: y, withRespectTo: x)
       if !depends {
         c.interpreter.notes.append("note: \(yName) does not depend on \(xName) as it is now, so the Jacobian is zeros")
@@ -97,7 +102,12 @@ extension Builtins {
       example: "hessian(sum(x^3), x)"
     ) { c in
       let (e, x, eName) = try c.functionOrValue("e", at: "x")
-      let xName = c.text("x") ?? "x"
+      let xName: String
+      if case .function(let f) = try c.value("e") {
+        xName = c.pointName("x", of: f)
+      } else {
+        xName = c.text("x") ?? "x"
+      }
       let (h, depends) = try Differentiation.hessian(of: e, withRespectTo: x)
       if !depends {
         c.interpreter.notes.append("note: \(eName) does not depend on \(xName) as it is now, so the Hessian is zeros")
@@ -147,7 +157,7 @@ extension Builtins {
           }
           return y
         }, at: x0.value, step: h, tolerance: tol)
-      c.interpreter.present(.gradientCheck(report, input: c.text("x0") ?? "x"), for: c)
+      c.interpreter.present(.gradientCheck(report, output: f.name, input: c.pointName("x0", of: f)), for: c)
       return .scalar(report.passed ? 1 : 0)
     },
     Builtin(
@@ -160,6 +170,22 @@ extension Builtins {
 }
 
 extension BuiltinCall {
+  /// What to call the point a function is differentiated at, in titles and labels: the
+  /// argument as written when it is a name (`grad(f, x)` → ∂f/∂x), else the function's own
+  /// parameter (`grad(f, [1, 2])` with f(v) → ∂f/∂v), else x.
+  func pointName(_ argument: String, of f: FunctionValue) -> String {
+    if let written = text(argument), let first = written.unicodeScalars.first,
+      first == "_" || first.properties.isAlphabetic,
+      written.unicodeScalars.allSatisfy({ $0 == "_" || $0.properties.isAlphabetic || $0.properties.numericType != nil })
+    {
+      return written
+    }
+    var function = f
+    while case .gradient(let inner) = function.kind { function = inner }
+    if case .user(let parameters, _, _) = function.kind, let first = parameters.first { return first }
+    return "x"
+  }
+
   /// `(y, x, name)` from `f, x0` (calling f on x0) or from `y, x` (a value and a variable).
   func functionOrValue(_ first: String, at second: String) throws -> (Variable, Variable, String) {
     switch try value(first) {
