@@ -20,6 +20,8 @@ public struct Outcome {
   /// Nil when nothing is shown (an assignment, a definition, a trailing `;`).
   public var value: Value?
   public var presentation: Presentation?
+  /// What a call reported although its value is not shown (`h = train(...)`'s curve).
+  public var report: String? = nil
 }
 
 /// Evaluates statements against the session's variables.
@@ -47,6 +49,8 @@ public final class Interpreter {
   public var printHandler: ([Value]) -> Void = { _ in }
   var source = SourceText("")
   var pendingPresentation: (Expr, Presentation)?
+  /// Text a call shows even when its value is assigned: see `report(_:for:)`.
+  var pendingReport: (Expr, String)?
   var callDepth = 0
   /// User-function calls nested deeper than this are an error, not a stack overflow.
   public static let maximumCallDepth = 200
@@ -64,6 +68,7 @@ public final class Interpreter {
   public func run(_ statement: Statement, in source: SourceText) throws(Diagnostic) -> Outcome {
     self.source = source
     pendingPresentation = nil
+    pendingReport = nil
     frames = []
     callDepth = 0
     do {
@@ -73,6 +78,13 @@ public final class Interpreter {
         presentation = p
       }
       if statement.suppressed { return Outcome(value: nil, presentation: nil) }
+      if let (target, text) = pendingReport {
+        // Shown in place of the value when the call is the statement, else on its own.
+        if case .expression(let e) = statement.kind, target === e {
+          return Outcome(value: value, presentation: .text(text))
+        }
+        return Outcome(value: nil, presentation: nil, report: text)
+      }
       if case .nothing? = value { return Outcome(value: nil, presentation: nil) }
       return Outcome(value: value, presentation: presentation)
     } catch let d as Diagnostic {

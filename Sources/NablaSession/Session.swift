@@ -141,6 +141,7 @@ public final class Session {
       do {
         let outcome = try interpreter.run(statement, in: source)
         flushNotes()
+        if let report = outcome.report, !options.json { emit(.values, report) }
         if let value = outcome.value {
           show(value, presentation: outcome.presentation)
           onResult?(value, outcome.presentation)

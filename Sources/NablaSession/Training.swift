@@ -198,7 +198,7 @@ extension Session {
         "note: stopped after step \(run.step) of \(target) (Ctrl-C); the parameters are those after step \(run.step), the loss history so far is the result, and the same train(..., resume: true) continues"
       )
     }
-    interpreter.present(.text(text), for: c)
+    interpreter.report(text, for: c)
     return .tensor(Variable(history))
   }
 }

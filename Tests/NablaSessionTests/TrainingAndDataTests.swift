@@ -105,6 +105,13 @@ struct TrainingAndDataTests {
     #expect(out.contains("trained 20 steps with sgd (lr 0.1000): loss 9.0000 → "))
     #expect(!out.contains("steps/s"))
     #expect(out.contains("⠉") || out.contains("⠒") || out.contains("⣀"))
+    // Assigned, the history is not shown but the curve and summary are; a trailing ; hides both.
+    let (assigned, shown, _) = run("w = 0; loss() = (w - 3)^2; h = train(loss, [w], steps: 20, lr: 0.1)")
+    #expect(shown.contains("trained 20 steps with sgd (lr 0.1000): loss 9.0000 → "))
+    #expect(!shown.contains("[9.0000"))
+    #expect(assigned.interpreter.globals["h"] != nil)
+    let (_, quiet, _) = run("w = 0; loss() = (w - 3)^2; h = train(loss, [w], steps: 20, lr: 0.1);")
+    #expect(quiet.isEmpty)
   }
 
   @Test("ASCII plots use plain characters and label both axes")
