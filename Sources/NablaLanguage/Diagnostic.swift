@@ -9,6 +9,9 @@ public struct Diagnostic: Error, Sendable, Equatable, CustomStringConvertible {
   public var suggestion: String?
   /// The input ended where more was expected: the REPL asks for a continuation line.
   public var isIncomplete: Bool
+  /// The text `range` points into when it is not the failing statement's: the body of a
+  /// function defined earlier. Nil means the statement's own text.
+  public var source: SourceText? = nil
 
   public init(
     _ message: String, at range: SourceRange?, notes: [String] = [], suggestion: String? = nil,

@@ -105,7 +105,18 @@ extension Interpreter {
         callDepth -= 1
         source = savedSource
       }
-      return try evaluate(body)
+      do {
+        return try evaluate(body)
+      } catch var d as Diagnostic {
+        // The error points into the function's body, which may be text from an earlier input:
+        // keep that text with it, and say which call led there (innermost first).
+        if d.source == nil, d.range != nil { d.source = definitionSource }
+        if let call = expression?.range.start {
+          d.notes.append(
+            "in \(function.name), called at line \(call.line + savedSource.firstLine - 1), column \(call.column)")
+        }
+        throw d
+      }
     case .gradient(let f):
       guard let first = arguments.first, case .tensor(let x0) = first.value else {
         throw Diagnostic("\(function.signature) needs a tensor argument", at: expression?.range)

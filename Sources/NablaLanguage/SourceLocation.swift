@@ -31,14 +31,19 @@ public struct SourceRange: Sendable, Equatable {
 }
 
 /// The text a range covers, for naming operands in messages.
-public struct SourceText: Sendable {
+public struct SourceText: Sendable, Equatable {
   public let scalars: [Unicode.Scalar]
   public let text: String
+  /// The line of the file (or of the session's input) that the text's first line is.
+  public let firstLine: Int
 
-  public init(_ text: String) {
+  public init(_ text: String, firstLine: Int = 1) {
     self.text = text
     self.scalars = Array(text.unicodeScalars)
+    self.firstLine = firstLine
   }
+
+  public static func == (a: SourceText, b: SourceText) -> Bool { a.firstLine == b.firstLine && a.text == b.text }
 
   public func slice(_ range: SourceRange) -> String {
     let lo = Swift.max(0, Swift.min(range.start.offset, scalars.count))

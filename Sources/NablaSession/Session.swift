@@ -126,7 +126,7 @@ public final class Session {
   }
 
   func runStatements(_ text: String, firstLine: Int) -> Status {
-    let source = SourceText(text)
+    let source = SourceText(text, firstLine: firstLine)
     let offset = firstLine - 1
     let statements: [Statement]
     do {
@@ -172,10 +172,12 @@ public final class Session {
   }
 
   public func report(_ d: Diagnostic, source: SourceText, lineOffset: Int = 0) {
+    // An error inside a function defined earlier is shown in the function's own text.
+    let (shown, offset) = d.source.map { ($0, $0.firstLine - 1) } ?? (source, lineOffset)
     if options.json {
-      emit(.values, JSONOutput.error(d, lineOffset: lineOffset))
+      emit(.values, JSONOutput.error(d, lineOffset: offset))
     } else {
-      emit(.diagnostics, DiagnosticRenderer(color: options.color).render(d, source: source, lineOffset: lineOffset))
+      emit(.diagnostics, DiagnosticRenderer(color: options.color).render(d, source: shown, lineOffset: offset))
     }
   }
 

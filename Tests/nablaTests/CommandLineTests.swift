@@ -506,6 +506,23 @@ struct EvalErrorTests {
     #expect(options.stdout == "", "the third -e must not run")
   }
 
+  @Test func errorInsideAFunctionShowsTheFunctionsLineAndTheCalls() throws {
+    // A notebook-like run: the body's line is shown with its caret, then the chain of calls.
+    let file = "/tmp/nabla-function-error-\(UInt32.random(in: 0..<UInt32.max)).nabla"
+    try "g(x) = {\n  y = x + zz\n  y\n}\n\nh(t) = g(t) * 2\nh(3)\n".write(
+      toFile: file, atomically: true, encoding: .utf8)
+    defer { try? FileManager.default.removeItem(atPath: file) }
+    let result = try nabla(["run", file])
+    #expect(result.status == 1)
+    // `nabla run` shows an error as the statement's output.
+    let shown = result.stdout + result.stderr
+    let location = try #require(errorLocation(shown), "no location in:\n\(shown)")
+    #expect(location.line == 2 && location.column == 11)
+    let mark = try #require(caret(shown), "no caret in:\n\(shown)")
+    #expect(mark.gutter == "2" && mark.source == "  y = x + zz" && mark.column == 11)
+    #expect(shown.contains("in g, called at line 6, column 8\nin h, called at line 7, column 1"))
+  }
+
   @Test func errorShowsLineCaretAndColumn() throws {
     let result = try nabla(["-e", "x = 1\ny = [1, 2] + [1, 2, 3]\nx"])
     #expect(result.status == 1)
