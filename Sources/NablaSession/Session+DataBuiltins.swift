@@ -171,7 +171,8 @@ extension Session {
     },
     Builtin(
       "summary", [Parameter("f", .function), Parameter("shape", .dimensions, variadic: true)], category: "Showing",
-      doc: "Traces f on an input of that shape: each operation's output shape and parameter count, and the total.",
+      doc:
+        "Traces f on an input of that shape: each operation's output shape and the session tensors it reads (by name or in a list) as its parameters, and the total.",
       example: "W = ones(3, 4); g(x) = relu(W @ x); summary(g, 4)"
     ) { c in
       guard let session = c.interpreter.owner as? Session else { throw c.fail("needs a session") }
@@ -197,11 +198,18 @@ extension BuiltinCall {
 enum ModelSummary {
   static func trace(_ f: FunctionValue, shape: [Int], session: Session, at c: BuiltinCall) throws -> String {
     let interpreter = session.interpreter
-    // Parameters are the session's variables an operation reads; each counts once.
+    // Parameters are the session's tensors an operation reads, held by a name or in a list
+    // (`Ws = [W1, W2]`, read as Ws[0]); each counts once.
     var parameters: [ObjectIdentifier: String] = [:]
-    for (name, value) in interpreter.globals {
-      if case .tensor(let v) = value { parameters[ObjectIdentifier(v)] = name }
+    func register(_ value: Value, as name: String, depth: Int) {
+      switch value {
+      case .tensor(let v): parameters[ObjectIdentifier(v)] = name
+      case .list(let items) where depth < 8:
+        for (i, item) in items.enumerated() { register(item, as: "\(name)[\(i)]", depth: depth + 1) }
+      default: break
+      }
     }
+    for (name, value) in interpreter.globals { register(value, as: name, depth: 0) }
     var counted = Set<ObjectIdentifier>()
     var rows: [(String, [Int], Int, String)] = []
     let saved = interpreter.traceHook

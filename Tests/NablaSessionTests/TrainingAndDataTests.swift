@@ -136,6 +136,15 @@ struct TrainingAndDataTests {
     #expect(out.contains("conv2d     [1, 16, 32, 32]     448  W1, b1"))
     #expect(out.contains("linear     [1, 10]           40970  W2, b2"))
     #expect(out.hasSuffix("total parameters: 41418"))
+    // Weights held in a list count too, named by their place in it; each tensor once.
+    let (_, listed, _) = run(
+      """
+      Ws = [ones(3, 4), ones(2, 3)]; bs = [zeros(3), zeros(2)]
+      f(x) = linear(relu(linear(x, Ws[0], bs[0])), Ws[1], bs[1]) + linear(x, Ws[0], bs[0])[:, 0:2]
+      summary(f, 5, 4)
+      """)
+    #expect(listed.contains("Ws[0], bs[0]") && listed.contains("Ws[1], bs[1]"))
+    #expect(listed.hasSuffix("total parameters: 23"))
   }
 
   @Test("datasets have the documented shapes, classes and balance")
