@@ -127,13 +127,20 @@ public enum OutputComparison {
       guard let u = Double(x), let v = Double(y) else { return false }
       // Round-off-sized numbers (gradcheck's errors, residues) differ between machines.
       if abs(u) < 1e-9 && abs(v) < 1e-9 { continue }
-      // Whole numbers print exactly; they must be equal.
-      if !x.contains(".") && !y.contains(".") { return false }
-      // One unit in the last printed place, from the coarser of the two.
-      let tolerance = max(unit(String(x)), unit(String(y))) * 1.0001
+      // Each printed number is within half a unit of its last digit of the value it shows
+      // (a whole number printed without decimals is exact), so two prints of one value differ
+      // by at most the sum: "0.2312" against "0.2313" passes, "0.24" or "7.4" against 7 fails.
+      let tolerance = (roundingError(String(x)) + roundingError(String(y))) * 1.0001
       if abs(u - v) > tolerance { return false }
     }
     return true
+  }
+
+  /// How far a printed number may be from the value it shows: half a unit in its last digit,
+  /// or 0 for a whole number printed without a decimal point or exponent.
+  static func roundingError(_ text: String) -> Double {
+    if !text.contains(where: { $0 == "." || $0 == "e" || $0 == "E" }) { return 0 }
+    return unit(text) / 2
   }
 
   /// The value of one unit in the last printed digit of a number written as text.

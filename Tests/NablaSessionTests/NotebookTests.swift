@@ -68,6 +68,9 @@ struct NotebookTests {
     arguments: [
       ("[0.2312  0.6285]", "[0.2313  0.6285]", true), ("0.1000", "0.1002", false), ("1.0000e-06", "1.0001e-06", true),
       ("3", "4", false), ("error: x", "error: y", false),
+      // The recorded print bounds the value: a coarse or wrong record must not pass.
+      ("1e9", "0.2312", false), ("7.4", "7", false), ("0.24", "0.2312", false), ("0.2314", "0.2312", false),
+      ("0.2", "0.2312", true), ("2.5e-05", "2.5000e-05", true), ("2.5e-05", "2.6000e-05", false),
     ])
   func comparison(a: String, b: String, same: Bool) {
     #expect(OutputComparison.lineMatches(a, b) == same)
