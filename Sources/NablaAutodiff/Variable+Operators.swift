@@ -21,7 +21,7 @@ extension Variable {
   public static func compare(_ a: Variable, _ b: Variable, symbol: String, _ test: @escaping (Double, Double) -> Bool)
     throws -> Variable
   {
-    .constant(try Tensor.zip(a.value, b.value, operation: symbol) { test($0, $1) ? 1 : 0 })
+    .boolean(try Tensor.zip(a.value, b.value, operation: symbol) { test($0, $1) ? 1 : 0 })
   }
 }
 

@@ -17,6 +17,9 @@ public final class Variable: @unchecked Sendable {
   /// that pass's order. Saves a hash lookup per node.
   var visitedBy: UInt64 = 0
   var orderIndex = 0
+  /// True for the 0/1 result of a comparison (or `true`/`false`): indexing with it selects
+  /// where it is 1, as NumPy's boolean masks do, instead of reading positions 0 and 1.
+  public private(set) var isBoolean = false
 
   /// A tracked leaf: something a user can take derivatives with respect to.
   public init(_ value: Tensor) {
@@ -34,6 +37,13 @@ public final class Variable: @unchecked Sendable {
   /// A value that never joins a graph (masks, seeds, values in a first-order backward pass).
   public static func constant(_ value: Tensor) -> Variable {
     Variable(value: value, node: nil, tracked: false)
+  }
+
+  /// A constant of 0s and 1s that indexes as a boolean mask.
+  public static func boolean(_ value: Tensor) -> Variable {
+    let v = Variable(value: value, node: nil, tracked: false)
+    v.isBoolean = true
+    return v
   }
 
   public static func constant(_ scalar: Double) -> Variable {

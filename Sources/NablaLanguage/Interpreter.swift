@@ -109,6 +109,7 @@ public final class Interpreter {
     if let frame = frames.last, let v = frame[name] { return v }
     if let v = globals[name] { return v }
     if let f = registry.function(named: name) { return .function(f) }
+    if name == "true" || name == "false" { return .tensor(.boolean(Tensor(scalar: name == "true" ? 1 : 0))) }
     if let c = Interpreter.constants[name] { return .scalar(c) }
     return nil
   }
@@ -330,7 +331,9 @@ public final class Interpreter {
       switch op {
       case "+": result = try a + b
       case "-": result = try a - b
-      case "*": result = try a * b
+      case "*":
+        // Two masks multiplied are their "and", still a mask.
+        result = a.isBoolean && b.isBoolean ? .boolean(try (a * b).value) : try a * b
       case "/": result = try a / b
       case "^": result = try Variable.pow(a, b)
       case "@": result = try Variable.matmul(a, b)
@@ -408,6 +411,8 @@ public final class Interpreter {
     let allScalars = values.allSatisfy { if case .tensor(let t) = $0 { return t.rank == 0 } else { return false } }
     if allScalars {
       let scalars = values.compactMap { if case .tensor(let t) = $0 { return t } else { return nil } }
+      // `[true, false, true]` is a mask.
+      if scalars.allSatisfy(\.isBoolean) { return .tensor(.boolean(try Variable.stack(scalars, axis: 0).value)) }
       // Stacked, not copied, so `[2*a, -b]` stays differentiable in a and b.
       return .tensor(try Variable.stack(scalars, axis: 0))
     }
@@ -419,6 +424,7 @@ public final class Interpreter {
           "ragged literal: row \(i + 1) has shape \(Tensor.describe(t.shape)), row 1 has shape \(Tensor.describe(tensors[0].shape))",
           at: items[i].range)
       }
+      if tensors.allSatisfy(\.isBoolean) { return .tensor(.boolean(try Variable.stack(tensors, axis: 0).value)) }
       return .tensor(try Variable.stack(tensors, axis: 0))
     }
     return .list(values)
@@ -437,15 +443,41 @@ public final class Interpreter {
       }
       return list[r]
     }
-    guard case .tensor(let t) = base else {
+    guard case .tensor(var t) = base else {
       throw Diagnostic("cannot index \(base.typeName)", at: baseExpr.range)
     }
+    // x[mask] with a mask over x's first axes: those axes flatten into one, indexed by the
+    // positions where the mask is 1 (NumPy's boolean indexing; a 1-D mask needs no flattening).
+    if items.count == 1, case .expression(let e) = items[0], case .tensor(let mask)? = try? evaluate(e),
+      mask.isBoolean, mask.rank >= 2
+    {
+      let k = mask.rank
+      guard t.rank >= k, Array(t.shape.prefix(k)) == mask.shape else {
+        throw Diagnostic(
+          "a boolean mask of shape \(Tensor.describe(mask.shape)) must match the first axes of \(operandName(baseExpr)), which has shape \(Tensor.describe(t.shape))",
+          at: e.range)
+      }
+      t = try t.reshaped([mask.value.count] + Array(t.shape.dropFirst(k)))
+    }
     var resolved: [IndexItem] = []
-    for item in items {
+    for (position, item) in items.enumerated() {
       switch item {
       case .expression(let e):
         let v = try tensorOperand(e, role: "an index")
-        if v.rank == 0 {
+        if v.isBoolean && v.rank >= 1 {
+          let flat = v.value.data
+          let size = position < t.rank ? t.shape[position] : -1
+          guard flat.count == size else {
+            throw Diagnostic(
+              "a boolean mask of \(flat.count) entries cannot select along axis \(position) of \(operandName(baseExpr)), which has size \(size < 0 ? 0 : size)",
+              at: e.range)
+          }
+          resolved.append(.array(flat.indices.filter { flat[$0] != 0 }))
+        } else if v.isBoolean {
+          throw Diagnostic(
+            "a single true or false cannot index (it would read position 0 or 1); use a mask shaped like the axis, as in x[x > 0]",
+            at: e.range)
+        } else if v.rank == 0 {
           resolved.append(.single(try integerOperand(e, value: v.value.data[0], role: "an index")))
         } else if v.rank == 1 {
           resolved.append(.array(try v.value.data.map { try integerOperand(e, value: $0, role: "an index") }))
