@@ -24,13 +24,16 @@ extension Session {
     },
     Builtin(
       "save", [Parameter("x", .any), Parameter("path", .string)], category: "Data",
-      doc: "Writes a tensor as .npy, or a list of tensors as .npz (arr_0, arr_1, … as np.savez), atomically.",
+      doc:
+        "Writes a tensor as .npy, or a tensor or a list of tensors as .npz (arr_0, arr_1, … as np.savez), atomically.",
       example: "save(eye(2), \"/tmp/eye.npy\")"
     ) { c in
       let path = try c.string("path")
       let bytes: [UInt8]
       if path.hasSuffix(".npz") {
-        let items = try c.tensors("x")
+        // One tensor is one array (arr_0), as np.savez(path, x) writes it; a list is one each.
+        let items: [Variable]
+        if case .tensor(let t) = try c.value("x") { items = [t] } else { items = try c.tensors("x") }
         bytes = NumpyFormat.encodeArchive(items.enumerated().map { ("arr_\($0.offset)", $0.element.value) })
       } else if path.hasSuffix(".csv") {
         let t = try c.tensor("x").value

@@ -190,5 +190,14 @@ struct TrainingAndDataTests {
     #expect(try NumpyFormat.decodeCSV("1,2\n3,4") == Tensor(uncheckedShape: [2, 2], data: [1, 2, 3, 4]))
     #expect(throws: NumpyFormat.FormatError.self) { try NumpyFormat.decodeCSV("1,2\n3\n") }
     #expect(throws: NumpyFormat.FormatError.self) { try NumpyFormat.decodeArray([1, 2, 3]) }
+    // save(x, "f.npz") with one tensor writes one array, as np.savez(f, x) does.
+    let (s, _, errors) = run("x = [1, 2; 3, 4]; save(x, \"\(base).npz\"); back = load(\"\(base).npz\")")
+    #expect(errors.isEmpty)
+    guard case .list(let items)? = s.interpreter.globals["back"], items.count == 1, case .tensor(let v) = items[0]
+    else {
+      Issue.record("load of a one-array .npz is not a list of one tensor")
+      return
+    }
+    #expect(v.value == Tensor(uncheckedShape: [2, 2], data: [1, 2, 3, 4]))
   }
 }
