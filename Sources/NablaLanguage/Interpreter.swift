@@ -78,15 +78,16 @@ public final class Interpreter {
         presentation = p
       }
       if statement.suppressed { return Outcome(value: nil, presentation: nil) }
+      var report: String? = nil
       if let (target, text) = pendingReport {
-        // Shown in place of the value when the call is the statement, else on its own.
+        // Shown in place of the value when the call is the statement, else before it.
         if case .expression(let e) = statement.kind, target === e {
           return Outcome(value: value, presentation: .text(text))
         }
-        return Outcome(value: nil, presentation: nil, report: text)
+        report = text
       }
-      if case .nothing? = value { return Outcome(value: nil, presentation: nil) }
-      return Outcome(value: value, presentation: presentation)
+      if case .nothing? = value { return Outcome(value: nil, presentation: nil, report: report) }
+      return Outcome(value: value, presentation: presentation, report: report)
     } catch let d as Diagnostic {
       throw d
     } catch {
@@ -104,6 +105,9 @@ public final class Interpreter {
   }
 
   // MARK: Names
+
+  /// True when `name` is a local of the function call running now (it hides a session variable).
+  public func isLocal(_ name: String) -> Bool { frames.last?[name] != nil }
 
   public func lookup(_ name: String) -> Value? {
     if let frame = frames.last, let v = frame[name] { return v }
@@ -175,7 +179,11 @@ public final class Interpreter {
       for item in items {
         if interruptRequested() { throw Diagnostic("interrupted", at: statement.range) }
         bind(variable, item)
-        for s in body { _ = try execute(s) }
+        for s in body {
+          _ = try execute(s)
+          // A loop body shows no values, so neither does a call in it report (train's curve).
+          pendingReport = nil
+        }
       }
       return nil
     }
@@ -307,10 +315,16 @@ public final class Interpreter {
   }
 
   func tensorOperand(_ e: Expr, role: String) throws -> Variable {
-    switch try evaluate(e) {
+    try tensorOperand(e, try evaluate(e), role: role)
+  }
+
+  /// `value` (what `e` evaluated to) as a tensor, or an error naming `e`.
+  func tensorOperand(_ e: Expr, _ value: Value, role: String) throws -> Variable {
+    switch value {
     case .tensor(let v): return v
     case let other:
-      throw Diagnostic("\(role) needs a tensor, but \(operandName(e)) is \(other.typeName)", at: e.range)
+      let hint = if case .list = other, role == "'+'" { "; + joins two lists, as in L + [x]" } else { "" }
+      throw Diagnostic("\(role) needs a tensor, but \(operandName(e)) is \(other.typeName)\(hint)", at: e.range)
     }
   }
 
@@ -324,8 +338,23 @@ public final class Interpreter {
   }
 
   func evaluateBinary(_ op: String, _ lhs: Expr, _ rhs: Expr, opRange: SourceRange) throws -> Value {
-    let a = try tensorOperand(lhs, role: "'\(op)'")
-    let b = try tensorOperand(rhs, role: "'\(op)'")
+    let left = try evaluate(lhs)
+    let right = try evaluate(rhs)
+    // Lists join with +, as in Python: [W1, b1] + [W2, b2], or L = L + [x] in a loop (where
+    // L may start as [], which reads as an empty tensor).
+    if op == "+" {
+      func items(_ v: Value) -> [Value]? {
+        switch v {
+        case .list(let items): return items
+        case .tensor(let t) where t.rank == 1 && t.value.count == 0: return []
+        default: return nil
+        }
+      }
+      if case .list = left, let r = items(right), let l = items(left) { return .list(l + r) }
+      if case .list = right, let l = items(left), let r = items(right) { return .list(l + r) }
+    }
+    let a = try tensorOperand(lhs, left, role: "'\(op)'")
+    let b = try tensorOperand(rhs, right, role: "'\(op)'")
     let result: Variable
     do {
       switch op {
@@ -493,7 +522,10 @@ public final class Interpreter {
       }
     }
     do {
-      return .tensor(try t.indexed(resolved))
+      let result = try t.indexed(resolved)
+      // `W[:, 0:2]` reads W: a model summary counts it.
+      traceHook?("index", result, [.tensor(t)])
+      return .tensor(result)
     } catch let error as ShapeError {
       let name = operandName(baseExpr)
       throw Diagnostic("\(name)[…]: \(name) has shape \(Tensor.describe(t.shape)); \(error.rule)", at: range)

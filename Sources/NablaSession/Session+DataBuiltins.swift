@@ -217,6 +217,10 @@ enum ModelSummary {
     var rows: [(String, [Int], Int, String)] = []
     let saved = interpreter.traceHook
     interpreter.traceHook = { name, result, operands in
+      // Making a fresh tensor (range in a loop, zeros) is not a layer of the model.
+      if case .builtin(let b)? = interpreter.registry.function(named: name)?.kind, b.category == "Construction" {
+        return
+      }
       var count = 0
       var names: [String] = []
       for case .tensor(let v) in operands {
@@ -226,6 +230,8 @@ enum ModelSummary {
           names.append(p)
         }
       }
+      // Selecting from the activations is plumbing; selecting from a weight reads it.
+      if name == "index" && names.isEmpty { return }
       rows.append((name, result.shape, count, names.joined(separator: ", ")))
     }
     defer { interpreter.traceHook = saved }
@@ -238,14 +244,16 @@ enum ModelSummary {
     let w0 = table.map(\.0.count).max() ?? 0
     let w1 = table.map(\.1.count).max() ?? 0
     let w2 = table.map(\.2.count).max() ?? 0
+    let w3 = table.map(\.3.count).max() ?? 0
+    let rule = String(repeating: "─", count: w0 + w1 + w2 + 4 + (w3 > 0 ? w3 + 2 : 0))
     var lines = ["\(f.name): input \(Tensor.describe(shape)) → output \(Tensor.describe(output.shape))"]
     for (k, row) in table.enumerated() {
       lines.append(
         padRight(row.0, w0) + "  " + padRight(row.1, w1) + "  " + pad(row.2, w2) + (row.3.isEmpty ? "" : "  " + row.3))
-      if k == 0 { lines.append(String(repeating: "─", count: w0 + w1 + w2 + 6)) }
+      if k == 0 { lines.append(rule) }
     }
     let total = rows.reduce(0) { $0 + $1.2 }
-    lines.append(String(repeating: "─", count: w0 + w1 + w2 + 6))
+    lines.append(rule)
     lines.append("total parameters: \(total)")
     return lines.joined(separator: "\n")
   }

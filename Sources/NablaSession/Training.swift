@@ -112,6 +112,12 @@ extension Session {
     let loss = try c.function("loss")
     let names = Builtins.targetNames(c.text("params"), count: try c.tensors("params").count)
     for name in names {
+      // train updates session variables; a local of the same name would silently stay as it was.
+      if interpreter.isLocal(name) {
+        throw c.fail(
+          "params name session variables, but '\(name)' here is a local of the function being called; train updates the session's \(name), so give the local another name",
+          argument: "params")
+      }
       guard case .tensor? = interpreter.globals[name] else {
         throw c.fail(
           "params must name session variables holding tensors, as in [W1, b1]; '\(name)' is not one", argument: "params"

@@ -352,6 +352,16 @@ struct InterpreterLiteralTests: InterpreterHarness {
     #expect(scalar(output2) == 3)
   }
 
+  @Test func listsJoinWithPlus() throws {
+    let grown = try evaluate("L = []\nfor i in range(3) { L = L + [ones(i + 1)] }\n[len(L), numel(L[2])]")
+    #expect(tensor(grown)?.data == [3, 3])
+    let joined = try evaluate("len([ones(2), 1] + [zeros(3)])")
+    #expect(scalar(joined) == 3)
+    // A list and a tensor do not add: the message says what + does with lists.
+    let d = try #require(failure("L = [ones(2), 1]\nL + 1", in: Interpreter()))
+    #expect(d.message.contains("+ joins two lists"))
+  }
+
   @Test func listsIndexFromZeroAndFromTheEnd() throws {
     let interpreter = Interpreter()
     try evaluate("g = [ones(2), zeros(3)]", in: interpreter)

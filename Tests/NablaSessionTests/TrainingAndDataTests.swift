@@ -145,6 +145,27 @@ struct TrainingAndDataTests {
       """)
     #expect(listed.contains("Ws[0], bs[0]") && listed.contains("Ws[1], bs[1]"))
     #expect(listed.hasSuffix("total parameters: 23"))
+    // A slice of a weight reads the weight; a range in a loop is not a layer.
+    let (_, sliced, _) = run(
+      """
+      W = ones(2, 3); b = zeros(2)
+      h(x) = { y = W[:, 0:2] @ x; for k in range(2) { y = y + k }; y + b }
+      summary(h, 2)
+      """)
+    #expect(sliced.contains("index      [2, 2]             6  W"))
+    #expect(!sliced.contains("range"))
+    #expect(sliced.hasSuffix("total parameters: 8"))
+  }
+
+  @Test("train in a loop body reports nothing after the loop; a local of a params name is an error")
+  func trainInLoopsAndFunctions() {
+    let (s, out, errors) = run(
+      "w = 0; loss() = (w - 3)^2\nfor k in range(2) { h = train(loss, [w], steps: 3); print(k) }")
+    #expect(errors.isEmpty)
+    #expect(out == "0\n1")
+    #expect(s.interpreter.globals["h"] != nil)
+    let (_, _, local) = run("a = 5; loss() = (a - 3)^2; g() = { a = 0; train(loss, [a], steps: 5) }; g()")
+    #expect(local.contains("'a' here is a local of the function"))
   }
 
   @Test("datasets have the documented shapes, classes and balance")
