@@ -9,6 +9,10 @@ public enum Presentation {
   case jacobian(output: String, input: String, outputShape: [Int], inputShape: [Int])
   /// `∂²e/∂x²` as a table with a row and a column per entry of x.
   case hessian(of: String, input: String, inputShape: [Int])
+  /// One block `∂²e/∂a∂b` of a Hessian with respect to a list: rows a, columns b.
+  case hessianBlock(of: String, row: String, rowShape: [Int], column: String, columnShape: [Int])
+  /// A list's items, each shown its own way (`jacobian(y, [W, b])`).
+  indirect case items([Presentation])
   /// Text shown as it is instead of the value (`latex(x)`).
   case text(String)
   /// A gradient check's table and verdict, shown instead of its 1 or 0.

@@ -208,6 +208,14 @@ public final class Session {
         title: title, rowName: input, rowShape: shape, columnName: input, columnShape: shape, values: v.value,
         precision: options.precision
       ).render()
+    case (.tensor(let v), .hessianBlock(let of, let row, let rowShape, let column, let columnShape)?):
+      let title = "∂²" + JacobianTable.bracketed(of) + "/" + (row == column ? "∂\(row)²" : "∂\(row)∂\(column)")
+      return JacobianTable(
+        title: title, rowName: row, rowShape: rowShape, columnName: column, columnShape: columnShape,
+        values: v.value, precision: options.precision
+      ).render()
+    case (.list(let items), .items(let shown)?) where items.count == shown.count:
+      return zip(items, shown).map { format($0, presentation: $1) }.joined(separator: "\n\n")
     case (_, .text(let text)?):
       return text
     case (_, .gradientCheck(let report, let output, let input)?):

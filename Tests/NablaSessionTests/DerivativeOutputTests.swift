@@ -24,6 +24,20 @@ struct DerivativeOutputTests {
     #expect(out == "∂²(sum(x^3))/∂x²\n      x[0]  x[1]\nx[0]     6     0\nx[1]     0    12")
   }
 
+  @Test("jacobian and hessian take a list of variables, as grad does")
+  func listsOfVariables() {
+    let (j, _) = run("W = [1, 2; 3, 4]\nx = [1, 2]\ny = W @ x\njacobian(y, [W, x])")
+    #expect(
+      j
+        == "∂y/∂W\n      W[0,0]  W[0,1]  W[1,0]  W[1,1]\ny[0]       1       2       0       0\ny[1]       0       0       1       2\n\n∂y/∂x\n      x[0]  x[1]\ny[0]     1     2\ny[1]     3     4"
+    )
+    // e = a² Σ x³: ∂²e/∂x² = diag(6a²x), ∂²e/∂x∂a = 6a x², ∂²e/∂a² = 2 Σ x³.
+    let (h, _) = run(
+      "x = [1, 2]\na = 3\ne = sum(x^3) * a^2\nH = hessian(e, [x, a]);\nH[0][0]\nH[0][1]\nH[1][1]\nhessian(e, [x, a])")
+    #expect(h.hasPrefix("[2, 2]\n 54    0\n  0  108\n[18  72]\n18\n∂²e/∂x²\n"))
+    #expect(h.contains("∂²e/∂x∂a\n") && h.contains("∂²e/∂a∂x\n") && h.hasSuffix("∂²e/∂a²\n    a\na  18"))
+  }
+
   @Test("a function differentiated at a literal point names the point by the function's parameter")
   func pointNamedByParameter() {
     let (gradient, _) = run("f(v) = sum(v^3)\ngrad(f, [1, 2])")

@@ -65,6 +65,7 @@ extension Builtins {
       doc: "∂y/∂x with shape y.shape ++ x.shape, shown as a table; jacobian(f, x0) for a function.",
       example: "jacobian(softmax(x), x)"
     ) { c in
+      if case .list(let targets) = try c.value("x") { return try jacobians(c, targets) }
       let y: Variable
       let x: Variable
       let yName: String
@@ -101,6 +102,7 @@ extension Builtins {
       doc: "Second derivatives ∂²e/∂x², shape x.shape ++ x.shape; hessian(f, x0) for a function.",
       example: "hessian(sum(x^3), x)"
     ) { c in
+      if case .list(let targets) = try c.value("x") { return try hessianBlocks(c, targets) }
       let (e, x, eName) = try c.functionOrValue("e", at: "x")
       let xName: String
       if case .function(let f) = try c.value("e") {
@@ -167,6 +169,74 @@ extension Builtins {
       .tensor(try c.tensor("x").detached())
     },
   ]
+}
+
+extension Builtins {
+  /// `jacobian(y, [W, b])`: one Jacobian per variable, each shown as its own table.
+  static func jacobians(_ c: BuiltinCall, _ targets: [Value]) throws -> Value {
+    guard case .tensor(let y) = try c.value("y") else {
+      throw c.fail("a list of variables needs y as a value, as in jacobian(y, [W, b])", argument: "y")
+    }
+    let yName = c.text("y") ?? "y"
+    let names = targetNames(c.text("x"), count: targets.count)
+    var results: [Value] = []
+    var shown: [Presentation] = []
+    for (name, target) in zip(names, targets) {
+      guard case .tensor(let x) = target else {
+        throw c.fail("'x' must list variables holding tensors; \(name) is \(target.typeName)", argument: "x")
+      }
+      let (j, depends) = try Differentiation.jacobian(of: y, withRespectTo: x)
+      if !depends {
+        c.interpreter.notes.append(
+          "note: \(yName) does not depend on \(name) as it is now, so ∂\(yName)/∂\(name) is zeros")
+      }
+      results.append(.tensor(Variable(j.value)))
+      shown.append(.jacobian(output: yName, input: name, outputShape: y.shape, inputShape: x.shape))
+    }
+    c.interpreter.present(.items(shown), for: c)
+    return .list(results)
+  }
+
+  /// `hessian(e, [a, b])`: the blocks [[∂²e/∂a², ∂²e/∂a∂b], [∂²e/∂b∂a, ∂²e/∂b²]], as
+  /// torch.autograd.functional.hessian gives them for a tuple of inputs.
+  static func hessianBlocks(_ c: BuiltinCall, _ targets: [Value]) throws -> Value {
+    guard case .tensor(let e) = try c.value("e") else {
+      throw c.fail("a list of variables needs e as a value, as in hessian(e, [a, b])", argument: "e")
+    }
+    let eName = c.text("e") ?? "e"
+    let names = targetNames(c.text("x"), count: targets.count)
+    let xs = try zip(names, targets).map { (name, target) -> Variable in
+      guard case .tensor(let x) = target else {
+        throw c.fail("'x' must list variables holding tensors; \(name) is \(target.typeName)", argument: "x")
+      }
+      return x
+    }
+    let gradients = try Differentiation.gradient(of: e, withRespectTo: xs, createGraph: true)
+    var rows: [Value] = []
+    var shown: [Presentation] = []
+    for (i, a) in xs.enumerated() {
+      var row: [Value] = []
+      var rowShown: [Presentation] = []
+      for (j, b) in xs.enumerated() {
+        let block: Tensor
+        if gradients.dependsOn[i] {
+          block = try Differentiation.jacobian(of: gradients.values[i], withRespectTo: b).jacobian.value
+        } else {
+          block = Tensor(repeating: 0, shape: a.shape + b.shape)
+        }
+        row.append(.tensor(Variable(block)))
+        rowShown.append(
+          .hessianBlock(of: eName, row: names[i], rowShape: a.shape, column: names[j], columnShape: b.shape))
+      }
+      rows.append(.list(row))
+      shown.append(.items(rowShown))
+    }
+    for (name, depends) in zip(names, gradients.dependsOn) where !depends {
+      c.interpreter.notes.append("note: \(eName) does not depend on \(name) as it is now, so its blocks are zeros")
+    }
+    c.interpreter.present(.items(shown), for: c)
+    return .list(rows)
+  }
 }
 
 extension BuiltinCall {
