@@ -28,7 +28,8 @@ public struct NumberStyle: Equatable {
     }
     if integral {
       notation = .integer
-    } else if maxAbs >= 1e8 || minNonzero < 0.5 * NumberStyle.power10(-precision) {
+    } else if maxAbs >= 1e8 || minNonzero < 1e-4 || maxAbs / minNonzero > 1e3 {
+      // NumPy's rule: very large, very small, or magnitudes more than 1000 apart.
       notation = .scientific
     } else {
       notation = .fixed

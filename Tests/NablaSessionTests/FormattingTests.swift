@@ -32,6 +32,11 @@ struct FormattingTests {
     // Whole numbers stay exact however large (a parameter count must read as one).
     #expect(formatter.format(Tensor(scalar: 805_371_904)) == "805371904")
     #expect(formatter.format(Tensor(vector: [1e-6, 0.5])) == "[1.0000e-06  5.0000e-01]")
+    // NumPy's rule: also when the magnitudes are more than 1000 apart, or one is below 1e-4.
+    #expect(formatter.format(Tensor(vector: [0.5, 2000])) == "[5.0000e-01  2.0000e+03]")
+    #expect(formatter.format(Tensor(vector: [1.5, 1500])) == "[   1.5000  1500.0000]")
+    #expect(formatter.format(Tensor(vector: [0.00012, 0.5])) == "[1.2000e-04  5.0000e-01]")
+    #expect(formatter.format(Tensor(vector: [0.001, 0.5])) == "[0.0010  0.5000]")
   }
 
   @Test("large tensors are elided with the first and last three entries per axis")
