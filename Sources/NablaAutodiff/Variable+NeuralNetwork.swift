@@ -158,9 +158,14 @@ extension Variable {
     return try (d * d).mean()
   }
 
-  /// Binary cross-entropy on probabilities, averaged.
+  /// Binary cross-entropy on probabilities, averaged. Each log is kept at or above −100, as
+  /// PyTorch's BCELoss does, so a perfect prediction (p = 1 for t = 1) costs 0, not 0·log 0 = nan,
+  /// and its gradient stays finite.
   public static func bce(_ p: Variable, _ target: Variable) throws -> Variable {
-    try -(target * log(p) + (1 - target) * log(1 - p)).mean()
+    let floor = Variable.constant(Tensor(scalar: Math.exp(-100)))
+    let logP = try log(maximum(p, floor))
+    let logQ = try log(maximum(1 - p, floor))
+    return try -(target * logP + (1 - target) * logQ).mean()
   }
 
   /// The fraction of rows whose largest score is at the label (labels as indices or one-hot).

@@ -107,4 +107,20 @@ struct CompositeGradientTests {
     let g = try ReverseMode.gradients(of: y, withRespectTo: [x]).values[0].value.data[0]
     #expect(g == 1)
   }
+
+  @Test("edge values: x^0 has zero slope at 0; bce of a perfect prediction is 0 with a finite gradient")
+  func edgeValues() throws {
+    let x = Variable(Tensor(vector: [0, 2]))
+    let g = try ReverseMode.gradients(of: Variable.pow(x, 0).sum(), withRespectTo: [x]).values[0]
+    #expect(g.value.data == [0, 0])
+    // x^1 at 0 still has slope 1, x^2 slope 0.
+    #expect(try ReverseMode.gradients(of: Variable.pow(x, 1).sum(), withRespectTo: [x]).values[0].value.data == [1, 1])
+    let p = Variable(Tensor(vector: [1, 0]))
+    let t = Variable.constant(Tensor(vector: [1, 0]))
+    let loss = try Variable.bce(p, t)
+    #expect(loss.value.data == [0])
+    let dp = try ReverseMode.gradients(of: loss, withRespectTo: [p]).values[0].value.data
+    // -t/p/N and (1-t)/(1-p)/N where the logs are not clamped: -1/2 and +1/2.
+    #expect(dp == [-0.5, 0.5])
+  }
 }

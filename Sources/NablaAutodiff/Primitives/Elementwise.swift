@@ -65,7 +65,9 @@ extension Primitive {
     "pow", domain: .positive, { try Tensor.power($0, $1) },
     vjpA: { a in
       let (base, exponent) = (a.inputs[0], a.inputs[1])
-      return try a.g * exponent * Variable.pow(base, exponent - 1)
+      // b·a^(b−1), with b = 0 giving 0 even at a = 0 (x^0 is constant), not 0·inf.
+      let zero = mask(exponent) { $0 == 0 ? 1 : 0 }
+      return try a.g * exponent * Variable.pow(base, exponent - 1 + zero)
     },
     vjpB: { a in
       let base = a.inputs[0]
