@@ -116,8 +116,13 @@ extension Session {
   static let showingBuiltins: [Builtin] = [
     Builtin(
       "plot",
-      [Parameter("a", .any), Parameter("b", .any, default: .absent), Parameter("c", .scalar, default: .absent)],
-      category: "Showing", doc: "A terminal line plot: plot(y), plot(x, y), or plot(f, a, b) for a function on [a, b].",
+      [
+        Parameter("a", .any), Parameter("b", .any, default: .absent), Parameter("c", .scalar, default: .absent),
+        Parameter("log", .bool, default: .value(.scalar(0)), namedOnly: true),
+      ],
+      category: "Showing",
+      doc:
+        "A terminal line plot: plot(y), plot(x, y), or plot(f, a, b) for a function on [a, b]; log: true for a log y axis.",
       example: "plot(sin(linspace(0, 6, 100)))"
     ) { c in
       guard let session = c.interpreter.owner as? Session else { throw c.fail("needs a session") }
@@ -150,7 +155,13 @@ extension Session {
       case let other:
         throw c.fail("plots a tensor or a function, not \(other.typeName)", argument: "a")
       }
-      let lines = Plot(width: session.options.width, height: 12, ascii: session.options.ascii).render(x: xs, y: ys)
+      // Linear unless asked, as matplotlib's default (a training curve chooses for itself).
+      let log = try c.bool("log")
+      if log, ys.contains(where: { !($0 > 0) }) {
+        throw c.fail("log: true needs every y to be positive", argument: "log")
+      }
+      let lines = Plot(width: session.options.width, height: 12, ascii: session.options.ascii, logScale: log).render(
+        x: xs, y: ys)
       let text = lines.joined(separator: "\n")
       c.interpreter.present(.text(text), for: c)
       return .string(text)

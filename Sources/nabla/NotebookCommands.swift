@@ -59,7 +59,13 @@ struct RunNotebook: ParsableCommand {
         FileOutput.error("cannot write \(path)")
         throw ExitCode(1)
       }
-      print("updated \(path): \(results.count) statements")
+      // Errors are recorded as outputs (a notebook may show a mistake on purpose), and, as
+      // for any `nabla run`, a failed statement makes the exit status 1.
+      let failures = results.values.filter(\.failed).count
+      print(
+        "updated \(path): \(results.count) statements"
+          + (failures == 0 ? "" : ", \(failures) of them failed (their errors are recorded as output)"))
+      if failures > 0 { throw ExitCode(1) }
       return
     }
     if check {

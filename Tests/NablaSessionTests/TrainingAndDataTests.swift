@@ -122,6 +122,11 @@ struct TrainingAndDataTests {
     #expect(lines.contains { $0.droppingLeadingSpaces().hasPrefix("0 |") })
     #expect(lines.contains { $0.contains("4.50 |") })
     #expect(lines.last?.contains("3") == true)
+    // plot is linear unless asked (a parabola through 0 is not a log-scale V); log: true asks.
+    let (_, parabola, _) = run("f(x) = x^2; plot(f, -1, 1)")
+    #expect(!parabola.contains("log scale"))
+    let (_, logged, _) = run("plot(exp(linspace(0, 10, 50)), log: true)")
+    #expect(logged.contains("(log scale)"))
   }
 
   @Test("summary lists each operation's output shape and the parameters it reads")

@@ -24,6 +24,13 @@ struct NotebookCommandTests {
     #expect(failed.status == 1)
     #expect(failed.stdout.contains("\(path):6: output differs"))
     #expect(failed.stdout.contains("#> 3.6000") && failed.stdout.contains("#> 3.5000"))
+    // A failing statement is recorded as its output; --update then exits 1 as any run does,
+    // and --check accepts the recorded error.
+    let withError = try notebook("x = 1\nnope\nx\n")
+    let update = try nabla(["run", "--update", withError])
+    #expect(update.status == 1 && update.stdout.contains("1 of them failed"))
+    #expect(try String(contentsOfFile: withError, encoding: .utf8).contains("nope\n#> error: 'nope' is not defined"))
+    #expect(try nabla(["run", "--check", withError]).status == 0)
   }
 
   @Test("a plain replay shows prose as prose and exits 1 when a statement fails")
