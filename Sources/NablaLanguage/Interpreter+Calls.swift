@@ -112,8 +112,15 @@ extension Interpreter {
         // keep that text with it, and say which call led there (innermost first).
         if d.source == nil, d.range != nil { d.source = definitionSource }
         if let call = expression?.range.start {
-          d.notes.append(
-            "in \(function.name), called at line \(call.line + savedSource.firstLine - 1), column \(call.column)")
+          let note =
+            "in \(function.name), called at line \(call.line + savedSource.firstLine - 1), column \(call.column)"
+          // Recursion repeats one call site: count it rather than list it 200 times.
+          if let last = d.notes.last, last == note || last.hasPrefix(note + " (") {
+            let times = Int(last.dropFirst(note.count + 2).prefix(while: \.isNumber)) ?? 1
+            d.notes[d.notes.count - 1] = note + " (\(times + 1) times)"
+          } else {
+            d.notes.append(note)
+          }
         }
         throw d
       }

@@ -57,7 +57,7 @@ public final class Interpreter {
   var pendingReport: (Expr, String)?
   var callDepth = 0
   /// User-function calls nested deeper than this are an error, not a stack overflow.
-  public static let maximumCallDepth = 200
+  public static let maximumCallDepth = 1000
 
   public static let constants: [String: Double] = [
     "pi": Double.pi, "inf": .infinity, "nan": .nan, "true": 1, "false": 0,
@@ -393,11 +393,22 @@ public final class Interpreter {
   /// IEEE results are not errors, but the user hears which operation first made inf or nan.
   func noteNonFinite(_ result: Tensor, inputs: @autoclosure () -> [Tensor], operation: @autoclosure () -> String) {
     guard watchesNonFinite, !result.allFinite else { return }
-    let inputsFinite = inputs().allSatisfy(\.allFinite)
-    guard inputsFinite else { return }
-    let kind =
-      result.data.contains(where: \.isNaN) ? "nan" : (result.data.contains(.infinity) ? "inf" : "-inf")
-    let note = "note: \(operation()) gives \(kind)"
+    // Name each kind this operation made that no input had: 0 * inf and inf - inf make a
+    // nan from an inf, log([-1, 0]) makes both a nan and a -inf.
+    let given = inputs()
+    func kinds(_ t: Tensor) -> Set<String> {
+      guard !t.allFinite else { return [] }
+      var found = Set<String>()
+      for v in t.data where !v.isFinite {
+        found.insert(v.isNaN ? "nan" : (v > 0 ? "inf" : "-inf"))
+        if found.count == 3 { break }
+      }
+      return found
+    }
+    let before = given.reduce(into: Set<String>()) { $0.formUnion(kinds($1)) }
+    let made = ["nan", "inf", "-inf"].filter { kinds(result).contains($0) && !before.contains($0) }
+    guard !made.isEmpty else { return }
+    let note = "note: \(operation()) gives \(made.joined(separator: " and "))"
     if !notes.contains(note) { notes.append(note) }
   }
 

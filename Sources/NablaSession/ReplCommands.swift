@@ -11,7 +11,7 @@ extension Session {
     ("del", ":del x", "forget a variable"),
     ("reset", ":reset", "forget every variable"),
     ("precision", ":precision N", "digits after the decimal point (default 4)"),
-    ("format", ":format plain|table|json|latex", "how results print (table is plain's tables)"),
+    ("format", ":format plain|table|json|latex", "how results print (table: with row and column indices)"),
     ("color", ":color on|off", "colored errors"),
     ("history", ":history", "the statements of this session that ran"),
     ("time", ":time stmt", "run a statement and report how long it took"),
@@ -54,13 +54,17 @@ extension Session {
         return commandError("usage: :precision N, with N from 0 to 17")
       }
       options.precision = n
+      // Outputs after it print this way: a saved notebook must replay it.
+      transcript.append((":precision \(n)", []))
     case "format":
       switch argument {
-      case "json": (options.json, options.latex) = (true, false)
-      case "latex": (options.json, options.latex) = (false, true)
-      case "plain", "table": (options.json, options.latex) = (false, false)
+      case "json": (options.json, options.latex, options.table) = (true, false, false)
+      case "latex": (options.json, options.latex, options.table) = (false, true, false)
+      case "plain": (options.json, options.latex, options.table) = (false, false, false)
+      case "table": (options.json, options.latex, options.table) = (false, false, true)
       default: return commandError("usage: :format plain|table|json|latex")
       }
+      transcript.append((":format \(argument)", []))
     case "color":
       switch argument {
       case "on": options.color = true
@@ -205,7 +209,8 @@ extension Session {
       }
       lines.append("")
       lines.append("Commands:")
-      for c in Session.commands { lines.append("  " + padRight(c.usage, 20) + c.doc) }
+      let width = (Session.commands.map(\.usage.count).max() ?? 18) + 2
+      for c in Session.commands { lines.append("  " + padRight(c.usage, width) + c.doc) }
       lines.append("")
       lines.append(contentsOf: Session.conventions)
       return lines.joined(separator: "\n")

@@ -173,13 +173,8 @@ extension Session {
     ) { c in
       guard let session = c.interpreter.owner as? Session else { throw c.fail("needs a session") }
       let t = try c.tensor("x").value
-      let rows = t.rank >= 2 ? t.count / max(t.shape[t.rank - 1], 1) : 1
-      let columns = t.rank == 0 ? 1 : t.shape[t.rank - 1]
-      let table = JacobianTable(
-        title: "\(c.text("x") ?? "x")  \(Tensor.describe(t.shape))", rowName: "row", rowShape: [rows],
-        columnName: "col", columnShape: [columns], values: Tensor(uncheckedShape: [rows, columns], data: t.data),
-        precision: session.options.precision)
-      let text = table.render()
+      let text = Session.indexedTable(
+        t, title: "\(c.text("x") ?? "x")  \(Tensor.describe(t.shape))", precision: session.options.precision)
       c.interpreter.present(.text(text), for: c)
       return .string(text)
     },

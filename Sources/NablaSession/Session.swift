@@ -15,6 +15,8 @@ public struct SessionOptions {
   public var ascii = false
   /// Values as LaTeX (`:format latex`), for pasting into a write-up.
   public var latex = false
+  /// Vectors and matrices as tables with row and column indices (`:format table`).
+  public var table = false
 
   public init(precision: Int = 4, json: Bool = false, color: Bool = false) {
     self.precision = precision
@@ -53,7 +55,8 @@ public final class Session {
   /// Statements that ran without error, as typed.
   public private(set) var history: [String] = []
   /// Statements that ran without error with the output each one showed, for `:save`.
-  public private(set) var transcript: [(statement: String, output: [String])] = []
+  /// (`:precision` and `:format` are in it too: they change how later outputs print.)
+  public internal(set) var transcript: [(statement: String, output: [String])] = []
   /// Called with each shown value and its presentation (the Markdown export uses it).
   public var onResult: ((Value, Presentation?) -> Void)?
   /// What the statement running now has shown so far.
@@ -193,10 +196,23 @@ public final class Session {
     }
   }
 
+  /// A vector or matrix as a table labelled with row and column indices (`table(x)`,
+  /// `:format table`).
+  static func indexedTable(_ t: Tensor, title: String, precision: Int) -> String {
+    let rows = t.rank >= 2 ? t.count / max(t.shape[t.rank - 1], 1) : 1
+    let columns = t.rank == 0 ? 1 : t.shape[t.rank - 1]
+    return JacobianTable(
+      title: title, rowName: "row", rowShape: [rows], columnName: "col", columnShape: [columns],
+      values: Tensor(uncheckedShape: [rows, columns], data: t.data), precision: precision
+    ).render()
+  }
+
   /// The text a value shows as, honouring a gradient title or a Jacobian table.
   public func format(_ value: Value, presentation: Presentation?) -> String {
     let formatter = TensorFormatter(precision: options.precision)
     switch (value, presentation) {
+    case (.tensor(let v), nil) where options.table && (1...2).contains(v.rank):
+      return Session.indexedTable(v.value, title: Tensor.describe(v.shape), precision: options.precision)
     case (.tensor(let v), .jacobian(let output, let input, let outputShape, let inputShape)?):
       return JacobianTable(
         output: output, input: input, outputShape: outputShape, inputShape: inputShape, jacobian: v.value,

@@ -592,18 +592,20 @@ struct InterpreterFunctionTests: InterpreterHarness {
         runner.unexpected = "\(error)"
       }
       runner.afterwards = try? runner.run("h(keep)")
-      runner.deepButBounded = try? runner.run("k(n) = if n <= 0 { 0 } else { 1 + k(n - 1) }\nk(150)")
+      runner.deepButBounded = try? runner.run("k(n) = if n <= 0 { 0 } else { 1 + k(n - 1) }\nk(900)")
     }
     try #require(finished, "the statements did not finish")
     #expect(runner.unexpected == nil)
     let diagnostic = try #require(runner.recursionError)
     #expect(diagnostic.message.contains("recursion"), "message: \(diagnostic.message)")
     #expect(diagnostic.range != nil)
+    // The call chain repeats one call site: one counted line, not a thousand.
+    #expect(diagnostic.notes.count == 2 && diagnostic.notes[0].hasSuffix("(999 times)"), "\(diagnostic.notes)")
     #expect(tensor(runner.interpreter.globals["keep"])?.data == [1, 2, 3])
     #expect(isFunction(runner.interpreter.globals["g"]))
     #expect(isFunction(runner.interpreter.globals["h"]))
     #expect(tensor(runner.afterwards)?.data == [2, 3, 4])
-    #expect(scalar(runner.deepButBounded) == 150)
+    #expect(scalar(runner.deepButBounded) == 900)
   }
 
   @Test func wrongNumberOfArgumentsShowsTheUsage() throws {
