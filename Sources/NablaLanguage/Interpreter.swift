@@ -301,7 +301,7 @@ public final class Interpreter {
       let c = try tensorOperand(condition, role: "an if condition")
       guard let truth = c.value.scalarValue else {
         throw Diagnostic(
-          "if needs a scalar condition, but it has shape \(Tensor.describe(c.shape)); use all(...) or any(...) ideas such as min(x) > 0",
+          "if needs a scalar condition, but it has shape \(Tensor.describe(c.shape)); use all(x > 0) or any(x > 0) to ask about every entry or some entry",
           at: condition.range)
       }
       if truth != 0 && !truth.isNaN { return try evaluateBlock(then) }

@@ -68,7 +68,9 @@ public struct Lexer {
   }
 
   static func isIdentifierContinue(_ c: Unicode.Scalar) -> Bool {
+    // Combining marks too, so θ̂ or ŷ typed with a combining accent is one name.
     isIdentifierStart(c) || c.properties.numericType != nil || ("0"..."9").contains(c)
+      || [.nonspacingMark, .spacingMark, .enclosingMark].contains(c.properties.generalCategory)
   }
 
   static func isDigit(_ c: Unicode.Scalar?) -> Bool {

@@ -254,8 +254,13 @@ final class TrainingView {
   /// The text shown when training ends: the summary (and, when nothing was drawn live, the
   /// final curve).
   func finish(_ run: TrainingRun, interrupted: Bool) -> String {
-    let first = run.history.first.map { NumberStyle.printf($0, "%.4f") } ?? "-"
-    let last = run.history.last.map { NumberStyle.printf($0, "%.4f") } ?? "-"
+    // Four decimals, or scientific for a loss that blew up or vanished.
+    func loss(_ v: Double) -> String {
+      let a = Swift.abs(v)
+      return NumberStyle.printf(v, a >= 1e8 || (a > 0 && a < 1e-4) ? "%.4e" : "%.4f")
+    }
+    let first = run.history.first.map(loss) ?? "-"
+    let last = run.history.last.map(loss) ?? "-"
     var summary =
       "trained \(run.history.count) steps with \(run.optimizer) (lr \(Plot.label(run.learningRate))): loss \(first) → \(last)"
     if session.options.interactive {

@@ -17,6 +17,16 @@ extension Builtins {
 
   static let ddof = Parameter("ddof", .integer, default: .value(.scalar(0)), namedOnly: true)
 
+  /// `all`/`any`: whether every (some) entry is nonzero, as a mask (not differentiable).
+  static func truth(_ x: Variable, _ axes: [Int]?, _ keepdims: Bool, every: Bool) throws -> Variable {
+    // Of nothing, every entry is true and none is, as in NumPy.
+    if x.value.count == 0 && axes == nil { return .boolean(Tensor(scalar: every ? 1 : 0)) }
+    let nonzero = Variable.constant(x.value.map { $0 != 0 ? 1 : 0 })
+    let reduced =
+      every ? try nonzero.min(axes: axes, keepdims: keepdims) : try nonzero.max(axes: axes, keepdims: keepdims)
+    return .boolean(reduced.value)
+  }
+
   static let reductions: [Builtin] = [
     reduction("sum", doc: "Sum of the elements (over axis: if given).", example: "sum([1, 2; 3, 4], axis: 0)") {
       _ = $3
@@ -32,6 +42,12 @@ extension Builtins {
     reduction("min", doc: "Smallest element (ties share the gradient).", example: "min([1, 5, 3])") {
       _ = $3
       return try $0.min(axes: $1, keepdims: $2)
+    },
+    reduction("all", doc: "1 when every element is nonzero (true), else 0; a mask.", example: "all([1, 2, 3] > 0)") {
+      x, axes, keep, _ in try truth(x, axes, keep, every: true)
+    },
+    reduction("any", doc: "1 when some element is nonzero (true), else 0; a mask.", example: "any([1, -2, 3] < 0)") {
+      x, axes, keep, _ in try truth(x, axes, keep, every: false)
     },
     reduction("prod", doc: "Product of the elements.", example: "prod([1, 2, 3, 4])") { x, axes, keep, _ in
       try x.prod(axes: axes, keepdims: keep)
