@@ -23,35 +23,21 @@ struct Nabla: ParsableCommand {
     help: "Run statements (separated by ;) and exit.")
   var statements: [String] = []
 
-  @Option(help: "Digits after the decimal point.")
-  var precision: Int = 4
-
-  @Flag(help: "Print one JSON object per result.")
-  var json = false
-
-  @Flag(name: .customLong("no-color"), help: "No colored output (NO_COLOR is respected too).")
-  var noColor = false
-
-  @Flag(help: "Plots and loss curves in plain ASCII (also NABLA_ASCII=1 or a non-UTF-8 locale).")
-  var ascii = false
+  @OptionGroup var display: DisplayOptions
 
   @Flag(name: .customLong("reference"), help: .hidden)
   var printReference = false
-
-  func validate() throws {
-    guard (0...17).contains(precision) else { throw ValidationError("--precision must be from 0 to 17") }
-  }
 
   func run() throws {
     if printReference {
       print(ReferenceDocument.markdown())
       return
     }
-    let color = !noColor && getenv("NO_COLOR") == nil && isatty(STDERR_FILENO) != 0
-    var options = SessionOptions(precision: precision, json: json, color: color)
+    let color = !display.noColor && getenv("NO_COLOR") == nil && isatty(STDERR_FILENO) != 0
+    var options = SessionOptions(precision: display.precision, json: display.json, color: color)
     options.interactive = isatty(STDOUT_FILENO) != 0
     options.width = Terminal.width
-    options.ascii = ascii || Terminal.prefersASCII
+    options.ascii = display.ascii || Terminal.prefersASCII
     let session = Session(options: options, write: Terminal.write)
     Terminal.installInterruptHandler()
     session.interpreter.interruptRequested = { Terminal.takeInterrupt() }

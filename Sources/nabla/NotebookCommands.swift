@@ -23,15 +23,14 @@ struct RunNotebook: ParsableCommand {
   @Flag(help: "Presentation mode: one statement per key press (space/enter next, b back, p predict, : prompt, q quit).")
   var step = false
 
-  @Option(help: "Digits after the decimal point.")
-  var precision: Int = 4
-
-  @Flag(name: .customLong("no-color"), help: "No colored output.")
-  var noColor = false
+  @OptionGroup var display: DisplayOptions
 
   func validate() throws {
     guard [check, update, step].filter({ $0 }).count <= 1 else {
       throw ValidationError("choose one of --check, --update and --step")
+    }
+    guard !display.json || ![check, update, step].contains(true) else {
+      throw ValidationError("--json goes with a plain replay, not --check, --update or --step")
     }
   }
 
@@ -41,9 +40,10 @@ struct RunNotebook: ParsableCommand {
       throw ExitCode(1)
     }
     let notebook = Notebook(text: text)
-    let color = !noColor && getenv("NO_COLOR") == nil && isatty(STDOUT_FILENO) != 0
+    let color = !display.noColor && getenv("NO_COLOR") == nil && isatty(STDOUT_FILENO) != 0
+    let json = display.json
     // Braille whatever the locale, so a notebook's recorded curves replay identically.
-    let options = SessionOptions(precision: precision, color: false)
+    let options = SessionOptions(precision: display.precision, json: json, color: false)
     let session = Session(options: options, write: Terminal.write)
     Terminal.installInterruptHandler()
     session.interpreter.interruptRequested = { Terminal.takeInterrupt() }
@@ -93,11 +93,13 @@ struct RunNotebook: ParsableCommand {
     for (index, cell) in notebook.cells.enumerated() {
       switch cell {
       case .prose(let range):
-        for line in notebook.lines[range] where !line.hasPrefix(Notebook.outputPrefix) {
+        for line in notebook.lines[range] where !json && !line.hasPrefix(Notebook.outputPrefix) {
           print(style.prose(line))
         }
       case .statement(let code, _):
-        for (k, line) in notebook.lines[code].enumerated() { print(style.statement(line, first: k == 0)) }
+        for (k, line) in notebook.lines[code].enumerated() where !json {
+          print(style.statement(line, first: k == 0))
+        }
         if let outcome = replay.run(cell: index) {
           for line in outcome.output { print(line) }
           failed = failed || outcome.failed
@@ -146,8 +148,7 @@ struct ExportNotebook: ParsableCommand {
     name: [.customShort("o"), .customLong("output")], help: "Where to write (default: the notebook's name with .md).")
   var output: String?
 
-  @Option(help: "Digits after the decimal point.")
-  var precision: Int = 4
+  @OptionGroup var display: DisplayOptions
 
   func validate() throws {
     guard markdown else { throw ValidationError("choose a format: --markdown") }
@@ -158,7 +159,7 @@ struct ExportNotebook: ParsableCommand {
       FileOutput.error("cannot read \(path)")
       throw ExitCode(1)
     }
-    let session = Session(options: SessionOptions(precision: precision), write: { _, _ in })
+    let session = Session(options: SessionOptions(precision: display.precision), write: { _, _ in })
     let document = MarkdownExport.render(Notebook(text: text), session: session)
     let target = output ?? (path.hasSuffix(".nabla") ? String(path.dropLast(6)) : path) + ".md"
     guard TextFile.writeAtomically(document, to: target) else {

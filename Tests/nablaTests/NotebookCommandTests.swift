@@ -33,6 +33,19 @@ struct NotebookCommandTests {
     #expect(try nabla(["run", "--check", withError]).status == 0)
   }
 
+  @Test("run takes --precision and --json, before or after the subcommand")
+  func runOptions() throws {
+    let path = try notebook("# prose\nx = [1, 2]\nsoftmax(x)\n")
+    for arguments in [
+      ["run", "--precision", "6", path], ["--precision", "6", "run", path], ["run", path, "--precision", "6"],
+    ] {
+      #expect(try nabla(arguments).stdout.contains("[0.268941  0.731059]"), "\(arguments)")
+    }
+    let json = try nabla(["run", "--json", path])
+    #expect(json.stdout == "{\"shape\": [2], \"data\": [0.2689414213699951, 0.7310585786300049]}\n")
+    #expect(try nabla(["run", "--json", "--check", path]).status != 0)
+  }
+
   @Test("a plain replay shows prose as prose and exits 1 when a statement fails")
   func replay() throws {
     let path = try notebook("# Prose here\nx = 1\nx @ x\n")
