@@ -126,7 +126,17 @@ extension Session {
       write(.diagnostics, "saved \(transcript.count) statements to \(argument)")
     case "load":
       guard !argument.isEmpty else { return commandError("usage: :load file.nabla") }
-      guard let text = TextFile.read(argument) else { return commandError("cannot read \(argument)") }
+      let path = TextFile.expandingHome(argument)
+      // A notebook that loads itself (or a ring of them) would recurse until the stack ends.
+      let key = TextFile.canonicalPath(path)
+      guard !loading.contains(key) else {
+        return commandError(
+          ":load \(argument): that notebook is already being loaded (it loads itself, directly or through another)")
+      }
+      guard loading.count < 16 else { return commandError(":load \(argument): notebooks nested more than 16 deep") }
+      guard let text = TextFile.read(path) else { return commandError("cannot read \(argument)") }
+      loading.insert(key)
+      defer { loading.remove(key) }
       let notebook = Notebook(text: text)
       var status = Status.ok
       for cell in notebook.cells {

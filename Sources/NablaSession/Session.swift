@@ -65,6 +65,12 @@ public final class Session {
   var training: TrainingRun?
   /// Set by `:quit`.
   public internal(set) var wantsQuit = false
+  /// The notebooks `:load` is replaying now (canonical paths), so a cycle is an error.
+  var loading = Set<String>()
+
+  /// Marks the notebook at `path` as being replayed (by `nabla run`), so a `:load` of it from
+  /// inside is refused as a cycle.
+  public func replaying(_ path: String) { loading.insert(TextFile.canonicalPath(TextFile.expandingHome(path))) }
   /// Bounds on what one `run` may do, for running text nobody has read (the fuzz target);
   /// nil (the default) leaves only the standard element limit.
   public var limits: ResourceLimits?

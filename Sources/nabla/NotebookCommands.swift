@@ -47,6 +47,7 @@ struct RunNotebook: ParsableCommand {
     let session = Session(options: options, write: Terminal.write)
     Terminal.installInterruptHandler()
     session.interpreter.interruptRequested = { Terminal.takeInterrupt() }
+    session.replaying(path)
     let replay = NotebookReplay(notebook: notebook, session: session)
     if step {
       Presenter(replay: replay, color: color).present()

@@ -46,6 +46,20 @@ struct NotebookCommandTests {
     #expect(try nabla(["run", "--json", "--check", path]).status != 0)
   }
 
+  @Test("a notebook that loads itself, or a ring of two, is an error, not a stack overflow")
+  func loadCycles() throws {
+    let own = try notebook("")
+    try "a = 1\n:load \(own)\na\n".write(toFile: own, atomically: true, encoding: .utf8)
+    let run = try nabla(["run", own])
+    #expect(run.status == 1 && run.stdout.contains("already being loaded") && run.stdout.hasSuffix("nabla> a\n1\n"))
+    let first = try notebook("")
+    let second = try notebook(":load \(first)\nb = 2\n")
+    try ":load \(second)\nc = 3\n".write(toFile: first, atomically: true, encoding: .utf8)
+    let ring = try nabla([], stdin: ":load \(first)\nc + 1\n")
+    #expect(ring.status == 1)
+    #expect(ring.stderr.contains("already being loaded") && ring.stdout.contains("4"))
+  }
+
   @Test("a plain replay shows prose as prose and exits 1 when a statement fails")
   func replay() throws {
     let path = try notebook("# Prose here\nx = 1\nx @ x\n")
