@@ -179,8 +179,7 @@ public final class Interpreter {
       bind(name, .function(FunctionValue(name: name, kind: .user(parameters: parameters, body: body, source: source))))
       return nil
     case .forLoop(let variable, let sequence, let body):
-      let items = try iterationItems(sequence)
-      for item in items {
+      try forEachItem(of: sequence) { item in
         if interruptRequested() { throw Diagnostic("interrupted", at: statement.range) }
         bind(variable, item)
         for s in body {
@@ -224,15 +223,49 @@ public final class Interpreter {
     bind(name, .tensor(Variable(updated)))
   }
 
-  func iterationItems(_ sequence: Expr) throws -> [Value] {
+  /// Calls `body` with each item of a loop's sequence, made as it is needed: `range(n)` and
+  /// `a..b` count without building the sequence (so a long loop starts at once, uses no memory
+  /// and stops at Ctrl-C from its first iteration), a tensor gives its rows one at a time.
+  func forEachItem(of sequence: Expr, _ body: (Value) throws -> Void) throws {
+    if let (start, stop) = try countingBounds(sequence) {
+      var v = start
+      while v < stop {
+        try body(.scalar(v))
+        v += 1
+      }
+      return
+    }
     switch try evaluate(sequence) {
-    case .list(let items): return items
+    case .list(let items):
+      for item in items { try body(item) }
     case .tensor(let t):
       if t.rank == 0 { throw Diagnostic("cannot loop over a scalar; use range(n)", at: sequence.range) }
-      if t.rank == 1 { return t.value.data.map { .scalar($0) } }
-      return try (0..<t.shape[0]).map { .tensor(try t.indexed([.single($0)])) }
+      if t.rank == 1 {
+        for v in t.value.data { try body(.scalar(v)) }
+      } else {
+        for row in 0..<t.shape[0] { try body(.tensor(try t.indexed([.single(row)]))) }
+      }
     case let other:
       throw Diagnostic("cannot loop over \(other.typeName)", at: sequence.range)
+    }
+  }
+
+  /// `(start, stop)` when the sequence is `a..b` or a call of the builtin `range`, else nil.
+  func countingBounds(_ sequence: Expr) throws -> (Double, Double)? {
+    switch sequence.kind {
+    case .range(let lo, let hi):
+      return (
+        try scalarOperand(lo, role: "the start of a range"), try scalarOperand(hi, role: "the end of a range")
+      )
+    case .call(let callee, let arguments):
+      guard case .identifier("range") = callee.kind, case .function(let f)? = lookup("range"),
+        case .builtin = f.kind, (1...2).contains(arguments.count), arguments.allSatisfy({ $0.label == nil })
+      else { return nil }
+      let bounds = try arguments.map { try scalarOperand($0.value, role: "a range bound") }
+      guard bounds.allSatisfy(\.isFinite) else { return nil }
+      return bounds.count == 1 ? (0, bounds[0]) : (bounds[0], bounds[1])
+    default:
+      return nil
     }
   }
 

@@ -656,6 +656,27 @@ struct InterpreterControlFlowTests: InterpreterHarness {
     #expect(global("n", in: interpreter)?.data == [0])
   }
 
+  @Test func longLoopsCountWithoutBuildingTheirRangeAndStopAtTheFirstInterrupt() throws {
+    // range(10^8) and 0..10^8 as lists would take gigabytes before the first iteration; the
+    // loop counts instead, so an interrupt after a few iterations returns at once.
+    for loop in ["for i in range(100000000) { n += 1 }", "for i in 0..100000000 { n += 1 }"] {
+      let interpreter = Interpreter()
+      try evaluate("n = 0", in: interpreter)
+      var asked = 0
+      interpreter.interruptRequested = {
+        asked += 1
+        return asked > 5
+      }
+      let d = try #require(failure(loop, in: interpreter))
+      #expect(d.message == "interrupted")
+      #expect(global("n", in: interpreter)?.data == [5])
+    }
+    // A user's own range is called, not counted.
+    let interpreter = Interpreter()
+    try evaluate("range(n) = [10, 20]\ns = 0\nfor v in range(3) { s += v }", in: interpreter)
+    #expect(global("s", in: interpreter)?.data == [30])
+  }
+
   @Test func topLevelLoopBodyAssignsSessionVariables() throws {
     let interpreter = Interpreter()
     try evaluate("for i in range(3) {\n  last = i * 2\n}", in: interpreter)
