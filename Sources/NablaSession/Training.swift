@@ -10,6 +10,9 @@ final class TrainingRun {
   let learningRate: Double
   let batch: Int
   var step = 0
+  /// Where a call that Ctrl-C stopped was going, and how many steps it asked for: the same
+  /// call with `resume: true` goes on to that step.
+  var unfinished: (target: Int, requested: Int)? = nil
   var history: [Double] = []
   /// Momentum's velocity, or Adam's first moment; Adam's second moment.
   var first: [Tensor]
@@ -101,7 +104,7 @@ extension Session {
       Parameter("resume", .bool, default: .value(.scalar(0)), namedOnly: true),
     ], category: "Training",
     doc:
-      "Minimises loss() (or loss(xb, yb) over shuffled mini-batches of data: [X, y]) by updating params in place with sgd, momentum or adam; returns the loss history. Ctrl-C stops after the current step; resume: true continues.",
+      "Minimises loss() (or loss(xb, yb) over shuffled mini-batches of data: [X, y]) by updating params in place with sgd, momentum or adam; returns the loss history. Ctrl-C stops after the current step; the same call with resume: true finishes it.",
     example: "w = 0; loss() = (w - 3)^2; train(loss, [w], steps: 50)"
   ) { c in
     guard let session = c.interpreter.owner as? Session else { throw c.fail("needs a session") }
@@ -155,8 +158,11 @@ extension Session {
         seed: UInt64(bitPattern: Int64(try c.integer("seed"))))
     }
     training = run
-    let view = TrainingView(session: self, total: run.step + steps, first: run.step)
-    let target = run.step + steps
+    // The same call after Ctrl-C finishes what it asked for; otherwise `steps` more.
+    var target = run.step + steps
+    if let left = run.unfinished, left.requested == steps, left.target > run.step { target = left.target }
+    run.unfinished = nil
+    let view = TrainingView(session: self, total: target, first: run.step)
     var interrupted = false
     let watching = interpreter.watchesNonFinite
     interpreter.watchesNonFinite = false
@@ -195,13 +201,20 @@ extension Session {
       view.update(run)
     }
     if let bad = run.history.firstIndex(where: { !$0.isFinite }) {
-      interpreter.notes.append("note: the loss became \(run.history[bad]) at step \(bad + 1); try a smaller lr:")
+      interpreter.notes.append("note: the loss became \(run.history[bad]) at step \(bad + 1); try a smaller lr")
+    } else if let first = run.history.first, let last = run.history.last, first.magnitude > 0,
+      last.magnitude > 1000 * first.magnitude
+    {
+      interpreter.notes.append(
+        "note: the loss grew from \(NumberStyle.printf(first, "%.4g")) to \(NumberStyle.printf(last, "%.4g")); the steps overshoot, try a smaller lr"
+      )
     }
     let history = Tensor(vector: run.history)
     let text = view.finish(run, interrupted: interrupted)
     if interrupted {
+      run.unfinished = (target, steps)
       interpreter.notes.append(
-        "note: stopped after step \(run.step) of \(target) (Ctrl-C); the parameters are those after step \(run.step), the loss history so far is the result, and the same train(..., resume: true) continues"
+        "note: stopped after step \(run.step) of \(target) (Ctrl-C); the parameters are those after step \(run.step), the loss history so far is the result, and the same train(..., resume: true) goes on to step \(target)"
       )
     }
     interpreter.report(text, for: c)

@@ -71,6 +71,7 @@ struct NotebookTests {
       // The recorded print bounds the value: a coarse or wrong record must not pass.
       ("1e9", "0.2312", false), ("7.4", "7", false), ("0.24", "0.2312", false), ("0.2314", "0.2312", false),
       ("0.2", "0.2312", true), ("2.5e-05", "2.5000e-05", true), ("2.5e-05", "2.6000e-05", false),
+      ("time: 462.6 µs", "time: 1.2 ms", true),
     ])
   func comparison(a: String, b: String, same: Bool) {
     #expect(OutputComparison.lineMatches(a, b) == same)

@@ -97,6 +97,17 @@ struct TrainingAndDataTests {
     var w = 0.0
     for _ in 0..<steps { w -= 0.1 * 2 * (w - 3) }
     #expect(abs((scalar(session, "w") ?? .nan) - w) < 1e-15)
+    // The same call with resume: true finishes the 100 steps it asked for, not 100 more.
+    #expect(diagnostics.contains { $0.contains("goes on to step 100") })
+    session.run("h = train(loss, [w], steps: 100, lr: 0.1, resume: true);")
+    guard case .tensor(let all)? = session.interpreter.globals["h"] else {
+      Issue.record("no history after resuming")
+      return
+    }
+    #expect(all.value.count == 100)
+    var w100 = 0.0
+    for _ in 0..<100 { w100 -= 0.1 * 2 * (w100 - 3) }
+    #expect(abs((scalar(session, "w") ?? .nan) - w100) < 1e-12)
   }
 
   @Test("outside a terminal training shows one final curve and a summary without timings")
