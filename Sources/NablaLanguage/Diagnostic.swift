@@ -35,6 +35,9 @@ public struct Diagnostic: Error, Sendable, Equatable, CustomStringConvertible {
 public enum NameSuggestion {
   /// The candidate closest to `name` (Damerau–Levenshtein), if it is close enough to be a typo.
   public static func nearest(to name: String, in candidates: [String]) -> String? {
+    // A beginning typed in full (`ax:` for axis, `pad:` for padding) beats a close spelling.
+    let extensions = candidates.filter { $0.count > name.count && $0.hasPrefix(name) && name.count >= 2 }
+    if let shortest = extensions.min(by: { ($0.count, $0) < ($1.count, $1) }) { return shortest }
     let target = Array(name.lowercased())
     var best: (String, Int)?
     for candidate in candidates where candidate != name {

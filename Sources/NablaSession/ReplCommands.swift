@@ -226,11 +226,13 @@ extension Session {
       return lines.joined(separator: "\n")
     }
     let key = name.hasPrefix(":") ? String(name.dropFirst()) : name
+    // `:help :load` asks for the command, `:help load` for the builtin (either when only one exists).
+    let command = Session.commands.first(where: { $0.name == key })
+    if let c = command, name.hasPrefix(":") || registry[key] == nil {
+      return "\(c.usage)\n  \(c.doc)"
+    }
     if let b = registry[key] {
       return "\(b.signature)\n  \(b.doc)\n  example: \(b.example)"
-    }
-    if let c = Session.commands.first(where: { $0.name == key }) {
-      return "\(c.usage)\n  \(c.doc)"
     }
     let suggestion = NameSuggestion.nearest(to: key, in: registry.names + Session.commands.map(\.name))
     return "no help for '\(name)'" + (suggestion.map { "; did you mean \($0)?" } ?? "")

@@ -757,7 +757,12 @@ struct InterpreterDifferentiationTests: InterpreterHarness {
     let output = try evaluate("x = [1.0, 2]\ne = sum(x^2)\nx = [3.0, 4]\ngrad(e, x)", in: interpreter)
     let t = try #require(tensor(output))
     #expect(t.data == [0, 0])
-    #expect(!interpreter.notes.isEmpty)
+    #expect(interpreter.notes.contains { $0.contains("was x reassigned") })
+    // An expression in the with-respect-to place is a new value: the note says to name it.
+    let fresh = Interpreter()
+    let zeros = try evaluate("grad(sum(ones(2)^2), ones(2))", in: fresh)
+    #expect(tensor(zeros)?.data == [0, 0])
+    #expect(fresh.notes.contains { $0.contains("ones(2) here is a new value") })
   }
 
   @Test func detachCutsHistory() throws {
@@ -806,6 +811,11 @@ struct InterpreterErrorTests: InterpreterHarness {
     #expect(d.range?.start.column == 3)
     #expect(global("W", in: interpreter)?.shape == [3, 4])
     #expect(global("x", in: interpreter)?.shape == [3])
+  }
+
+  @Test func aLabelTypedInPartSuggestsTheWholeOne() throws {
+    let d = try #require(failure("softmax([1, 2], ax: 0)"))
+    #expect(d.suggestion == "axis")
   }
 
   @Test func misspelledFunctionSuggestsTheName() throws {

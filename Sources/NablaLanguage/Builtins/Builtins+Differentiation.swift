@@ -19,6 +19,23 @@ extension Builtins {
     return (0..<count).map { "\(text)[\($0)]" }
   }
 
+  /// True for text that is a plain name (`x`, `W1`, `θ̂`), not an expression.
+  static func isPlainName(_ text: String) -> Bool {
+    guard let first = text.unicodeScalars.first, Lexer.isIdentifierStart(first) else { return false }
+    return text.unicodeScalars.allSatisfy(Lexer.isIdentifierContinue)
+  }
+
+  /// Why ∂e/∂x is zeros: x is not a variable e came from (an expression makes a new value), or
+  /// the variable was reassigned, or an update dropped the history.
+  static func independenceNote(_ eName: String, _ name: String) -> String {
+    if !isPlainName(name) {
+      return
+        "note: \(name) here is a new value, not a variable \(eName) was computed from, so ∂\(eName)/∂\(name) is zeros; name it first (x = \(name)), compute with x, then differentiate with respect to x"
+    }
+    return
+      "note: \(eName) does not depend on \(name) as it is now (was \(name) reassigned after \(eName) was computed, or did a += -= *= /= along the way drop the history?), so ∂\(eName)/∂\(name) is zeros"
+  }
+
   static let differentiation: [Builtin] = [
     Builtin(
       "grad", [Parameter("e", .any), Parameter("x", .withRespectTo, default: .absent)], category: "Differentiation",
@@ -49,9 +66,7 @@ extension Builtins {
         let eName = c.text("e") ?? "e"
         let names = targetNames(c.text("x"), count: targets.count)
         for (name, depends) in zip(names, result.dependsOn) where !depends {
-          c.interpreter.notes.append(
-            "note: \(eName) does not depend on \(name) as it is now (was \(name) reassigned after \(eName) was computed, or did a += -= *= /= along the way drop the history?), so ∂\(eName)/∂\(name) is zeros"
-          )
+          c.interpreter.notes.append(independenceNote(eName, name))
         }
         c.interpreter.present(.gradient(titles: names.map { derivativeTitle(eName, $0) }), for: c)
         let grads = result.values.map { Value.tensor(Variable($0.value)) }
@@ -244,12 +259,7 @@ extension BuiltinCall {
   /// argument as written when it is a name (`grad(f, x)` → ∂f/∂x), else the function's own
   /// parameter (`grad(f, [1, 2])` with f(v) → ∂f/∂v), else x.
   func pointName(_ argument: String, of f: FunctionValue) -> String {
-    if let written = text(argument), let first = written.unicodeScalars.first,
-      first == "_" || first.properties.isAlphabetic,
-      written.unicodeScalars.allSatisfy({ $0 == "_" || $0.properties.isAlphabetic || $0.properties.numericType != nil })
-    {
-      return written
-    }
+    if let written = text(argument), Builtins.isPlainName(written) { return written }
     var function = f
     while case .gradient(let inner) = function.kind { function = inner }
     if case .user(let parameters, _, _) = function.kind, let first = parameters.first { return first }
