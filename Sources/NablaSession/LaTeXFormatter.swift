@@ -22,24 +22,37 @@ public struct LaTeXFormatter {
   }
 
   /// A scalar bare, a vector as a row, a matrix as rows; higher ranks as a list of matrices.
+  /// Past 10 rows or columns the middle is elided with \cdots, \vdots and \ddots (NumPy keeps
+  /// the first and last three), which also keeps a bmatrix within amsmath's 10 columns.
   public func tensor(_ t: Tensor) -> String {
     let style = NumberStyle(for: t.data, precision: precision)
+    /// Indices to show along an axis of `n`, nil marking the elided middle.
+    func shown(_ n: Int) -> [Int?] { n > 10 ? [0, 1, 2, nil, n - 3, n - 2, n - 1] : (0..<n).map { $0 } }
     switch t.rank {
     case 0:
       return number(t.data.first ?? 0, style)
     case 1:
-      return "\\begin{bmatrix} " + t.data.map { number($0, style) }.joined(separator: " & ") + " \\end{bmatrix}"
+      let cells = shown(t.count).map { i in i.map { number(t.data[$0], style) } ?? "\\cdots" }
+      return "\\begin{bmatrix} " + cells.joined(separator: " & ") + " \\end{bmatrix}"
     default:
       let columns = t.shape[t.rank - 1]
       let rows = t.shape[t.rank - 2]
       let perMatrix = rows * columns
       let matrices = perMatrix == 0 ? 0 : t.count / perMatrix
-      let blocks = (0..<matrices).map { m -> String in
-        let body = (0..<rows).map { r in
-          (0..<columns).map { c in number(t.data[m * perMatrix + r * columns + c], style) }.joined(separator: " & ")
+      let matrix = { (m: Int) -> String in
+        let body = shown(rows).map { r -> String in
+          shown(columns).map { c -> String in
+            switch (r, c) {
+            case (let r?, let c?): return number(t.data[m * perMatrix + r * columns + c], style)
+            case (nil, nil): return "\\ddots"
+            case (nil, _): return "\\vdots"
+            case (_, nil): return "\\cdots"
+            }
+          }.joined(separator: " & ")
         }.joined(separator: " \\\\ ")
         return "\\begin{bmatrix} " + body + " \\end{bmatrix}"
       }
+      let blocks = shown(matrices).map { m in m.map(matrix) ?? "\\ldots" }
       return blocks.count == 1 ? blocks[0] : "\\left(" + blocks.joined(separator: ",\\; ") + "\\right)"
     }
   }
@@ -78,6 +91,19 @@ public struct LaTeXFormatter {
       let flat = Tensor(uncheckedShape: [n, n], data: v.value.data)
       return "$$\\frac{\\partial^2 \(LaTeXFormatter.symbol(of))}{\\partial \(LaTeXFormatter.symbol(input))^2} = "
         + tensor(flat) + "$$"
+    case (.tensor(let v), .hessianBlock(let of, let row, let rowShape, let column, let columnShape)?):
+      let flat = Tensor(
+        uncheckedShape: [rowShape.reduce(1, *), columnShape.reduce(1, *)], data: v.value.data)
+      let denominator =
+        row == column
+        ? "\\partial \(LaTeXFormatter.symbol(row))^2"
+        : "\\partial \(LaTeXFormatter.symbol(row))\\, \\partial \(LaTeXFormatter.symbol(column))"
+      return "$$\\frac{\\partial^2 \(LaTeXFormatter.symbol(of))}{\(denominator)} = " + tensor(flat) + "$$"
+    case (.list(let items), .items(let shown)?) where items.count == shown.count:
+      return zip(items, shown).compactMap { display($0, presentation: $1) }.joined(separator: "\n\n")
+    case (_, .text?), (_, .gradientCheck?):
+      // A plot, a table, a training curve, gradcheck's report: shown as text, as in the terminal.
+      return nil
     case (.tensor(let v), _):
       return "$$" + tensor(v.value) + "$$"
     case (.list(let items), _):

@@ -108,6 +108,25 @@ struct NotebookTests {
       md.contains("$$\\frac{\\partial \\mathrm{sum(x^2)}}{\\partial x} = \\begin{bmatrix} 2 & 4 & 1 \\end{bmatrix}$$"))
   }
 
+  @Test("Markdown export: reports as text, lists of derivatives titled, large matrices elided")
+  func markdownKinds() {
+    let nb = Notebook(
+      text:
+        "x = [1.0, 2]\ngradcheck(softmax, x)\nb = 3\ne = sum(x^2) * b^2\nhessian(e, [x, b])\nrandn(20, 20, seed: 1)\nw = 0\nloss() = (w - 3)^2\ntrain(loss, [w], steps: 5)\n"
+    )
+    let md = MarkdownExport.render(nb, session: session())
+    #expect(md.contains("```text\nentry ") && md.contains("PASS: worst error"))
+    #expect(
+      md.contains("$$\\frac{\\partial^2 e}{\\partial x\\, \\partial b} = \\begin{bmatrix} 12 \\\\ 24 \\end{bmatrix}$$"))
+    #expect(md.contains("$$\\frac{\\partial^2 e}{\\partial b^2} = \\begin{bmatrix} 10 \\end{bmatrix}$$"))
+    // 20 × 20 shows the first and last three rows and columns around \cdots, \vdots, \ddots.
+    let matrix = md.components(separatedBy: "\n").first { $0.contains("\\ddots") } ?? ""
+    #expect(matrix.components(separatedBy: "\\\\").count == 7)
+    #expect(matrix.components(separatedBy: "\\\\")[0].components(separatedBy: "&").count == 7)
+    // A training run is its curve and summary as text, not its history as a matrix.
+    #expect(md.contains("trained 5 steps with sgd") && !md.contains("\\begin{bmatrix} 9 & "))
+  }
+
   @Test("latex(x) prints a bmatrix")
   func latex() {
     var out: [String] = []
