@@ -32,17 +32,34 @@ public struct JacobianTable {
   }
 
   /// The Jacobian ∂y/∂x: rows are entries of y, columns entries of x. Labels use the names
-  /// when they are plain names, `y` and `x` when they are expressions (the title keeps them).
+  /// when they are plain names, the function's name for a call (`softmax(x)` → softmax[0]),
+  /// else `y` and `x`, with the title saying what y stands for.
   public init(output: String, input: String, outputShape: [Int], inputShape: [Int], jacobian: Tensor, precision: Int) {
+    let rowName = JacobianTable.labelName(output, or: "y")
+    let columnName = JacobianTable.labelName(input, or: "x")
+    var title = Builtins.derivativeTitle(output, input)
+    if rowName == "y" && output != "y" { title = "∂y/∂\(columnName), y = \(output)" }
     self.init(
-      title: Builtins.derivativeTitle(output, input), rowName: JacobianTable.labelName(output, or: "y"),
-      rowShape: outputShape, columnName: JacobianTable.labelName(input, or: "x"), columnShape: inputShape,
+      title: title, rowName: rowName, rowShape: outputShape, columnName: columnName, columnShape: inputShape,
       values: jacobian, precision: precision)
   }
 
-  /// `name` when it is a plain identifier, else `fallback`.
+  /// `name` when it is a plain identifier, the function's name when it is a call of one, else
+  /// `fallback`.
   static func labelName(_ name: String, or fallback: String) -> String {
-    bracketed(name) == name ? name : fallback
+    if bracketed(name) == name { return name }
+    if let open = name.firstIndex(of: "("), name.hasSuffix(")") {
+      // One call: its opening parenthesis closes only at the very end (not `f(x) + g(x)`).
+      var depth = 0
+      var closesAtEnd = true
+      for (offset, c) in name[open...].enumerated() {
+        if c == "(" { depth += 1 } else if c == ")" { depth -= 1 }
+        if depth == 0 && offset < name[open...].count - 1 { closesAtEnd = false }
+      }
+      let callee = String(name[..<open])
+      if closesAtEnd, Builtins.isPlainName(callee) { return callee }
+    }
+    return fallback
   }
 
   /// `p[0]`, `W[0,1]`, or the bare name for a scalar.

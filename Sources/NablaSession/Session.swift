@@ -207,8 +207,10 @@ public final class Session {
   static func indexedTable(_ t: Tensor, title: String, precision: Int) -> String {
     let rows = t.rank >= 2 ? t.count / max(t.shape[t.rank - 1], 1) : 1
     let columns = t.rank == 0 ? 1 : t.shape[t.rank - 1]
+    // Rows of a rank-3 tensor are labelled by their two leading indices (row[1,0]).
+    let rowShape = t.rank >= 2 ? Array(t.shape.dropLast()) : [1]
     return JacobianTable(
-      title: title, rowName: "row", rowShape: [rows], columnName: "col", columnShape: [columns],
+      title: title, rowName: "row", rowShape: rowShape, columnName: "col", columnShape: [columns],
       values: Tensor(uncheckedShape: [rows, columns], data: t.data), precision: precision
     ).render()
   }

@@ -75,7 +75,7 @@ struct Presenter {
         position += 1
         let step = steps[position]
         if outputs[position] == nil {
-          if predict {
+          if predict && showsSomething(step.cell) {
             display(step, number: position + 1, of: steps.count, output: nil)
             show(banner: "what will it print? (any key reveals)")
             guard terminal.readKey() != nil else { return }
@@ -85,6 +85,20 @@ struct Presenter {
         display(step, number: position + 1, of: steps.count, output: outputs[position])
       default:
         continue
+      }
+    }
+  }
+
+  /// Whether a statement prints a value: an assignment or a definition has nothing to predict.
+  func showsSomething(_ cell: Int) -> Bool {
+    guard case .statement(let code, _) = replay.notebook.cells[cell],
+      let statements = try? Parser.parse(replay.notebook.code(code))
+    else { return true }
+    return statements.contains { statement in
+      switch statement.kind {
+      case .expression: return !statement.suppressed
+      case .forLoop: return true
+      default: return false
       }
     }
   }

@@ -24,6 +24,14 @@ struct DerivativeOutputTests {
     #expect(out == "∂²(sum(x^3))/∂x²\n      x[0]  x[1]\nx[0]     6     0\nx[1]     0    12")
   }
 
+  @Test("a Jacobian of an expression labels its rows by the function called, or by y with y said")
+  func expressionLabels() {
+    let (call, _) = run("x = [1, 2]\njacobian(softmax(x), x)")
+    #expect(call.hasPrefix("∂(softmax(x))/∂x\n               x[0]     x[1]\nsoftmax[0] "))
+    let (sum, _) = run("x = [1, 2]\njacobian(x^2 + 1, x)")
+    #expect(sum.hasPrefix("∂y/∂x, y = x^2 + 1\n      x[0]  x[1]\ny[0]     2     0"))
+  }
+
   @Test("jacobian and hessian take a list of variables, as grad does")
   func listsOfVariables() {
     let (j, _) = run("W = [1, 2; 3, 4]\nx = [1, 2]\ny = W @ x\njacobian(y, [W, x])")

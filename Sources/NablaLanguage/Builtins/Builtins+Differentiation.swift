@@ -20,7 +20,7 @@ extension Builtins {
   }
 
   /// True for text that is a plain name (`x`, `W1`, `θ̂`), not an expression.
-  static func isPlainName(_ text: String) -> Bool {
+  public static func isPlainName(_ text: String) -> Bool {
     guard let first = text.unicodeScalars.first, Lexer.isIdentifierStart(first) else { return false }
     return text.unicodeScalars.allSatisfy(Lexer.isIdentifierContinue)
   }
