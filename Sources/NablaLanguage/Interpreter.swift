@@ -308,7 +308,14 @@ public final class Interpreter {
     case .index(let base, let items):
       return try evaluateIndex(base, items, range: e.range)
     case .transpose(let base):
-      return .tensor(try tensorOperand(base, role: "transpose").transposedLastTwo())
+      let v = try tensorOperand(base, role: "transpose")
+      if v.rank == 1 {
+        // MATLAB habits: x' of a vector is not a column here (a vector has one axis).
+        let note =
+          "note: \(operandName(base))' leaves a vector as it is (it has one axis); outer(x, x) is the outer product, reshape(x, -1, 1) a column"
+        if !notes.contains(note) { notes.append(note) }
+      }
+      return .tensor(try v.transposedLastTwo())
     case .member(let base, let name, let nameRange):
       let v = try tensorOperand(base, role: ".\(name)")
       switch name {

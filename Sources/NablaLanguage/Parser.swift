@@ -42,6 +42,12 @@ public struct Parser {
     return t
   }
 
+  /// `x[i]` as a whole statement, about to be assigned to.
+  func isIndexTarget(_ kind: Statement.Kind) -> Bool {
+    if case .expression(let e) = kind, case .index = e.kind { return true }
+    return false
+  }
+
   func error(_ message: String, at token: Token? = nil) -> Diagnostic {
     let t = token ?? current
     if t.kind == .end {
@@ -107,6 +113,10 @@ public struct Parser {
       break
     case .symbol("}") where inBlock:
       break
+    case .symbol("=") where isIndexTarget(kind):
+      throw error(
+        "assigning into part of a tensor (x[i] = v) is not supported: tensors are values here; build a new one, e.g. x = x * (x <= 1) to zero the entries above 1, or concat the pieces"
+      )
     default:
       throw error("expected the end of the statement (a new line or ';')")
     }

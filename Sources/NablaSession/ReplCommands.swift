@@ -50,6 +50,10 @@ extension Session {
       interpreter.globals = [:]
       write(.values, "all variables cleared")
     case "precision":
+      if argument.isEmpty {
+        write(.values, "precision \(options.precision) (:precision N changes it)")
+        return .ok
+      }
       guard let n = Int(argument), n >= 0, n <= 17 else {
         return commandError("usage: :precision N, with N from 0 to 17")
       }

@@ -813,6 +813,18 @@ struct InterpreterErrorTests: InterpreterHarness {
     #expect(global("x", in: interpreter)?.shape == [3])
   }
 
+  @Test func habitsFromOtherLanguagesGetAPointer() throws {
+    // x[i] = v, max(a, b), and x' on a vector expecting a column.
+    let assign = try #require(failure("x = [1, 2, 3]\nx[x > 1] = 0"))
+    #expect(assign.message.contains("assigning into part of a tensor"))
+    let larger = try #require(failure("max([1, 5], [3, 4])"))
+    #expect(larger.message.contains("use maximum(a, b)"))
+    let interpreter = Interpreter()
+    let inner = try evaluate("x = [1, 2, 3]\nx @ x'", in: interpreter)
+    #expect(scalar(inner) == 14)
+    #expect(interpreter.notes.contains { $0.contains("leaves a vector as it is") })
+  }
+
   @Test func aLabelTypedInPartSuggestsTheWholeOne() throws {
     let d = try #require(failure("softmax([1, 2], ax: 0)"))
     #expect(d.suggestion == "axis")

@@ -11,6 +11,15 @@ extension Builtins {
   ) -> Builtin {
     Builtin(name, [x, axis, keepdims] + extra, category: "Reductions", doc: doc, example: example) { c in
       let input = try c.tensor("x")
+      // max(a, b) as in Python or MATLAB: here the second argument is an axis.
+      if name == "max" || name == "min", c.has("axis"), let axis = try? c.tensor("axis"),
+        axis.value.data.contains(where: { $0 != $0.rounded() || $0 >= Double(input.rank) || $0 < -Double(input.rank) })
+      {
+        let elementwise = name == "max" ? "maximum" : "minimum"
+        throw c.fail(
+          "\(name)(x, axis) reduces x along an axis, and \(c.text("axis") ?? "that") is not an axis of x (rank \(input.rank)); for the elementwise \(name == "max" ? "larger" : "smaller") of two tensors use \(elementwise)(a, b)",
+          argument: "axis")
+      }
       return .tensor(try f(input, c.axes(), c.bool("keepdims"), c))
     }
   }
