@@ -44,7 +44,7 @@ final class LineEditor {
       }
       if session.isIncomplete(buffer) && !line.trimmingCharactersIsEmpty { continue }
       add_history(buffer)
-      if let historyPath { _ = append_history(1, historyPath) }
+      if let historyPath { LineEditor.appendToHistoryFile(buffer, historyPath) }
       // Each entry is numbered from its own first line, as the user typed it.
       session.run(buffer, firstLine: 1)
       buffer = ""
@@ -52,11 +52,24 @@ final class LineEditor {
     if let historyPath { _ = history_truncate_file(historyPath, 2000) }
   }
 
+  /// A multi-line entry (a block) is one line of the history file, its line ends stored as
+  /// U+001F, so Up after a restart recalls the whole block, not its last line.
+  static let lineEndInFile = "\u{1F}"
+
+  static func fromHistoryFile(_ line: String) -> String {
+    line.split(separator: Character(lineEndInFile), omittingEmptySubsequences: false).joined(separator: "\n")
+  }
+
+  static func appendToHistoryFile(_ entry: String, _ path: String) {
+    guard let file = fopen(path, "a") else { return }
+    defer { fclose(file) }
+    let line = entry.split(separator: "\n", omittingEmptySubsequences: false).joined(separator: lineEndInFile)
+    fputs(line + "\n", file)
+  }
+
   func configureReadline() {
-    if let historyPath {
-      _ = read_history(historyPath)
-      // append_history needs the file to exist.
-      if access(historyPath, F_OK) != 0 { _ = write_history(historyPath) }
+    if let historyPath, let text = TextFile.read(historyPath) {
+      for line in text.split(separator: "\n") { add_history(LineEditor.fromHistoryFile(String(line))) }
     }
     rl_readline_name = UnsafePointer(strdup("nabla"))
     rl_attempted_completion_function = { text, _, _ in

@@ -13,8 +13,9 @@ struct ReplTests {
     let name = "nabla-test-\(UInt32.random(in: 0..<UInt32.max))"
     let home: URL
 
-    init() throws {
-      home = FileManager.default.temporaryDirectory.appendingPathComponent(name)
+    /// A fresh HOME, or `home` to start again where an earlier nabla left its history.
+    init(home existing: URL? = nil) throws {
+      home = existing ?? FileManager.default.temporaryDirectory.appendingPathComponent(name)
       try FileManager.default.createDirectory(at: home, withIntermediateDirectories: true)
       // No pipes here: this call may start the tmux server, a daemon that must not hold them.
       _ = try ChildProcess.run(
@@ -89,6 +90,20 @@ struct ReplTests {
     try t.send("Up")
     try t.send("Enter")
     _ = try t.waitFor("\n6", count: 2)
+  }
+
+  @Test("a multi-line block comes back whole with Up after a restart")
+  func blockHistoryAcrossSessions() throws {
+    let first = try Terminal()
+    for line in ["f(x) = {", "  y = x * 2", "  y + 1", "}"] { try first.enter(line) }
+    try first.send("C-d")
+    for _ in 0..<100 where try first.sessionExists() { Thread.sleep(forTimeInterval: 0.05) }
+    let second = try Terminal(home: first.home)
+    try second.send("Up")
+    try second.send("Enter")
+    try second.enter("f(3)")
+    let screen = try second.waitFor("\n7\n")
+    #expect(screen.contains("nabla> f(x) = {\n  y = x * 2\n  y + 1\n}"))
   }
 
   @Test("Tab completes builtins; Ctrl-C abandons the line and keeps the variables; Ctrl-D leaves")
