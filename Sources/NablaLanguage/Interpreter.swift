@@ -122,6 +122,10 @@ public final class Interpreter {
     return nil
   }
 
+  /// How many times a statement has bound a session variable: a statement that fails after
+  /// binding some (an interrupted loop) has changed the session even though it failed.
+  public private(set) var globalWrites = 0
+
   func bind(_ name: String, _ value: Value) {
     // A name always holds something that can be differentiated against.
     if case .tensor(let v) = value, !v.isTracked {
@@ -129,6 +133,7 @@ public final class Interpreter {
       return
     }
     if frames.isEmpty {
+      globalWrites &+= 1
       globals[name] = value
     } else {
       frames[frames.count - 1][name] = value

@@ -120,6 +120,16 @@ extension Session {
     case "save":
       guard !argument.isEmpty else { return commandError("usage: :save file.nabla") }
       var lines = ["# nabla session, saved with :save"]
+      if !unreproducible.isEmpty {
+        // Their partial effects are in the outputs after them, but a replay runs them whole.
+        lines.append("# These statements were interrupted or failed after changing variables, so a replay")
+        lines.append("# (which runs the rest of the session without them) may show other values after them:")
+        lines.append(contentsOf: unreproducible.map { "#   " + $0.split(separator: "\n").joined(separator: " ") })
+        write(
+          .diagnostics,
+          "note: \(unreproducible.count) statement\(unreproducible.count == 1 ? " was" : "s were") interrupted or failed after changing variables; the notebook says so at the top, and --check may find differences after them"
+        )
+      }
       for (statement, output) in transcript {
         lines.append(statement)
         lines.append(contentsOf: Notebook.record(output))

@@ -65,6 +65,9 @@ public final class Session {
   var training: TrainingRun?
   /// Set by `:quit`.
   public internal(set) var wantsQuit = false
+  /// Statements whose effects a replay cannot repeat: one that failed after changing variables
+  /// (a loop stopped by Ctrl-C), a training run stopped early. `:save` warns about them.
+  var unreproducible: [String] = []
   /// The notebooks `:load` is replaying now (canonical paths), so a cycle is an error.
   var loading = Set<String>()
 
@@ -147,6 +150,7 @@ public final class Session {
     for statement in statements {
       interpreter.notes = []
       currentOutput = []
+      let writes = interpreter.globalWrites
       do {
         let outcome = try interpreter.run(statement, in: source)
         flushNotes()
@@ -161,6 +165,7 @@ public final class Session {
       } catch {
         flushNotes()
         report(error, source: source, lineOffset: offset)
+        if interpreter.globalWrites != writes { unreproducible.append(source.slice(statement.range)) }
         return .failed
       }
     }

@@ -213,6 +213,7 @@ extension Session {
     let text = view.finish(run, interrupted: interrupted)
     if interrupted {
       run.unfinished = (target, steps)
+      unreproducible.append(c.callText ?? "train(...)")
       interpreter.notes.append(
         "note: stopped after step \(run.step) of \(target) (Ctrl-C); the parameters are those after step \(run.step), the loss history so far is the result, and the same train(..., resume: true) goes on to step \(target)"
       )

@@ -95,6 +95,20 @@ struct NotebookTests {
     let other = session()
     #expect(other.run(":load \(path)") == .ok)
     #expect(other.interpreter.globals["y"] != nil)
+    #expect(!text.contains("interrupted"))
+    // A loop stopped part way changed acc; the saved notebook says it cannot repeat that.
+    var asked = 0
+    other.interpreter.interruptRequested = {
+      asked += 1
+      return asked > 3
+    }
+    other.run("acc = 0")
+    #expect(other.run("for i in range(100) { acc += 1 }") == .failed)
+    other.interpreter.interruptRequested = { false }
+    #expect(other.run(":save \(path)") == .ok)
+    let warned = try #require(TextFile.read(path))
+    #expect(warned.contains("# These statements were interrupted or failed after changing variables"))
+    #expect(warned.contains("#   for i in range(100) { acc += 1 }"))
   }
 
   @Test("Markdown export: prose as text, code blocks, values as LaTeX bmatrix")

@@ -177,6 +177,8 @@ public final class BuiltinCall {
   public func argument(_ name: String) -> BoundArgument? { arguments[name] }
 
   public var range: SourceRange? { expression?.range }
+  /// The call as the user wrote it.
+  public var callText: String? { expression.map { interpreter.source.slice($0.range) } }
 
   public func fail(_ message: String, argument name: String? = nil) -> Diagnostic {
     let place = name.flatMap { arguments[$0]?.range } ?? expression?.range
