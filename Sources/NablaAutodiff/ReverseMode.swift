@@ -98,6 +98,8 @@ public enum ReverseMode {
     /// Whether a path leads from this step to `target` (the variable asked about).
     public let reachesTarget: Bool
     public let isTarget: Bool
+    /// The value itself, so a leaf can be named by the variable that holds it.
+    public let variable: Variable
   }
 
   /// The graph that computed `output`, inputs first; `target` marks the steps on its paths.
@@ -111,7 +113,7 @@ public enum ReverseMode {
     return order.enumerated().map { k, v in
       GraphStep(
         index: k, primitive: v.node?.primitive.name, shape: v.shape, inputs: v.node?.inputs.map(\.orderIndex) ?? [],
-        reachesTarget: reaches[k], isTarget: v === target)
+        reachesTarget: reaches[k], isTarget: v === target, variable: v)
     }
   }
 

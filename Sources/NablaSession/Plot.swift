@@ -30,9 +30,14 @@ public struct Plot {
   public func render(x: [Double], y: [Double]) -> [String] {
     // Finite points only, and within a range whose differences stay finite.
     let points = zip(x, y).filter { $0.0.isFinite && $0.1.isFinite && abs($0.0) < 1e300 && abs($0.1) < 1e300 }
-    guard let xMin = points.map(\.0).min(), let xMax = points.map(\.0).max(),
+    guard var xMin = points.map(\.0).min(), var xMax = points.map(\.0).max(),
       let yMin0 = points.map(\.1).min(), let yMax0 = points.map(\.1).max()
-    else { return ["(nothing to plot)"] }
+    else { return ["(nothing to plot: no finite points)"] }
+    // One x (a single point): an interval around it, so the point sits in the middle.
+    if xMax == xMin {
+      xMin -= 1
+      xMax += 1
+    }
     let log = logScale ?? (yMin0 > 0 && yMax0 / yMin0 > 100)
     func scale(_ v: Double) -> Double { log ? Math.log10(v) : v }
     var (yMin, yMax) = (scale(yMin0), scale(yMax0))
@@ -100,6 +105,12 @@ public struct Plot {
     let space = max(1, columns - left.count - right.count)
     lines.append(String(repeating: " ", count: gutter + 1) + left + String(repeating: " ", count: space) + right)
     if log { lines.append(String(repeating: " ", count: gutter + 1) + "(log scale)") }
+    let skipped = min(x.count, y.count) - points.count
+    if skipped > 0 {
+      lines.append(
+        String(repeating: " ", count: gutter + 1)
+          + "(\(skipped) point\(skipped == 1 ? "" : "s") not drawn: nan, inf or beyond ±1e300)")
+    }
     return lines
   }
 }

@@ -88,7 +88,12 @@ extension Session {
       guard let value = evaluateQuietly(argument), case .tensor(let v) = value else {
         return commandError("usage: :graph expr (an expression that gives a tensor)")
       }
-      write(.values, Session.describeGraph(ReverseMode.graph(of: v), title: argument))
+      // Leaves are named by the session variables holding them (W, x), as :explain names x.
+      var names: [ObjectIdentifier: String] = [:]
+      for (name, value) in interpreter.globals {
+        if case .tensor(let t) = value { names[ObjectIdentifier(t)] = name }
+      }
+      write(.values, Session.describeGraph(ReverseMode.graph(of: v), title: argument, names: names))
     case "explain":
       let inner = argument.hasPrefix("grad(") && argument.hasSuffix(")") ? String(argument.dropFirst(5).dropLast()) : ""
       guard let comma = inner.lastIndex(of: ","), let e = evaluateQuietly(String(inner[..<comma])),
@@ -181,12 +186,15 @@ extension Session {
   }
 
   /// A graph as lines: each step, its shape and where its inputs came from.
-  static func describeGraph(_ steps: [ReverseMode.GraphStep], title: String) -> String {
+  static func describeGraph(
+    _ steps: [ReverseMode.GraphStep], title: String, names: [ObjectIdentifier: String] = [:]
+  ) -> String {
     var lines = [
       "\(title): \(steps.filter { $0.primitive != nil }.count) operations on \(steps.filter { $0.primitive == nil }.count) leaves"
     ]
     for step in steps {
-      let what = step.primitive.map { "\($0)(" + step.inputs.map { "#\($0)" }.joined(separator: ", ") + ")" } ?? "leaf"
+      let leaf = names[ObjectIdentifier(step.variable)].map { "leaf \($0)" } ?? "leaf"
+      let what = step.primitive.map { "\($0)(" + step.inputs.map { "#\($0)" }.joined(separator: ", ") + ")" } ?? leaf
       lines.append("  #\(step.index)  \(what)  \(Tensor.describe(step.shape))")
     }
     return lines.joined(separator: "\n")
