@@ -102,6 +102,7 @@ struct DerivativeOutputTests {
     let (graph, _) = run("x = [1, 2, 0.5]\ne = sum(softmax(x) * 2)\n:graph e")
     #expect(graph.contains("e: 3 operations on 2 leaves"))
     #expect(graph.contains("softmax(#") && graph.contains("sum(#"))
+    #expect(graph.contains("#0  leaf x  [3]"))
     let (explain, _) = run("x = [1, 2, 0.5]\ny = [3, 4, 5]\ne = sum(softmax(x) * y)\n:explain grad(e, x)")
     #expect(explain.contains("#") && explain.contains("softmax") && explain.hasSuffix("→ arrives at x [3]"))
     let (unrelated, _) = run("x = [1, 2]\ny = [3, 4]\ne = sum(y^2)\n:explain grad(e, x)")

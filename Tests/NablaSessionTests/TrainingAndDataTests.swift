@@ -138,6 +138,8 @@ struct TrainingAndDataTests {
     #expect(!parabola.contains("log scale"))
     let (_, logged, _) = run("plot(exp(linspace(0, 10, 50)), log: true)")
     #expect(logged.contains("(log scale)"))
+    let (_, gaps, _) = run("plot([nan, inf, 1])")
+    #expect(gaps.contains("(2 points not drawn: nan, inf or beyond ±1e300)"))
   }
 
   @Test("summary lists each operation's output shape and the parameters it reads")
