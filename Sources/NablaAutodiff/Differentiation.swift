@@ -59,6 +59,11 @@ public enum Differentiation {
 extension Differentiation {
   /// ∂²e/∂x² with shape `x.shape ++ x.shape`: the Jacobian of the recorded gradient.
   public static func hessian(of e: Variable, withRespectTo x: Variable) throws -> (hessian: Variable, dependsOn: Bool) {
+    guard let total = Tensor.elementCount(x.shape + x.shape), total <= 50_000_000 else {
+      throw DifferentiationError(
+        "the Hessian would have shape \(Tensor.describe(x.shape + x.shape)), too large to build; use jvp or vjp of the gradient"
+      )
+    }
     let g = try gradient(of: e, withRespectTo: [x], createGraph: true)
     guard g.dependsOn[0] else { return (.constant(Tensor(repeating: 0, shape: x.shape + x.shape)), false) }
     let (h, _) = try jacobian(of: g.values[0], withRespectTo: x)

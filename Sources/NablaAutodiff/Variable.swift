@@ -39,6 +39,13 @@ public final class Variable: @unchecked Sendable {
     Variable(value: value, node: nil, tracked: false)
   }
 
+  /// The value as a tracked leaf (what a name holds), still a mask if it was one.
+  public func leaf() -> Variable {
+    let v = Variable(value)
+    v.isBoolean = isBoolean
+    return v
+  }
+
   /// A constant of 0s and 1s that indexes as a boolean mask.
   public static func boolean(_ value: Tensor) -> Variable {
     let v = Variable(value: value, node: nil, tracked: false)

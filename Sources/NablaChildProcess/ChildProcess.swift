@@ -1,3 +1,4 @@
+import Dispatch
 import Synchronization
 
 #if canImport(Glibc)
@@ -44,9 +45,13 @@ public enum ChildProcess {
     _ program: String, _ arguments: [String], environment: [String: String]? = nil, input: String? = nil,
     captureOutput: Bool = true, timeout: Double = 120
   ) throws -> ChildProcessResult {
+    // A child that exits before reading all its input must not end this process.
+    _ = ignoreBrokenPipes
     var inputPipe: [Int32] = [-1, -1]
     var outputPipe: [Int32] = [-1, -1]
     var errorPipe: [Int32] = [-1, -1]
+    // Whatever happens below (a pipe that cannot be made), every end made so far is closed.
+    defer { for fd in inputPipe + outputPipe + errorPipe where fd >= 0 { close(fd) } }
     // Pipes are made and spawned under one lock, close-on-exec: a child spawned at the same
     // time by another thread must not inherit these ends (it would hold them open).
     try spawnLock.withLock { _ in
@@ -61,7 +66,6 @@ public enum ChildProcess {
         }
       }
     }
-    defer { for fd in inputPipe + outputPipe + errorPipe where fd >= 0 { close(fd) } }
 
     var actions = posix_spawn_file_actions_t()
     posix_spawn_file_actions_init(&actions)
@@ -179,8 +183,37 @@ public enum ChildProcess {
       }
     }
 
+    // The child may still run with its output closed (or never had pipes): a watchdog kills
+    // it at the deadline. It waits without reaping (WNOWAIT) first, so the pid cannot be
+    // reused by another process before the watchdog knows the child is gone.
+    let watch = Watchdog()
+    if !timedOut {
+      DispatchQueue.global().asyncAfter(deadline: .now() + max(0, deadline - monotonicSeconds())) {
+        watch.state.withLock { state in
+          if !state.exited {
+            state.killed = true
+            kill(pid, SIGKILL)
+          }
+        }
+      }
+    }
+    var info = siginfo_t()
+    while waitid(P_PID, id_t(pid), &info, WEXITED | WNOWAIT) < 0 && errno == EINTR {}
+    if watch.state.withLock({ state in
+      state.exited = true
+      return state.killed
+    }) {
+      timedOut = true
+    }
     var status: Int32 = 0
-    while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+    var reaped: pid_t = -1
+    repeat { reaped = waitpid(pid, &status, 0) } while reaped < 0 && errno == EINTR
+    guard reaped == pid else {
+      // ECHILD: someone else reaped it, so its status is unknown.
+      return ChildProcessResult(
+        stdout: String(decoding: output, as: UTF8.self), stderr: String(decoding: errors, as: UTF8.self),
+        status: -1, exited: false, timedOut: timedOut)
+    }
     let exited = (status & 0x7f) == 0
     return ChildProcessResult(
       stdout: String(decoding: output, as: UTF8.self), stderr: String(decoding: errors, as: UTF8.self),
@@ -188,6 +221,14 @@ public enum ChildProcess {
   }
 
   private static let spawnLock = Mutex(())
+
+  /// Whether the child has exited (the watchdog must not kill after that) or was killed.
+  private final class Watchdog: Sendable {
+    let state = Mutex<(exited: Bool, killed: Bool)>((false, false))
+  }
+
+  /// Writing to a child that has exited gives EPIPE instead of a SIGPIPE that ends the caller.
+  private static let ignoreBrokenPipes: Void = { signal(SIGPIPE, SIG_IGN) }()
 
   static func monotonicSeconds() -> Double {
     var now = timespec()

@@ -129,7 +129,7 @@ public final class Interpreter {
   func bind(_ name: String, _ value: Value) {
     // A name always holds something that can be differentiated against.
     if case .tensor(let v) = value, !v.isTracked {
-      bind(name, .tensor(Variable(v.value)))
+      bind(name, .tensor(v.leaf()))
       return
     }
     if frames.isEmpty {
@@ -537,9 +537,12 @@ public final class Interpreter {
     }
     // x[mask] with a mask over x's first axes: those axes flatten into one, indexed by the
     // positions where the mask is 1 (NumPy's boolean indexing; a 1-D mask needs no flattening).
-    if items.count == 1, case .expression(let e) = items[0], case .tensor(let mask)? = try? evaluate(e),
-      mask.isBoolean, mask.rank >= 2
-    {
+    // Each index expression is evaluated once, in order.
+    let indices: [Variable?] = try items.map { item in
+      if case .expression(let e) = item { return try tensorOperand(e, role: "an index") }
+      return nil
+    }
+    if items.count == 1, case .expression(let e) = items[0], let mask = indices[0], mask.isBoolean, mask.rank >= 2 {
       let k = mask.rank
       guard t.rank >= k, Array(t.shape.prefix(k)) == mask.shape else {
         throw Diagnostic(
@@ -552,7 +555,7 @@ public final class Interpreter {
     for (position, item) in items.enumerated() {
       switch item {
       case .expression(let e):
-        let v = try tensorOperand(e, role: "an index")
+        guard let v = indices[position] else { continue }
         if v.isBoolean && v.rank >= 1 {
           let flat = v.value.data
           let size = position < t.rank ? t.shape[position] : -1
@@ -569,7 +572,16 @@ public final class Interpreter {
         } else if v.rank == 0 {
           resolved.append(.single(try integerOperand(e, value: v.value.data[0], role: "an index")))
         } else if v.rank == 1 {
-          resolved.append(.array(try v.value.data.map { try integerOperand(e, value: $0, role: "an index") }))
+          let positions = try v.value.data.map { try integerOperand(e, value: $0, role: "an index") }
+          // 0s and 1s as long as the axis: probably a mask that lost its kind (1 - m, m1 + m2).
+          if positions.count > 2, position < t.rank, positions.count == t.shape[position],
+            positions.allSatisfy({ $0 == 0 || $0 == 1 })
+          {
+            let note =
+              "note: the index \(operandName(e)) holds only 0s and 1s and is as long as the axis; it reads positions 0 and 1. To select where it is 1, index with a comparison: x[\(operandName(e)) == 1]"
+            if !notes.contains(note) { notes.append(note) }
+          }
+          resolved.append(.array(positions))
         } else {
           throw Diagnostic("an index array must be a vector, got shape \(Tensor.describe(v.shape))", at: e.range)
         }

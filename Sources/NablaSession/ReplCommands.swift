@@ -180,7 +180,9 @@ extension Session {
       case .expression(let e) = statements[0].kind
     else { return nil }
     interpreter.notes = []
-    let value = try? interpreter.evaluate(e)
+    var value: Value? = nil
+    // As a statement would run: a deep recursion in :graph f(250) needs the large stack.
+    guarded { value = try? interpreter.evaluate(e) }
     interpreter.notes = []
     return value
   }

@@ -118,9 +118,16 @@ public final class Session {
     let trimmed = text.trimmingSpaces()
     if trimmed.hasPrefix(":") { return runCommand(trimmed) }
     var status = Status.ok
+    guarded { status = runStatements(text, firstLine: firstLine) }
+    return status
+  }
+
+  /// Runs evaluation work as every statement runs: on a thread with a large stack (deep but
+  /// bounded recursion), and under the session's limits when it has them.
+  func guarded(_ work: () -> Void) {
     guard let limits else {
-      LargeStack.run { status = runStatements(text, firstLine: firstLine) }
-      return status
+      LargeStack.run(work)
+      return
     }
     // Every call, loop iteration and training step asks whether to stop: past the budget the
     // statement stops as if interrupted.
@@ -131,10 +138,7 @@ public final class Session {
       return budget < 0 || interruptRequested()
     }
     defer { interpreter.interruptRequested = interruptRequested }
-    LargeStack.run {
-      ElementLimit.with(limits.maximumElements) { status = runStatements(text, firstLine: firstLine) }
-    }
-    return status
+    LargeStack.run { ElementLimit.with(limits.maximumElements, work) }
   }
 
   func runStatements(_ text: String, firstLine: Int) -> Status {

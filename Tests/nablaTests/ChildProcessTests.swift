@@ -24,11 +24,22 @@ struct ChildProcessTests {
     #expect(run.stdout == "[] hello\n")
   }
 
-  @Test("a child past its time limit is killed and says so")
+  @Test("a child past its time limit is killed and says so, with or without pipes")
   func timeout() throws {
     let run = try ChildProcess.run("sleep", ["30"], timeout: 0.3)
     #expect(run.timedOut)
     #expect(!run.exited && run.status == 9)
+    let quiet = try ChildProcess.run("sleep", ["30"], captureOutput: false, timeout: 0.3)
+    #expect(quiet.timedOut && !quiet.exited)
+    // Output closed, still running: the wait has a limit too.
+    let closed = try ChildProcess.run("sh", ["-c", "exec >&- 2>&-; sleep 30"], timeout: 0.5)
+    #expect(closed.timedOut && !closed.exited)
+  }
+
+  @Test("a child that exits without reading its input does not end the caller")
+  func unreadInput() throws {
+    let run = try ChildProcess.run("true", [], input: String(repeating: "x", count: 1 << 20))
+    #expect(run.exited && run.status == 0)
   }
 
   @Test("the child starts with default signal handling even from a thread that blocks signals")

@@ -65,9 +65,11 @@ extension Primitive {
     "pow", domain: .positive, { try Tensor.power($0, $1) },
     vjpA: { a in
       let (base, exponent) = (a.inputs[0], a.inputs[1])
-      // b·a^(b−1), with b = 0 giving 0 even at a = 0 (x^0 is constant), not 0·inf.
-      let zero = mask(exponent) { $0 == 0 ? 1 : 0 }
-      return try a.g * exponent * Variable.pow(base, exponent - 1 + zero)
+      // b·a^(b−1); where a = 0 and b = 0 (x^0 is constant) the base becomes 1 so the slope is
+      // 0·1 = 0, not 0·inf. Only there: elsewhere the expression, and so its derivative in b,
+      // is untouched.
+      let bothZero = try mask(base) { $0 == 0 ? 1 : 0 } * mask(exponent) { $0 == 0 ? 1 : 0 }
+      return try a.g * exponent * Variable.pow(base + bothZero, exponent - 1)
     },
     vjpB: { a in
       let base = a.inputs[0]

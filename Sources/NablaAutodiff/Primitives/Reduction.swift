@@ -39,6 +39,11 @@ extension Primitive {
           return try g * a.y.unsqueezed(axis: -1) / x
         }
         // others[..., k, j] = x[..., j] for j ≠ k and 1 for j = k; its product over j excludes x_k.
+        guard let size = Tensor.elementCount(x.shape + [n]), size <= 50_000_000 else {
+          throw DifferentiationError(
+            "the gradient of prod over \(n) entries with a zero among them needs \(n)×\(n) products per row, too many; the product is 0, so its gradient is nonzero only at the zero"
+          )
+        }
         var eye = Tensor(repeating: 0, shape: [n, n])
         for i in 0..<n { eye.data[i * n + i] = 1 }
         let identity = Variable.constant(eye)

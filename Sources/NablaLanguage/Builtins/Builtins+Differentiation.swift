@@ -226,6 +226,15 @@ extension Builtins {
       }
       return x
     }
+    for a in xs {
+      for b in xs {
+        guard let n = Tensor.elementCount(a.shape + b.shape), n <= 50_000_000 else {
+          throw c.fail(
+            "a Hessian block would have shape \(Tensor.describe(a.shape + b.shape)), too large to build; use vjp or jvp of the gradient"
+          )
+        }
+      }
+    }
     let gradients = try Differentiation.gradient(of: e, withRespectTo: xs, createGraph: true)
     var rows: [Value] = []
     var shown: [Presentation] = []
