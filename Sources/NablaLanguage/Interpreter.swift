@@ -318,7 +318,7 @@ public final class Interpreter {
         // MATLAB habits: x' of a vector is not a column here (a vector has one axis).
         let note =
           "note: \(operandName(base))' leaves a vector as it is (it has one axis); outer(x, x) is the outer product, reshape(x, -1, 1) a column"
-        if !notes.contains(note) { notes.append(note) }
+        noteOnce(note)
       }
       return .tensor(try v.transposedLastTwo())
     case .member(let base, let name, let nameRange):
@@ -436,6 +436,11 @@ public final class Interpreter {
   }
 
   /// IEEE results are not errors, but the user hears which operation first made inf or nan.
+  /// Adds a note unless the statement already has it (a loop would repeat it).
+  func noteOnce(_ note: String) {
+    if !notes.contains(note) { notes.append(note) }
+  }
+
   func noteNonFinite(_ result: Tensor, inputs: @autoclosure () -> [Tensor], operation: @autoclosure () -> String) {
     guard watchesNonFinite, !result.allFinite else { return }
     // Name each kind this operation made that no input had: 0 * inf and inf - inf make a
@@ -454,7 +459,7 @@ public final class Interpreter {
     let made = ["nan", "inf", "-inf"].filter { kinds(result).contains($0) && !before.contains($0) }
     guard !made.isEmpty else { return }
     let note = "note: \(operation()) gives \(made.joined(separator: " and "))"
-    if !notes.contains(note) { notes.append(note) }
+    noteOnce(note)
   }
 
   func evaluateBracket(_ rows: [[Expr]], rowSeparated: Bool, range: SourceRange) throws -> Value {
@@ -579,7 +584,7 @@ public final class Interpreter {
           {
             let note =
               "note: the index \(operandName(e)) holds only 0s and 1s and is as long as the axis; it reads positions 0 and 1. To select where it is 1, index with a comparison: x[\(operandName(e)) == 1]"
-            if !notes.contains(note) { notes.append(note) }
+            noteOnce(note)
           }
           resolved.append(.array(positions))
         } else {

@@ -99,12 +99,7 @@ extension Builtins {
       case let other:
         throw c.fail("'y' must be a tensor or a function, got \(other.typeName)", argument: "y")
       }
-      let xName: String
-      if case .function(let f) = try c.value("y") {
-        xName = c.pointName("x", of: f)
-      } else {
-        xName = c.text("x") ?? "x"
-      }
+      let xName = try c.wrtName("x", differentiating: "y")
       let (j, depends) = try Differentiation.jacobian(of: y, withRespectTo: x)
       if !depends {
         c.interpreter.notes.append("note: \(yName) does not depend on \(xName) as it is now, so the Jacobian is zeros")
@@ -119,12 +114,7 @@ extension Builtins {
     ) { c in
       if case .list(let targets) = try c.value("x") { return try hessianBlocks(c, targets) }
       let (e, x, eName) = try c.functionOrValue("e", at: "x")
-      let xName: String
-      if case .function(let f) = try c.value("e") {
-        xName = c.pointName("x", of: f)
-      } else {
-        xName = c.text("x") ?? "x"
-      }
+      let xName = try c.wrtName("x", differentiating: "e")
       let (h, depends) = try Differentiation.hessian(of: e, withRespectTo: x)
       if !depends {
         c.interpreter.notes.append("note: \(eName) does not depend on \(xName) as it is now, so the Hessian is zeros")
@@ -196,10 +186,7 @@ extension Builtins {
     let names = targetNames(c.text("x"), count: targets.count)
     var results: [Value] = []
     var shown: [Presentation] = []
-    for (name, target) in zip(names, targets) {
-      guard case .tensor(let x) = target else {
-        throw c.fail("'x' must list variables holding tensors; \(name) is \(target.typeName)", argument: "x")
-      }
+    for (name, x) in zip(names, try c.tensors("x")) {
       let (j, depends) = try Differentiation.jacobian(of: y, withRespectTo: x)
       if !depends {
         c.interpreter.notes.append(
@@ -220,12 +207,7 @@ extension Builtins {
     }
     let eName = c.text("e") ?? "e"
     let names = targetNames(c.text("x"), count: targets.count)
-    let xs = try zip(names, targets).map { (name, target) -> Variable in
-      guard case .tensor(let x) = target else {
-        throw c.fail("'x' must list variables holding tensors; \(name) is \(target.typeName)", argument: "x")
-      }
-      return x
-    }
+    let xs = try c.tensors("x")
     for a in xs {
       for b in xs {
         guard let n = Tensor.elementCount(a.shape + b.shape), n <= 50_000_000 else {
@@ -264,6 +246,13 @@ extension Builtins {
 }
 
 extension BuiltinCall {
+  /// The name of what `differentiating` is differentiated with respect to: the point's name
+  /// for a function (see `pointName`), the argument as written for a value.
+  func wrtName(_ argument: String, differentiating first: String) throws -> String {
+    if case .function(let f) = try value(first) { return pointName(argument, of: f) }
+    return text(argument) ?? "x"
+  }
+
   /// What to call the point a function is differentiated at, in titles and labels: the
   /// argument as written when it is a name (`grad(f, x)` → ∂f/∂x), else the function's own
   /// parameter (`grad(f, [1, 2])` with f(v) → ∂f/∂v), else x.
