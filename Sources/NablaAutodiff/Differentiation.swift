@@ -58,7 +58,9 @@ public enum Differentiation {
 
 extension Differentiation {
   /// ∂²e/∂x² with shape `x.shape ++ x.shape`: the Jacobian of the recorded gradient.
-  public static func hessian(of e: Variable, withRespectTo x: Variable) throws -> (hessian: Variable, dependsOn: Bool) {
+  public static func hessian(of e: Variable, withRespectTo x: Variable, createGraph: Bool = false) throws -> (
+    hessian: Variable, dependsOn: Bool
+  ) {
     guard let total = Tensor.elementCount(x.shape + x.shape), total <= 50_000_000 else {
       throw DifferentiationError(
         "the Hessian would have shape \(Tensor.describe(x.shape + x.shape)), too large to build; use jvp or vjp of the gradient"
@@ -66,24 +68,28 @@ extension Differentiation {
     }
     let g = try gradient(of: e, withRespectTo: [x], createGraph: true)
     guard g.dependsOn[0] else { return (.constant(Tensor(repeating: 0, shape: x.shape + x.shape)), false) }
-    let (h, _) = try jacobian(of: g.values[0], withRespectTo: x)
+    let (h, _) = try jacobian(of: g.values[0], withRespectTo: x, createGraph: createGraph)
     return (h, true)
   }
 
   /// uᵀ J for y = f(x): one reverse pass seeded with `u` (shape of y); the result has x's shape.
-  public static func vjp(of y: Variable, withRespectTo x: Variable, cotangent u: Variable) throws -> Gradients {
+  public static func vjp(of y: Variable, withRespectTo x: Variable, cotangent u: Variable, createGraph: Bool = false)
+    throws -> Gradients
+  {
     guard u.shape == y.shape else {
       throw DifferentiationError(
         "u has shape \(Tensor.describe(u.shape)) but f(x0) has shape \(Tensor.describe(y.shape)); u must match the output"
       )
     }
-    return try ReverseMode.gradients(of: y, withRespectTo: [x], seed: .constant(u.value))
+    return try ReverseMode.gradients(of: y, withRespectTo: [x], seed: u, createGraph: createGraph)
   }
 
   /// J v for y = f(x), without building J: forward mode derived from reverse mode by
   /// transposition. g(u) = uᵀJ is linear in u, so J v = ∇ᵤ⟨g(u), v⟩. Two reverse passes over
   /// the graph (the first recorded), whatever the sizes of x and y.
-  public static func jvp(of y: Variable, withRespectTo x: Variable, tangent v: Variable) throws -> Gradients {
+  public static func jvp(of y: Variable, withRespectTo x: Variable, tangent v: Variable, createGraph: Bool = false)
+    throws -> Gradients
+  {
     guard v.shape == x.shape else {
       throw DifferentiationError(
         "v has shape \(Tensor.describe(v.shape)) but x0 has shape \(Tensor.describe(x.shape)); v must match the input"
@@ -94,7 +100,7 @@ extension Differentiation {
     guard g.dependsOn[0] else {
       return Gradients(values: [.constant(Tensor(repeating: 0, shape: y.shape))], dependsOn: [false])
     }
-    let inner = try (g.values[0] * Variable.constant(v.value)).sum()
-    return try ReverseMode.gradients(of: inner, withRespectTo: [u])
+    let inner = try (g.values[0] * v).sum()
+    return try ReverseMode.gradients(of: inner, withRespectTo: [u], createGraph: createGraph)
   }
 }

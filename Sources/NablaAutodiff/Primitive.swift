@@ -43,7 +43,9 @@ public struct Primitive: Sendable {
   public typealias Forward = @Sendable ([Tensor]) throws -> Tensor
   public typealias Rule = @Sendable (VJPArguments) throws -> Variable
 
-  public let name: String
+  public let kind: PrimitiveKind
+  /// The name shown in `:graph` and messages.
+  public var name: String { kind.rawValue }
   /// Valid input domain for gradient checks.
   public let domain: Domain
   /// Whether second derivatives exist away from kinks (checked by the second-order test).
@@ -53,10 +55,10 @@ public struct Primitive: Sendable {
   let vjps: [Rule?]
 
   public init(
-    _ name: String, domain: Domain = .real, twiceDifferentiable: Bool = true,
+    _ kind: PrimitiveKind, domain: Domain = .real, twiceDifferentiable: Bool = true,
     forward: @escaping Forward, vjps: [Rule?]
   ) {
-    self.name = name
+    self.kind = kind
     self.domain = domain
     self.twiceDifferentiable = twiceDifferentiable
     self.forward = forward
@@ -77,7 +79,7 @@ public struct Primitive: Sendable {
 
 /// A unary elementwise primitive from a scalar function and its VJP.
 func elementwise(
-  _ name: String, domain: Domain = .real, twice: Bool = true, _ f: @escaping @Sendable (Double) -> Double,
+  _ name: PrimitiveKind, domain: Domain = .real, twice: Bool = true, _ f: @escaping @Sendable (Double) -> Double,
   vjp: @escaping Primitive.Rule
 ) -> Primitive {
   Primitive(name, domain: domain, twiceDifferentiable: twice, forward: { $0[0].map(f) }, vjps: [vjp])
@@ -85,7 +87,7 @@ func elementwise(
 
 /// A unary elementwise primitive from a whole-tensor kernel (for the hot ones, inlined loops).
 func elementwise(
-  _ name: String, domain: Domain = .real, twice: Bool = true, kernel: @escaping @Sendable (Tensor) -> Tensor,
+  _ name: PrimitiveKind, domain: Domain = .real, twice: Bool = true, kernel: @escaping @Sendable (Tensor) -> Tensor,
   vjp: @escaping Primitive.Rule
 ) -> Primitive {
   Primitive(name, domain: domain, twiceDifferentiable: twice, forward: { kernel($0[0]) }, vjps: [vjp])
@@ -94,7 +96,7 @@ func elementwise(
 /// A binary elementwise primitive with NumPy broadcasting; rules return output-shaped cotangents
 /// and the reverse pass sums them back to each input's shape.
 func broadcasting(
-  _ name: String, domain: Domain = .real, twice: Bool = true,
+  _ name: PrimitiveKind, domain: Domain = .real, twice: Bool = true,
   _ kernel: @escaping @Sendable (Tensor, Tensor) throws -> Tensor,
   vjpA: @escaping Primitive.Rule, vjpB: @escaping Primitive.Rule
 ) -> Primitive {

@@ -21,6 +21,7 @@ public enum ReverseMode {
   public static func gradients(
     of output: Variable, withRespectTo targets: [Variable], seed: Variable? = nil, createGraph: Bool = false
   ) throws -> Gradients {
+    if output.mayHoldDeferred { try rebuildDeferredHistories(from: output) }
     let pass = ReverseMode.passCounter.wrappingAdd(1, ordering: .relaxed).newValue
     let order = topologicalOrder(from: output, pass: pass)
     // Targets not in the graph at all get zeros below.
@@ -79,6 +80,18 @@ public enum ReverseMode {
       }
     }
     return Gradients(values: values, dependsOn: depends)
+  }
+
+  /// Rebuilds every deferred derivative history reachable from `output`, before a pass walks the
+  /// graph (a rebuild runs reverse passes of its own, which would disturb a walk in progress).
+  /// A rebuilt history may itself reach deferred derivatives, so repeat until none is left.
+  static func rebuildDeferredHistories(from output: Variable) throws {
+    while true {
+      let pass = passCounter.wrappingAdd(1, ordering: .relaxed).newValue
+      let pending = topologicalOrder(from: output, pass: pass).filter { $0.deferred != nil }
+      if pending.isEmpty { return }
+      for variable in pending { try variable.rebuildHistory() }
+    }
   }
 
   /// The element count of the largest value in the graph of `output`.

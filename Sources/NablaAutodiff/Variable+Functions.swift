@@ -156,7 +156,7 @@ extension Variable {
 extension Primitive {
   /// sqrt of a sum of squares, with the gradient at 0 taken as 0 rather than NaN.
   public static let norm = Primitive(
-    "norm", domain: .positive,
+    .norm, domain: .positive,
     forward: { $0[0].map { $0.squareRoot() } },
     vjps: [
       { a in

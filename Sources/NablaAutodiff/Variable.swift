@@ -11,8 +11,14 @@ import NablaTensor
 /// fields below are used only by a reverse pass, which runs on the thread that owns the graph.
 public final class Variable: @unchecked Sendable {
   public let value: Tensor
-  let node: Node?
+  /// What computed this value; set once more only when a deferred history is rebuilt.
+  private(set) var node: Node?
   public let isTracked: Bool
+  /// For the result of a first-order derivative pass (which records nothing, to stay cheap):
+  /// how to compute the same value again with its history recorded. A reverse pass that reaches
+  /// this variable rebuilds it first, so `grad(grad(e, x)·w, x)` works without every gradient
+  /// paying for a recorded backward pass.
+  private(set) var deferred: (recipe: DerivativeRecipe, index: Int)?
   /// Scratch for the reverse pass: which pass last visited this variable, and its position in
   /// that pass's order. Saves a hash lookup per node.
   var visitedBy: UInt64 = 0
@@ -65,16 +71,66 @@ public final class Variable: @unchecked Sendable {
 
   /// The same value as a fresh leaf with no history (`detach(x)`).
   public func detached() -> Variable { Variable(value) }
+
+  /// Derivatives computed without recording (`values`), made differentiable again: each result
+  /// remembers `rebuild`, which computes the same derivatives with the backward pass recorded,
+  /// and runs it (once, for all of them) only if a later reverse pass reaches one of them.
+  public static func rememberingHistory(_ values: [Variable], rebuild: @escaping () throws -> [Variable])
+    -> [Variable]
+  {
+    let recipe = DerivativeRecipe(rebuild)
+    return values.enumerated().map { k, v in
+      let result = Variable(value: v.value, node: nil, tracked: true)
+      result.deferred = (recipe, k)
+      return result
+    }
+  }
+
+  /// True when this value's history may still hold a derivative to rebuild.
+  var mayHoldDeferred: Bool { deferred != nil || node?.holdsDeferred == true }
+
+  /// Rebuilds a deferred history: this variable becomes the identity of the recorded result.
+  func rebuildHistory() throws {
+    guard let (recipe, k) = deferred else { return }
+    deferred = nil
+    let traced = try recipe.result(k)
+    guard traced.shape == shape else {
+      throw DifferentiationError(
+        "internal: a derivative rebuilt with its history has shape \(Tensor.describe(traced.shape)), not \(Tensor.describe(shape))"
+      )
+    }
+    node = Node(primitive: .derivative, inputs: [traced])
+  }
+}
+
+/// The recorded computation of a list of derivatives, run at most once.
+final class DerivativeRecipe {
+  private var rebuild: (() throws -> [Variable])?
+  private var rebuilt: [Variable] = []
+
+  init(_ rebuild: @escaping () throws -> [Variable]) { self.rebuild = rebuild }
+
+  func result(_ k: Int) throws -> Variable {
+    if let rebuild {
+      rebuilt = try rebuild()
+      self.rebuild = nil
+    }
+    guard k < rebuilt.count else { throw DifferentiationError("internal: a rebuilt derivative is missing") }
+    return rebuilt[k]
+  }
 }
 
 /// One application of a primitive: what it was and what it was applied to.
 final class Node {
   let primitive: Primitive
   var inputs: [Variable]
+  /// Whether a deferred derivative history may lie below (checked before a reverse pass).
+  let holdsDeferred: Bool
 
   init(primitive: Primitive, inputs: [Variable]) {
     self.primitive = primitive
     self.inputs = inputs
+    self.holdsDeferred = inputs.contains { $0.mayHoldDeferred }
   }
 
   // A long history (a loop of a million steps) would otherwise be freed recursively, one stack

@@ -137,9 +137,12 @@ extension Interpreter {
         throw Diagnostic(
           "\(f.name) must return a tensor to be differentiated", at: expression?.range ?? first.range)
       }
-      // Recorded, so grad(grad(f)) can differentiate this result again.
-      let g = try Differentiation.gradient(of: y, withRespectTo: [x], createGraph: true)
-      return .tensor(g.values[0])
+      // Differentiable again (grad(grad(f))): the backward pass is recorded only if asked.
+      let g = try Differentiation.gradient(of: y, withRespectTo: [x])
+      return .tensor(
+        Variable.rememberingHistory(g.values) {
+          try Differentiation.gradient(of: y, withRespectTo: [x], createGraph: true).values
+        }[0])
     }
   }
 

@@ -56,6 +56,9 @@ public final class Interpreter {
   /// Text a call shows even when its value is assigned: see `report(_:for:)`.
   var pendingReport: (Expr, String)?
   var callDepth = 0
+  /// The latest values that session names held before they were rebound (held weakly), so a
+  /// note can tell "x was reassigned after e was computed" from "e never involved x".
+  var replacedValues: [ReplacedValue] = []
   /// User-function calls nested deeper than this are an error, not a stack overflow.
   public static let maximumCallDepth = 1000
 
@@ -133,11 +136,20 @@ public final class Interpreter {
       return
     }
     if frames.isEmpty {
-      globalWrites &+= 1
-      globals[name] = value
+      setGlobal(name, value)
     } else {
       frames[frames.count - 1][name] = value
     }
+  }
+
+  /// Binds a session variable, remembering the value it replaces (see `replacedValues`).
+  public func setGlobal(_ name: String, _ value: Value) {
+    globalWrites &+= 1
+    if case .tensor(let old)? = globals[name] {
+      replacedValues.append(ReplacedValue(old, name: name))
+      if replacedValues.count > 128 { replacedValues.removeFirst(64) }
+    }
+    globals[name] = value
   }
 
   /// Every name in scope, for suggestions.

@@ -106,7 +106,8 @@ extension Session {
       let xName = String(inner[inner.index(after: comma)...]).trimmingSpaces()
       let steps = ReverseMode.graph(of: ev, target: xv)
       guard steps.contains(where: \.isTarget) else {
-        write(.values, "\(eName) does not depend on \(xName) as it is now, so ∂\(eName)/∂\(xName) is zeros")
+        let note = interpreter.independenceNote(of: ev, eName, on: xName, result: "∂\(eName)/∂\(xName) is zeros")
+        write(.values, String(note.dropFirst("note: ".count)))
         return .ok
       }
       var lines = [

@@ -194,7 +194,7 @@ extension Session {
       }
       let grads = try Differentiation.gradient(of: l, withRespectTo: parameters)
       for (k, name) in names.enumerated() {
-        interpreter.globals[name] = .tensor(Variable(run.update(k, parameters[k].value, grads.values[k].value)))
+        interpreter.setGlobal(name, .tensor(Variable(run.update(k, parameters[k].value, grads.values[k].value))))
       }
       run.history.append(l.value.data[0])
       run.step += 1

@@ -49,42 +49,65 @@ func numericGradient(_ inputs: [Tensor], _ k: Int, step h: Double, _ f: ([Tensor
   return result
 }
 
+/// Every case of an entry, `rounds` times with fresh random attributes, each with its number.
+func tableCases(_ entry: PrimitiveTable.Entry, rounds: Int, _ r: inout RandomSource) -> [(Primitive, [[Int]])] {
+  (0..<rounds).flatMap { _ in entry.cases(&r) }
+}
+
+/// Compares a computed gradient with a reference, shape and count first (a zip alone would
+/// compare a prefix), then entry by entry.
+func expectClose(
+  _ analytic: Variable, _ expectedShape: [Int], _ numeric: [Double], absolute: Double, relative: Double,
+  _ label: String
+) {
+  #expect(analytic.shape == expectedShape, "\(label): gradient shape \(analytic.shape), expected \(expectedShape)")
+  #expect(analytic.value.count == numeric.count, "\(label): \(analytic.value.count) entries, expected \(numeric.count)")
+  guard analytic.value.count == numeric.count else { return }
+  for (i, (a, n)) in zip(analytic.value.data, numeric).enumerated() {
+    #expect(close(a, n, absolute: absolute, relative: relative), "\(label) entry \(i): analytic \(a), numeric \(n)")
+  }
+}
+
 @Suite("Primitive table: finite-difference gradient checks")
 struct GradientCheckTests {
   static let names = PrimitiveTable.entries.map(\.name)
-  static let casesPerPrimitive = 20
+  /// Each round runs every shape choice of an entry with new random values and attributes.
+  static let rounds = 3
+
+  static func entry(_ name: String) throws -> PrimitiveTable.Entry {
+    try #require(PrimitiveTable.entries.first { $0.name == name })
+  }
 
   @Test("first derivatives match central differences", arguments: names)
   func firstOrder(name: String) throws {
-    let entry = try #require(PrimitiveTable.entries.first { $0.name == name })
+    let entry = try Self.entry(name)
     var r = RandomSource(seed: UInt64(name.unicodeScalars.reduce(7) { $0 &* 31 &+ UInt64($1.value) }))
-    for _ in 0..<Self.casesPerPrimitive {
-      let (p, shapes) = entry.sample(&r)
+    let cases = tableCases(entry, rounds: Self.rounds, &r)
+    #expect(!cases.isEmpty, "\(name) has no cases")
+    for (p, shapes) in cases {
+      #expect(p.kind == entry.kind, "the entry for \(name) builds \(p.name)")
+      // An empty input (a plan that failed to build) would compare nothing with nothing.
+      #expect(shapes.allSatisfy { (Tensor.elementCount($0) ?? 0) > 0 }, "\(name): an empty input in \(shapes)")
       let values = shapes.map { randomInput($0, domain: p.domain, &r) }
       let inputs = values.map { Variable($0) }
       let output = try p.apply(inputs)
       let w = randomInput(output.shape, domain: .real, &r)
       let analytic = try ReverseMode.gradients(of: weightedOutput(p, inputs, w), withRespectTo: inputs)
       for k in inputs.indices where p.vjps[k] != nil {
-        #expect(analytic.values[k].shape == shapes[k], "\(name): gradient shape for input \(k)")
         let numeric = try numericGradient(values, k, step: 1e-6) { xs in
           try weightedOutput(p, xs.map { .constant($0) }, w).value.data[0]
         }
-        for (i, (a, n)) in zip(analytic.values[k].value.data, numeric).enumerated() {
-          #expect(
-            close(a, n, absolute: 1e-6, relative: 1e-5),
-            "\(name) shapes \(shapes) input \(k) entry \(i): analytic \(a), numeric \(n)")
-        }
+        expectClose(
+          analytic.values[k], shapes[k], numeric, absolute: 1e-6, relative: 1e-5, "\(name) shapes \(shapes) input \(k)")
       }
     }
   }
 
   @Test("second derivatives match differences of the gradient", arguments: names)
   func secondOrder(name: String) throws {
-    let entry = try #require(PrimitiveTable.entries.first { $0.name == name })
+    let entry = try Self.entry(name)
     var r = RandomSource(seed: UInt64(name.unicodeScalars.reduce(11) { $0 &* 131 &+ UInt64($1.value) }))
-    for _ in 0..<Self.casesPerPrimitive {
-      let (p, shapes) = entry.sample(&r)
+    for (p, shapes) in tableCases(entry, rounds: Self.rounds, &r) {
       guard p.twiceDifferentiable else { continue }
       let values = shapes.map { randomInput($0, domain: p.domain, &r) }
       let w = randomInput(try p.apply(values.map { .constant($0) }).shape, domain: .real, &r)
@@ -104,12 +127,24 @@ struct GradientCheckTests {
         let numeric = try numericGradient(values, k, step: 1e-5) { xs in
           try m(xs.map { Variable($0) }, createGraph: false).value.data[0]
         }
-        for (i, (a, n)) in zip(analytic.values[k].value.data, numeric).enumerated() {
-          #expect(
-            close(a, n, absolute: 1e-5, relative: 1e-4),
-            "\(name) shapes \(shapes) input \(k) entry \(i): second-order analytic \(a), numeric \(n)")
-        }
+        expectClose(
+          analytic.values[k], shapes[k], numeric, absolute: 1e-5, relative: 1e-4,
+          "\(name) shapes \(shapes) input \(k) second order")
       }
+    }
+  }
+
+  @Test("the convolution entries draw six windows each")
+  func windows() {
+    var r = RandomSource(seed: 5)
+    for _ in 0..<20 { #expect(PrimitiveTable.windows(&r).count == 6) }
+  }
+
+  @Test("every primitive kind has an entry in the table")
+  func coverage() {
+    let covered = Set(PrimitiveTable.entries.map(\.kind))
+    for kind in PrimitiveKind.allCases {
+      #expect(covered.contains(kind), "primitive \(kind.rawValue) has no entry in PrimitiveTable.entries")
     }
   }
 
@@ -123,10 +158,9 @@ struct GradientCheckTests {
 struct BatchedVJPTests {
   @Test("a batch of seeds gives the stacked single-seed gradients", arguments: GradientCheckTests.names)
   func batched(name: String) throws {
-    let entry = try #require(PrimitiveTable.entries.first { $0.name == name })
+    let entry = try GradientCheckTests.entry(name)
     var r = RandomSource(seed: 99)
-    for _ in 0..<8 {
-      let (p, shapes) = entry.sample(&r)
+    for (p, shapes) in tableCases(entry, rounds: 2, &r) {
       let inputs = shapes.map { Variable(randomInput($0, domain: p.domain, &r)) }
       let output = try p.apply(inputs)
       let seeds = (0..<3).map { _ in randomInput(output.shape, domain: .real, &r) }
@@ -137,6 +171,7 @@ struct BatchedVJPTests {
         for k in inputs.indices where p.vjps[k] != nil {
           let n = single.values[k].value.count
           #expect(together.values[k].shape == [3] + shapes[k], "\(name): batched gradient shape")
+          guard together.values[k].value.count == 3 * n else { continue }
           let slice = Array(together.values[k].value.data[(b * n)..<((b + 1) * n)])
           for (a, c) in zip(slice, single.values[k].value.data) {
             #expect(abs(a - c) <= 1e-12 * max(1, abs(c)), "\(name) seed \(b) input \(k): \(a) vs \(c)")

@@ -106,6 +106,6 @@ struct DerivativeOutputTests {
     let (explain, _) = run("x = [1, 2, 0.5]\ny = [3, 4, 5]\ne = sum(softmax(x) * y)\n:explain grad(e, x)")
     #expect(explain.contains("#") && explain.contains("softmax") && explain.hasSuffix("→ arrives at x [3]"))
     let (unrelated, _) = run("x = [1, 2]\ny = [3, 4]\ne = sum(y^2)\n:explain grad(e, x)")
-    #expect(unrelated == "e does not depend on x as it is now, so ∂e/∂x is zeros")
+    #expect(unrelated == "e does not depend on x as it is now: e is computed from y, not from x, so ∂e/∂x is zeros")
   }
 }

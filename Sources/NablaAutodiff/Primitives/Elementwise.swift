@@ -9,42 +9,42 @@ func mask(_ x: Variable, _ f: (Double) -> Double) -> Variable {
 /// The unary elementwise primitives. Conventions at kinks: relu'(0) = 0, abs'(0) = 0,
 /// leaky_relu'(0) = slope, sign' = 0.
 extension Primitive {
-  public static let neg = elementwise("neg", kernel: { $0.negated() }) { a in try -a.g }
-  public static let exp = elementwise("exp", { Math.exp($0) }) { a in try a.g * a.y }
-  public static let log = elementwise("log", domain: .positive, { Math.log($0) }) { a in try a.g / a.x }
-  public static let sqrt = elementwise("sqrt", domain: .positive, { $0.squareRoot() }) { a in
+  public static let neg = elementwise(.neg, kernel: { $0.negated() }) { a in try -a.g }
+  public static let exp = elementwise(.exp, { Math.exp($0) }) { a in try a.g * a.y }
+  public static let log = elementwise(.log, domain: .positive, { Math.log($0) }) { a in try a.g / a.x }
+  public static let sqrt = elementwise(.sqrt, domain: .positive, { $0.squareRoot() }) { a in
     try a.g * 0.5 / a.y
   }
-  public static let abs = elementwise("abs", domain: .awayFromZero, { Swift.abs($0) }) { a in
+  public static let abs = elementwise(.abs, domain: .awayFromZero, { Swift.abs($0) }) { a in
     try a.g * mask(a.x) { $0 > 0 ? 1 : ($0 < 0 ? -1 : 0) }
   }
-  public static let sin = elementwise("sin", { Math.sin($0) }) { a in try a.g * Variable.cos(a.x) }
-  public static let cos = elementwise("cos", { Math.cos($0) }) { a in try -(a.g * Variable.sin(a.x)) }
-  public static let tan = elementwise("tan", domain: .bounded, { Math.tan($0) }) { a in
+  public static let sin = elementwise(.sin, { Math.sin($0) }) { a in try a.g * Variable.cos(a.x) }
+  public static let cos = elementwise(.cos, { Math.cos($0) }) { a in try -(a.g * Variable.sin(a.x)) }
+  public static let tan = elementwise(.tan, domain: .bounded, { Math.tan($0) }) { a in
     try a.g * (1 + a.y * a.y)
   }
-  public static let tanh = elementwise("tanh", { Math.tanh($0) }) { a in try a.g * (1 - a.y * a.y) }
-  public static let sigmoid = elementwise("sigmoid", { Math.sigmoid($0) }) { a in try a.g * a.y * (1 - a.y) }
-  public static let relu = elementwise("relu", domain: .awayFromZero, kernel: { $0.relu() }) { a in
+  public static let tanh = elementwise(.tanh, { Math.tanh($0) }) { a in try a.g * (1 - a.y * a.y) }
+  public static let sigmoid = elementwise(.sigmoid, { Math.sigmoid($0) }) { a in try a.g * a.y * (1 - a.y) }
+  public static let relu = elementwise(.relu, domain: .awayFromZero, kernel: { $0.relu() }) { a in
     try a.g * Variable.constant(a.x.value.positiveMask())
   }
-  public static let softplus = elementwise("softplus", { Math.softplus($0) }) { a in
+  public static let softplus = elementwise(.softplus, { Math.softplus($0) }) { a in
     try a.g * Variable.sigmoid(a.x)
   }
   public static let sign = elementwise(
-    "sign", domain: .awayFromZero, { $0 > 0 ? 1 : ($0 < 0 ? -1 : ($0.isNaN ? .nan : 0)) }
+    .sign, domain: .awayFromZero, { $0 > 0 ? 1 : ($0 < 0 ? -1 : ($0.isNaN ? .nan : 0)) }
   ) { a in try a.g * 0 }
 
   /// Rounding, with derivative 0 (almost everywhere), as NumPy's floor, ceil and rint.
-  public static let floor = elementwise("floor", domain: .awayFromZero, { $0.rounded(.down) }) { a in try a.g * 0 }
-  public static let ceil = elementwise("ceil", domain: .awayFromZero, { $0.rounded(.up) }) { a in try a.g * 0 }
-  public static let round = elementwise("round", domain: .awayFromZero, { $0.rounded(.toNearestOrEven) }) { a in
+  public static let floor = elementwise(.floor, domain: .awayFromZero, { $0.rounded(.down) }) { a in try a.g * 0 }
+  public static let ceil = elementwise(.ceil, domain: .awayFromZero, { $0.rounded(.up) }) { a in try a.g * 0 }
+  public static let round = elementwise(.round, domain: .awayFromZero, { $0.rounded(.toNearestOrEven) }) { a in
     try a.g * 0
   }
 
   /// `leaky_relu(x, slope)`: x for x > 0, slope·x otherwise.
   public static func leakyRelu(slope: Double) -> Primitive {
-    elementwise("leaky_relu", domain: .awayFromZero, kernel: { $0.leakyRelu(slope: slope) }) { a in
+    elementwise(.leakyRelu, domain: .awayFromZero, kernel: { $0.leakyRelu(slope: slope) }) { a in
       try a.g * Variable.constant(a.x.value.leakyReluSlopes(slope))
     }
   }
@@ -52,17 +52,17 @@ extension Primitive {
 
 /// The binary elementwise primitives, with NumPy broadcasting.
 extension Primitive {
-  public static let add = broadcasting("add", { try Tensor.add($0, $1) }, vjpA: { $0.g }, vjpB: { $0.g })
-  public static let sub = broadcasting("sub", { try Tensor.subtract($0, $1) }, vjpA: { $0.g }, vjpB: { a in try -a.g })
+  public static let add = broadcasting(.add, { try Tensor.add($0, $1) }, vjpA: { $0.g }, vjpB: { $0.g })
+  public static let sub = broadcasting(.sub, { try Tensor.subtract($0, $1) }, vjpA: { $0.g }, vjpB: { a in try -a.g })
   public static let mul = broadcasting(
-    "mul", { try Tensor.multiply($0, $1) }, vjpA: { a in try a.g * a.inputs[1] }, vjpB: { a in try a.g * a.inputs[0] })
+    .mul, { try Tensor.multiply($0, $1) }, vjpA: { a in try a.g * a.inputs[1] }, vjpB: { a in try a.g * a.inputs[0] })
   public static let div = broadcasting(
-    "div", domain: .awayFromZero, { try Tensor.divide($0, $1) }, vjpA: { a in try a.g / a.inputs[1] },
+    .div, domain: .awayFromZero, { try Tensor.divide($0, $1) }, vjpA: { a in try a.g / a.inputs[1] },
     vjpB: { a in try -(a.g * a.y / a.inputs[1]) })
   /// `a ^ b`. ∂/∂b uses log(a), taken as 0 where a ≤ 0 (there the real power is only defined
   /// for integer b, where the derivative in b does not exist).
   public static let pow = broadcasting(
-    "pow", domain: .positive, { try Tensor.power($0, $1) },
+    .pow, domain: .positive, { try Tensor.power($0, $1) },
     vjpA: { a in
       let (base, exponent) = (a.inputs[0], a.inputs[1])
       // b·a^(b−1); where a = 0 and b = 0 (x^0 is constant) the base becomes 1 so the slope is
@@ -79,12 +79,12 @@ extension Primitive {
     })
   /// Elementwise maximum; at ties each input gets half the gradient.
   public static let maximum = broadcasting(
-    "maximum", domain: .awayFromZero, { try Tensor.maximum($0, $1) },
+    .maximum, domain: .awayFromZero, { try Tensor.maximum($0, $1) },
     vjpA: { a in try a.g * choose(a.inputs[0], a.inputs[1], >) },
     vjpB: { a in try a.g * choose(a.inputs[1], a.inputs[0], >) })
   /// Elementwise minimum; at ties each input gets half the gradient.
   public static let minimum = broadcasting(
-    "minimum", domain: .awayFromZero, { try Tensor.minimum($0, $1) },
+    .minimum, domain: .awayFromZero, { try Tensor.minimum($0, $1) },
     vjpA: { a in try a.g * choose(a.inputs[0], a.inputs[1], <) },
     vjpB: { a in try a.g * choose(a.inputs[1], a.inputs[0], <) })
 }

@@ -4,7 +4,7 @@ import NablaTensor
 extension Primitive {
   public static func reshape(_ shape: [Int]) -> Primitive {
     Primitive(
-      "reshape", forward: { try $0[0].reshaped(shape) },
+      .reshape, forward: { try $0[0].reshaped(shape) },
       vjps: [{ a in try a.g.reshaped(a.batched(a.x.shape)) }])
   }
 
@@ -13,7 +13,7 @@ extension Primitive {
     var inverse = [Int](repeating: 0, count: permutation.count)
     for (i, p) in permutation.enumerated() where p >= 0 && p < permutation.count { inverse[p] = i }
     return Primitive(
-      "transpose", forward: { try $0[0].permuted(permutation) },
+      .transpose, forward: { try $0[0].permuted(permutation) },
       vjps: [
         { [inverse] a in
           let b = a.batch.count
@@ -24,21 +24,21 @@ extension Primitive {
 
   public static func broadcast(to shape: [Int]) -> Primitive {
     Primitive(
-      "broadcast", forward: { try $0[0].broadcast(to: shape) },
+      .broadcast, forward: { try $0[0].broadcast(to: shape) },
       vjps: [{ a in try a.g.unbroadcast(to: a.x.shape, batch: a.batch) }])
   }
 
   /// Sums broadcast axes away: the one place where broadcasting is undone in every gradient.
   public static func sum(toShape shape: [Int]) -> Primitive {
     Primitive(
-      "sum_to_shape", forward: { try $0[0].sum(toShape: shape) },
+      .sumToShape, forward: { try $0[0].sum(toShape: shape) },
       vjps: [{ a in try a.g.rebroadcast(to: a.x.shape, batch: a.batch) }])
   }
 
   /// Reads the plan's elements: every form of indexing. Leading batch axes pass through.
   public static func gather(_ plan: IndexPlan) -> Primitive {
     Primitive(
-      "index", forward: { try $0[0].gather(plan) },
+      .index, forward: { try $0[0].gather(plan) },
       vjps: [{ a in try Primitive.scatterAdd(plan).apply(a.g) }])
   }
 
@@ -46,7 +46,7 @@ extension Primitive {
   /// `gather`.
   public static func scatterAdd(_ plan: IndexPlan) -> Primitive {
     Primitive(
-      "scatter_add", forward: { try $0[0].scatterAdd(plan) },
+      .scatterAdd, forward: { try $0[0].scatterAdd(plan) },
       vjps: [{ a in try Primitive.gather(plan).apply(a.g) }])
   }
 
@@ -63,7 +63,7 @@ extension Primitive {
       })
       start += size
     }
-    return Primitive("concat", forward: { try Tensor.concatenate($0, axis: axis) }, vjps: rules)
+    return Primitive(.concat, forward: { try Tensor.concatenate($0, axis: axis) }, vjps: rules)
   }
 
   /// Matrix product of operands of rank ≥ 2 with broadcast batch axes (NumPy `matmul`).
@@ -93,9 +93,15 @@ extension Primitive {
         { a in try M.product(a.inputs[1], a.g, true, true) }, { a in try M.product(a.g, a.inputs[0], true, true) },
       ]
     }
-    let name = "matmul" + (transposeA ? "_tn" : "") + (transposeB ? "_nt" : "")
+    let kind: PrimitiveKind =
+      switch (transposeA, transposeB) {
+      case (false, false): .matmul
+      case (false, true): .matmulNT
+      case (true, false): .matmulTN
+      case (true, true): .matmulTT
+      }
     return Primitive(
-      transposeA && transposeB ? "matmul_tt" : name,
+      kind,
       forward: { try Tensor.batchedMatmul($0[0], $0[1], transposeA: transposeA, transposeB: transposeB) },
       vjps: rules)
   }
@@ -104,7 +110,7 @@ extension Primitive {
   /// that accumulates into rows holding b. The VJPs are those of the product and the
   /// broadcast add it fuses: x̄ = ȳW, W̄ = ȳᵀx, b̄ = ȳ summed over the rows.
   public static let linear = Primitive(
-    "linear",
+    .linear,
     forward: { inputs in
       guard let y = try Tensor.linear(inputs[0], inputs[1], inputs[2]) else {
         throw ShapeError(
@@ -117,4 +123,9 @@ extension Primitive {
       { a in try Variable.product(a.g, a.inputs[0], true, false) },
       { a in try a.g.unbroadcast(to: a.inputs[2].shape, batch: a.batch) },
     ])
+}
+
+extension Primitive {
+  /// The identity, standing between a derivative and its history rebuilt on demand.
+  public static let derivative = Primitive(.derivative, forward: { $0[0] }, vjps: [{ $0.g }])
 }

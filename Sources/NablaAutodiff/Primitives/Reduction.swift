@@ -5,14 +5,14 @@ import NablaTensor
 extension Primitive {
   public static func sum(axes: [Int], keepdims: Bool) -> Primitive {
     Primitive(
-      "sum", forward: { try $0[0].reduce(axes: axes, keepdims: keepdims, kind: .sum) },
+      .sum, forward: { try $0[0].reduce(axes: axes, keepdims: keepdims, kind: .sum) },
       vjps: [{ a in try spread(a.g, over: a.x.shape, axes: axes, batch: a.batch) }])
   }
 
   /// `max`/`min` over axes; the gradient goes to the extreme entries, split evenly among ties.
   public static func extreme(axes: [Int], keepdims: Bool, largest: Bool) -> Primitive {
     Primitive(
-      largest ? "max" : "min", domain: .real,
+      largest ? .max : .min, domain: .real,
       forward: { try $0[0].reduce(axes: axes, keepdims: keepdims, kind: largest ? .max : .min) },
       vjps: [
         { a in
@@ -29,7 +29,7 @@ extension Primitive {
   /// holds in a neighbourhood, so its derivatives are right too; with zeros present it is the
   /// product of the other factors, computed exactly.
   public static let prodLast: Primitive = Primitive(
-    "prod", forward: { try $0[0].reduce(axes: [$0[0].rank - 1], keepdims: false, kind: .prod) },
+    .prod, forward: { try $0[0].reduce(axes: [$0[0].rank - 1], keepdims: false, kind: .prod) },
     vjps: [
       { (a: VJPArguments) throws -> Variable in
         let x = a.x
@@ -68,7 +68,7 @@ extension Primitive {
   /// over a batched cotangent instead of ten (a Jacobian of softmax is such a pass).
   public static func softmax(axis: Int) -> Primitive {
     Primitive(
-      "softmax",
+      .softmax,
       forward: { inputs in
         let x = inputs[0]
         let m = try x.reduce(axes: [axis], keepdims: true, kind: .max).map { $0.isFinite ? $0 : 0 }
@@ -90,7 +90,7 @@ extension Primitive {
   /// and one-hot (or soft) targets t, computed stably in one pass. VJPs: z̄ = (Σt·softmax(z) − t)·ḡ/N
   /// and t̄ = −log softmax(z)·ḡ/N, written with differentiable operations.
   public static let softmaxCrossEntropy: Primitive = Primitive(
-    "softmax_cross_entropy", domain: .positive,
+    .softmaxCrossEntropy, domain: .positive,
     forward: { inputs in
       let (z, t) = (inputs[0], inputs[1])
       let classes = z.shape.last ?? 1

@@ -25,17 +25,6 @@ extension Builtins {
     return text.unicodeScalars.allSatisfy(Lexer.isIdentifierContinue)
   }
 
-  /// Why ∂e/∂x is zeros: x is not a variable e came from (an expression makes a new value), or
-  /// the variable was reassigned, or an update dropped the history.
-  static func independenceNote(_ eName: String, _ name: String) -> String {
-    if !isPlainName(name) {
-      return
-        "note: \(name) here is a new value, not a variable \(eName) was computed from, so ∂\(eName)/∂\(name) is zeros; name it first (x = \(name)), compute with x, then differentiate with respect to x"
-    }
-    return
-      "note: \(eName) does not depend on \(name) as it is now (was \(name) reassigned after \(eName) was computed, or did a += -= *= /= along the way drop the history?), so ∂\(eName)/∂\(name) is zeros"
-  }
-
   static let differentiation: [Builtin] = [
     Builtin(
       "grad", [Parameter("e", .any), Parameter("x", .withRespectTo, default: .absent)], category: "Differentiation",
@@ -66,10 +55,13 @@ extension Builtins {
         let eName = c.text("e") ?? "e"
         let names = targetNames(c.text("x"), count: targets.count)
         for (name, depends) in zip(names, result.dependsOn) where !depends {
-          c.interpreter.notes.append(independenceNote(eName, name))
+          c.interpreter.notes.append(
+            c.interpreter.independenceNote(of: e, eName, on: name, result: "\(derivativeTitle(eName, name)) is zeros"))
         }
         c.interpreter.present(.gradient(titles: names.map { derivativeTitle(eName, $0) }), for: c)
-        let grads = result.values.map { Value.tensor(Variable($0.value)) }
+        let grads = Variable.rememberingHistory(result.values) {
+          try Differentiation.gradient(of: e, withRespectTo: targets, createGraph: true).values
+        }.map(Value.tensor)
         return isList ? .list(grads) : grads[0]
       case let other:
         throw c.fail("'e' must be a scalar tensor or a function, got \(other.typeName)", argument: "e")
@@ -86,7 +78,9 @@ extension Builtins {
       let yName: String
       switch try c.value("y") {
       case .function(let f):
-        x = Variable(try c.tensor("x").value)
+        // At the variable itself when it is one, so the Jacobian keeps its history in x.
+        let x0 = try c.tensor("x")
+        x = x0.isTracked ? x0 : Variable(x0.value)
         guard case .tensor(let out) = try c.interpreter.call(f, [.tensor(x)], at: c.argument("x")?.range) else {
           throw c.fail("\(f.name) must return a tensor")
         }
@@ -102,10 +96,14 @@ extension Builtins {
       let xName = try c.wrtName("x", differentiating: "y")
       let (j, depends) = try Differentiation.jacobian(of: y, withRespectTo: x)
       if !depends {
-        c.interpreter.notes.append("note: \(yName) does not depend on \(xName) as it is now, so the Jacobian is zeros")
+        c.interpreter.notes.append(
+          c.interpreter.independenceNote(of: y, yName, on: xName, result: "the Jacobian is zeros"))
       }
       c.interpreter.present(.jacobian(output: yName, input: xName, outputShape: y.shape, inputShape: x.shape), for: c)
-      return .tensor(Variable(j.value))
+      return .tensor(
+        Variable.rememberingHistory([j]) {
+          [try Differentiation.jacobian(of: y, withRespectTo: x, createGraph: true).jacobian]
+        }[0])
     },
     Builtin(
       "hessian", [Parameter("e", .any), Parameter("x", .withRespectTo)], category: "Differentiation",
@@ -117,10 +115,14 @@ extension Builtins {
       let xName = try c.wrtName("x", differentiating: "e")
       let (h, depends) = try Differentiation.hessian(of: e, withRespectTo: x)
       if !depends {
-        c.interpreter.notes.append("note: \(eName) does not depend on \(xName) as it is now, so the Hessian is zeros")
+        c.interpreter.notes.append(
+          c.interpreter.independenceNote(of: e, eName, on: xName, result: "the Hessian is zeros"))
       }
       c.interpreter.present(.hessian(of: eName, input: xName, inputShape: x.shape), for: c)
-      return .tensor(Variable(h.value))
+      return .tensor(
+        Variable.rememberingHistory([h]) {
+          [try Differentiation.hessian(of: e, withRespectTo: x, createGraph: true).hessian]
+        }[0])
     },
     Builtin(
       "jvp", [Parameter("f", .function), Parameter("x0", .tensor), Parameter("v", .tensor)],
@@ -129,7 +131,12 @@ extension Builtins {
       example: "jvp(softmax, x, [1, 0, 0])"
     ) { c in
       let (y, x, _) = try c.functionOrValue("f", at: "x0")
-      return .tensor(Variable(try Differentiation.jvp(of: y, withRespectTo: x, tangent: c.tensor("v")).values[0].value))
+      let v = try c.tensor("v")
+      let jv = try Differentiation.jvp(of: y, withRespectTo: x, tangent: v).values
+      return .tensor(
+        Variable.rememberingHistory(jv) {
+          try Differentiation.jvp(of: y, withRespectTo: x, tangent: v, createGraph: true).values
+        }[0])
     },
     Builtin(
       "vjp", [Parameter("f", .function), Parameter("x0", .tensor), Parameter("u", .tensor)],
@@ -138,8 +145,12 @@ extension Builtins {
       example: "vjp(softmax, x, [1, 0, 0])"
     ) { c in
       let (y, x, _) = try c.functionOrValue("f", at: "x0")
+      let u = try c.tensor("u")
+      let uJ = try Differentiation.vjp(of: y, withRespectTo: x, cotangent: u).values
       return .tensor(
-        Variable(try Differentiation.vjp(of: y, withRespectTo: x, cotangent: c.tensor("u")).values[0].value))
+        Variable.rememberingHistory(uJ) {
+          try Differentiation.vjp(of: y, withRespectTo: x, cotangent: u, createGraph: true).values
+        }[0])
     },
     Builtin(
       "gradcheck",
@@ -190,9 +201,13 @@ extension Builtins {
       let (j, depends) = try Differentiation.jacobian(of: y, withRespectTo: x)
       if !depends {
         c.interpreter.notes.append(
-          "note: \(yName) does not depend on \(name) as it is now, so ∂\(yName)/∂\(name) is zeros")
+          c.interpreter.independenceNote(of: y, yName, on: name, result: "\(derivativeTitle(yName, name)) is zeros"))
       }
-      results.append(.tensor(Variable(j.value)))
+      results.append(
+        .tensor(
+          Variable.rememberingHistory([j]) {
+            [try Differentiation.jacobian(of: y, withRespectTo: x, createGraph: true).jacobian]
+          }[0]))
       shown.append(.jacobian(output: yName, input: name, outputShape: y.shape, inputShape: x.shape))
     }
     c.interpreter.present(.items(shown), for: c)
@@ -224,13 +239,17 @@ extension Builtins {
       var row: [Value] = []
       var rowShown: [Presentation] = []
       for (j, b) in xs.enumerated() {
-        let block: Tensor
         if gradients.dependsOn[i] {
-          block = try Differentiation.jacobian(of: gradients.values[i], withRespectTo: b).jacobian.value
+          let g = gradients.values[i]
+          let block = try Differentiation.jacobian(of: g, withRespectTo: b).jacobian
+          row.append(
+            .tensor(
+              Variable.rememberingHistory([block]) {
+                [try Differentiation.jacobian(of: g, withRespectTo: b, createGraph: true).jacobian]
+              }[0]))
         } else {
-          block = Tensor(repeating: 0, shape: a.shape + b.shape)
+          row.append(.tensor(.constant(Tensor(repeating: 0, shape: a.shape + b.shape))))
         }
-        row.append(.tensor(Variable(block)))
         rowShown.append(
           .hessianBlock(of: eName, row: names[i], rowShape: a.shape, column: names[j], columnShape: b.shape))
       }
@@ -238,7 +257,7 @@ extension Builtins {
       shown.append(.items(rowShown))
     }
     for (name, depends) in zip(names, gradients.dependsOn) where !depends {
-      c.interpreter.notes.append("note: \(eName) does not depend on \(name) as it is now, so its blocks are zeros")
+      c.interpreter.notes.append(c.interpreter.independenceNote(of: e, eName, on: name, result: "its blocks are zeros"))
     }
     c.interpreter.present(.items(shown), for: c)
     return .list(rows)

@@ -1,0 +1,30 @@
+/// Every kind of primitive, by the name it shows in `:graph` and error messages.
+///
+/// A primitive can only be declared with one of these kinds, and the coverage test checks that
+/// each kind has an entry in `PrimitiveTable.entries`: a primitive added without a gradient check
+/// fails `make test`. The symbolic layer switches over the same list, so it cannot miss one either.
+public enum PrimitiveKind: String, CaseIterable, Sendable {
+  // Unary elementwise.
+  case neg, exp, log, sqrt, abs, sin, cos, tan, tanh, sigmoid, relu, softplus, sign, floor, ceil, round
+  case leakyRelu = "leaky_relu"
+  // Binary elementwise, with broadcasting.
+  case add, sub, mul, div, pow, maximum, minimum
+  // Reductions and normalisations.
+  case sum, max, min, prod, norm, softmax
+  case softmaxCrossEntropy = "softmax_cross_entropy"
+  // Layout: moves elements without arithmetic.
+  case reshape, transpose, broadcast, concat
+  case sumToShape = "sum_to_shape"
+  case index
+  case scatterAdd = "scatter_add"
+  // Products and linear algebra.
+  case matmul
+  case matmulNT = "matmul_nt"
+  case matmulTN = "matmul_tn"
+  case matmulTT = "matmul_tt"
+  case linear, inv, det
+  // Convolution lowering.
+  case im2col, col2im
+  /// The result of a derivative, re-recorded on demand (see `Variable.deferredHistory`).
+  case derivative
+}
