@@ -154,14 +154,16 @@ extension Variable {
 }
 
 extension Primitive {
-  /// sqrt of a sum of squares, with the gradient at 0 taken as 0 rather than NaN.
+  /// sqrt of a sum of squares. At 0 its derivative is taken as 0 rather than NaN (as PyTorch's
+  /// masked division does), and so is every higher derivative there: the rule is multiplied by a
+  /// constant 0 where the norm is 0.
   public static let norm = Primitive(
     .norm, domain: .positive,
     forward: { $0[0].map { $0.squareRoot() } },
     vjps: [
       { a in
         let zero = mask(a.y) { $0 == 0 ? 1 : 0 }
-        return try a.g * 0.5 / (a.y + zero)
+        return try a.g * 0.5 * (1 - zero) / (a.y + zero)
       }
     ])
 }

@@ -93,8 +93,16 @@ struct DerivativeOutputTests {
 
   @Test("jvp and vjp print the products")
   func products() {
+    // softmax's Jacobian diag(p) − ppᵀ at [1, 2, 0.5], first column (symmetric, so row alike).
     let (out, _) = run("x = [1, 2, 0.5]\njvp(softmax, x, [1, 0, 0])\nvjp(softmax, x, [1, 0, 0])")
     #expect(out == "[ 0.1778  -0.1453  -0.0324]\n[ 0.1778  -0.1453  -0.0324]")
+    // A map that is not square: J v is a column of W, uᵀ J a row, so swapping them fails.
+    let (linear, _) = run("W = [1, 2, 3; 4, 5, 6]\nf(v) = W @ v\njvp(f, [0, 0, 0], [1, 0, 0])\nvjp(f, [0, 0, 0], [1, 0])")
+    #expect(linear == "[1  4]\n[1  2  3]")
+    // g(v) = [sin(v0)·v1, exp(v2)] at [0.5, 2, 0]: J e₀ = [2cos 0.5, 0], e₀ᵀJ = [2cos 0.5, sin 0.5, 0].
+    let (nonlinear, _) = run(
+      "g(v) = [sin(v[0]) * v[1], exp(v[2])]\njvp(g, [0.5, 2, 0], [1, 0, 0])\nvjp(g, [0.5, 2, 0], [1, 0])")
+    #expect(nonlinear == "[1.7552  0.0000]\n[1.7552  0.4794  0.0000]")
   }
 
   @Test(":graph lists the steps; :explain follows the gradient's path back to x")

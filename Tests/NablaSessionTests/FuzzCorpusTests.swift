@@ -27,10 +27,20 @@ struct FuzzCorpusTests {
     for name in Self.files {
       let data = try Data(contentsOf: Self.corpus.appendingPathComponent(name))
       let session = Session(write: { _, _ in })
+      // No corpus input names the sentinel, so none may change it.
+      session.run("keep_sentinel = [7, 8, 9]")
       session.limits = .untrusted
-      session.run(String(decoding: data, as: UTF8.self))
+      let input = String(decoding: data, as: UTF8.self)
+      session.run(input)
       session.limits = nil
       #expect(session.run("1 + 1") == .ok, "after \(name)")
+      // :reset and :del remove variables on purpose.
+      if input.contains(":reset") || input.contains(":del") { continue }
+      guard case .tensor(let keep)? = session.interpreter.globals["keep_sentinel"] else {
+        Issue.record("the sentinel was lost after \(name)")
+        continue
+      }
+      #expect(keep.value.data == [7, 8, 9], "after \(name)")
     }
   }
 

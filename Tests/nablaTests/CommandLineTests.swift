@@ -1,6 +1,7 @@
 import Dispatch
 import Foundation
 import NablaChildProcess
+import NablaSession
 import Testing
 
 // End-to-end tests of the `nabla` command: they run the built debug binary as a process and
@@ -339,7 +340,7 @@ struct JSONOutputTests {
     #expect(tensor.shape == [3])
     let numpy = [0.09003057317038046, 0.24472847105479767, 0.6652409557748219]
     let data = tensor.data.compactMap(\.value)
-    try #require(data.count == 3)
+    try #require(data.count == 3 && tensor.data.count == 3)
     for k in 0..<3 {
       #expect(closeRelative(data[k], numpy[k]), "data[\(k)] = \(data[k]), NumPy gives \(numpy[k])")
     }
@@ -359,7 +360,7 @@ struct JSONOutputTests {
     let result = try nabla(["--json", "-e", "[1, 2, 3; 4, 5, 6]"])
     let tensor = try decode(JSONTensor.self, try #require(lines(result.stdout).first))
     #expect(tensor.shape == [2, 3])
-    #expect(tensor.data.compactMap(\.value) == [1, 2, 3, 4, 5, 6])
+    #expect(tensor.data == (1...6).map { .number(Double($0)) })
   }
 
   @Test func divisionByZeroIsInfWithANote() throws {
@@ -629,8 +630,21 @@ struct StreamTests {
 
 /// A hostile statement with a short name for test listings.
 struct HostileInput: Sendable, CustomTestStringConvertible {
+  /// What the input must do besides not crashing.
+  enum Outcome: Sendable {
+    /// An `error:` line with its line, column and caret; exit status 1.
+    case locatedError
+    /// An `error:` line (REPL commands have no source position); exit status 1.
+    case error
+    /// A value (with notes at most); exit status 0.
+    case value
+    /// Random text: either, but a failure always prints an `error:` line.
+    case either
+  }
+
   var name: String
   var source: String
+  var outcome: Outcome = .locatedError
   var testDescription: String { name }
 }
 
@@ -700,20 +714,20 @@ let hostileInputs: [HostileInput] = [
   HostileInput(name: "two inferred sizes", source: "reshape(ones(6), -1, -1)"),
   HostileInput(name: "enormous index", source: "x = [1, 2]; x[99999999999999999999]"),
   HostileInput(name: "index of a scalar", source: "x = 1; x[0]"),
-  HostileInput(name: "overflowing literal", source: "1e400"),
-  HostileInput(name: "overflowing power", source: "2^1e10"),
+  HostileInput(name: "overflowing literal", source: "1e400", outcome: .value),
+  HostileInput(name: "overflowing power", source: "2^1e10", outcome: .value),
   HostileInput(name: "unterminated string", source: "\"unterminated"),
   HostileInput(name: "mixed unicode", source: "ß∂ƒ©˙∆˚¬…æ 😀 ∑∏ 𝔘 ⟨⟩ \u{202E}abc\u{0301}\u{200B}"),
-  HostileInput(name: "random unicode 1", source: randomUnicode(seed: 1, count: 200)),
-  HostileInput(name: "random unicode 2", source: randomUnicode(seed: 2, count: 200)),
-  HostileInput(name: "random unicode 3", source: randomUnicode(seed: 3, count: 2000)),
-  HostileInput(name: "random tokens 1", source: randomTokens(seed: 1, count: 300)),
-  HostileInput(name: "random tokens 2", source: randomTokens(seed: 2, count: 300)),
-  HostileInput(name: "random tokens 3", source: randomTokens(seed: 3, count: 300)),
-  HostileInput(name: "empty input", source: ""),
-  HostileInput(name: "only spaces", source: "   "),
-  HostileInput(name: "unknown command", source: ":unknowncommand"),
-  HostileInput(name: "bare colon", source: ":"),
+  HostileInput(name: "random unicode 1", source: randomUnicode(seed: 1, count: 200), outcome: .either),
+  HostileInput(name: "random unicode 2", source: randomUnicode(seed: 2, count: 200), outcome: .either),
+  HostileInput(name: "random unicode 3", source: randomUnicode(seed: 3, count: 2000), outcome: .either),
+  HostileInput(name: "random tokens 1", source: randomTokens(seed: 1, count: 300), outcome: .either),
+  HostileInput(name: "random tokens 2", source: randomTokens(seed: 2, count: 300), outcome: .either),
+  HostileInput(name: "random tokens 3", source: randomTokens(seed: 3, count: 300), outcome: .either),
+  HostileInput(name: "empty input", source: "", outcome: .value),
+  HostileInput(name: "only spaces", source: "   ", outcome: .value),
+  HostileInput(name: "unknown command", source: ":unknowncommand", outcome: .error),
+  HostileInput(name: "bare colon", source: ":", outcome: .error),
   HostileInput(name: "dangling assignment", source: "x = "),
   HostileInput(name: "dangling operator", source: "1 +"),
   HostileInput(name: "ragged matrix", source: "[1, 2; 3]"),
@@ -721,10 +735,10 @@ let hostileInputs: [HostileInput] = [
   HostileInput(name: "negative size", source: "ones(-1)"),
   HostileInput(name: "zero step", source: "arange(0, 1, 0)"),
   HostileInput(name: "empty tensor", source: "sum(zeros(0)); max(zeros(0))"),
-  HostileInput(name: "empty softmax", source: "softmax([])"),
+  HostileInput(name: "empty softmax", source: "softmax([])", outcome: .value),
   HostileInput(name: "scalar matmul", source: "1 @ 2"),
-  HostileInput(name: "grad of a constant", source: "grad(1, 2)"),
-  HostileInput(name: "nan power", source: "nan^nan"),
+  HostileInput(name: "grad of a constant", source: "grad(1, 2)", outcome: .value),
+  HostileInput(name: "nan power", source: "nan^nan", outcome: .value),
 ]
 
 @Suite("Hostile input never crashes")
@@ -741,5 +755,40 @@ struct RobustnessTests {
       run.status == 0 || run.status == 1,
       "status \(run.status); stderr:\n\(run.stderr.prefix(2000))")
     #expect(!run.stderr.contains("Fatal error"))
+    let errorLine = lines(run.stderr).first { $0.hasPrefix("error:") }
+    switch input.outcome {
+    case .locatedError, .error:
+      #expect(run.status == 1, "status \(run.status)")
+      let line = try #require(errorLine, "no error: line in\n\(run.stderr.prefix(2000))")
+      if input.outcome == .locatedError {
+        #expect(errorLocation(line) != nil, "no location in \(line)")
+        #expect(caret(run.stderr) != nil, "no caret under the source in\n\(run.stderr.prefix(2000))")
+      }
+    case .value:
+      #expect(run.status == 0 && errorLine == nil, "status \(run.status), \(errorLine ?? "")")
+    case .either:
+      #expect((run.status == 1) == (errorLine != nil), "status \(run.status) but error line \(errorLine ?? "none")")
+    }
+  }
+
+  @Test("a session keeps its variables through each hostile input", arguments: hostileInputs)
+  func keepsVariables(input: HostileInput) throws {
+    var diagnostics: [String] = []
+    let session = Session(write: { channel, text in if channel == .diagnostics { diagnostics.append(text) } })
+    #expect(session.run("keep = [1, 2, 3]; keep_fn(v) = v + 1") == .ok)
+    let status = session.run(input.source)
+    switch input.outcome {
+    case .locatedError, .error:
+      #expect(status != .ok)
+      #expect(diagnostics.contains { $0.hasPrefix("error:") }, "\(diagnostics)")
+    case .value: #expect(status == .ok, "\(diagnostics)")
+    case .either: break
+    }
+    guard case .tensor(let keep)? = session.interpreter.globals["keep"] else {
+      Issue.record("keep was lost")
+      return
+    }
+    #expect(keep.value.data == [1, 2, 3])
+    #expect(session.run("keep_fn(keep)") == .ok)
   }
 }
