@@ -32,6 +32,10 @@ public enum Domain: Sendable {
   case awayFromZero
   /// Inside (-1.4, 1.4), away from tan's poles.
   case bounded
+  /// Inside (−0.9, 0.9): asin, acos, atanh, erfinv.
+  case unit
+  /// Above 1 (1.2 to 3): acosh.
+  case aboveOne
   /// Square matrices far from singular (inv, det).
   case invertible
 }

@@ -7,8 +7,12 @@ public enum PrimitiveKind: String, CaseIterable, Sendable {
   // Unary elementwise.
   case neg, exp, log, sqrt, abs, sin, cos, tan, tanh, sigmoid, relu, softplus, sign, floor, ceil, round
   case leakyRelu = "leaky_relu"
+  case log1p, expm1, log2, log10, exp2, sinh, cosh, asin, acos, atan, asinh, acosh, atanh, erf, erfc, erfinv
+  case lgamma, polygamma, rsqrt, cbrt, reciprocal, sinc, trunc, deg2rad, rad2deg
+  case nanToNum = "nan_to_num"
   // Binary elementwise, with broadcasting.
-  case add, sub, mul, div, pow, maximum, minimum
+  case add, sub, mul, div, pow, maximum, minimum, atan2, hypot, mod
+  case floorDivide = "floor_divide"
   // Reductions and normalisations.
   case sum, max, min, prod, norm, softmax
   case softmaxCrossEntropy = "softmax_cross_entropy"

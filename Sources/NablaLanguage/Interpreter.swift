@@ -425,6 +425,8 @@ public final class Interpreter {
         // Two masks multiplied are their "and", still a mask.
         result = a.isBoolean && b.isBoolean ? .boolean(try (a * b).value) : try a * b
       case "/": result = try a / b
+      case "%": result = try Primitive.mod.apply(a, b)
+      case "//": result = try Primitive.floorDivide.apply(a, b)
       case "^": result = try Variable.pow(a, b)
       case "@": result = try Variable.matmul(a, b)
       case "==": result = try Variable.compare(a, b, symbol: op) { $0 == $1 }

@@ -269,7 +269,7 @@ public struct Parser {
 
   mutating func parseMultiplicative() throws(Diagnostic) -> Expr {
     var lhs = try parseUnary()
-    while case .symbol(let s) = current.kind, s == "*" || s == "/" || s == "@" {
+    while case .symbol(let s) = current.kind, s == "*" || s == "/" || s == "@" || s == "%" || s == "//" {
       let op = advance()
       try link()
       let rhs = try parseUnary()

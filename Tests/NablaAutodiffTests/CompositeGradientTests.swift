@@ -55,7 +55,8 @@ struct CompositeGradientTests {
         let numeric = try numericGradient(values, k, step: 1e-6) { xs in
           try loss(xs.map { .constant($0) }).value.data[0]
         }
-        expectClose(analytic.values[k], values[k].shape, numeric, absolute: 1e-6, relative: 1e-5, "\(c.name) input \(k)")
+        expectClose(
+          analytic.values[k], values[k].shape, numeric, absolute: 1e-6, relative: 1e-5, "\(c.name) input \(k)")
       }
     }
   }

@@ -19,6 +19,8 @@ func randomInput(_ shape: [Int], domain: Domain, _ r: inout RandomSource) -> Ten
     case .positive: return 0.5 + 1.5 * u
     case .awayFromZero: return (r.next() % 2 == 0 ? 1 : -1) * (0.3 + 1.7 * u)
     case .bounded: return 2.4 * u - 1.2
+    case .unit: return 1.8 * u - 0.9
+    case .aboveOne: return 1.2 + 1.8 * u
     case .invertible: return 4 * u - 2
     }
   }

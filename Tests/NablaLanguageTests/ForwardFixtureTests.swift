@@ -16,7 +16,7 @@ struct ForwardFixtureTests {
     var testDescription: String { expr }
   }
 
-  static let fixtures: [Fixture] = load("forward") + load("nn")
+  static let fixtures: [Fixture] = load("forward") + load("nn") + load("special")
 
   static func load(_ name: String) -> [Fixture] {
     guard let url = Bundle.module.url(forResource: name, withExtension: "json", subdirectory: "Fixtures"),
@@ -43,6 +43,7 @@ struct ForwardFixtureTests {
   func loads() {
     #expect(Self.load("forward").count > 200)
     #expect(Self.load("nn").count > 80)
+    #expect(Self.load("special").count == 43)
   }
 
   @Test("nabla matches NumPy", arguments: fixtures)

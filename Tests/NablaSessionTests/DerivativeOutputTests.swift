@@ -97,7 +97,8 @@ struct DerivativeOutputTests {
     let (out, _) = run("x = [1, 2, 0.5]\njvp(softmax, x, [1, 0, 0])\nvjp(softmax, x, [1, 0, 0])")
     #expect(out == "[ 0.1778  -0.1453  -0.0324]\n[ 0.1778  -0.1453  -0.0324]")
     // A map that is not square: J v is a column of W, uᵀ J a row, so swapping them fails.
-    let (linear, _) = run("W = [1, 2, 3; 4, 5, 6]\nf(v) = W @ v\njvp(f, [0, 0, 0], [1, 0, 0])\nvjp(f, [0, 0, 0], [1, 0])")
+    let (linear, _) = run(
+      "W = [1, 2, 3; 4, 5, 6]\nf(v) = W @ v\njvp(f, [0, 0, 0], [1, 0, 0])\nvjp(f, [0, 0, 0], [1, 0])")
     #expect(linear == "[1  4]\n[1  2  3]")
     // g(v) = [sin(v0)·v1, exp(v2)] at [0.5, 2, 0]: J e₀ = [2cos 0.5, 0], e₀ᵀJ = [2cos 0.5, sin 0.5, 0].
     let (nonlinear, _) = run(

@@ -25,7 +25,9 @@ struct RandomInputTests {
     var diagnostics: [String] = []
     let session = Session(write: { channel, text in if channel == .diagnostics { diagnostics.append(text) } })
     // No word of the vocabulary names the sentinel, so no program may change it.
-    session.run("keep_sentinel = [7, 8, 9]; x = [1, 2, 0.5]; W = ones(3, 3); f(v) = sum(v^2); e = sum(softmax(x)); p = softmax(x)")
+    session.run(
+      "keep_sentinel = [7, 8, 9]; x = [1, 2, 0.5]; W = ones(3, 3); f(v) = sum(v^2); e = sum(softmax(x)); p = softmax(x)"
+    )
     var failures = 0
     for _ in 0..<1000 {
       let length = 1 + Int(r.next() % 12)
@@ -82,7 +84,10 @@ struct RandomInputTests {
       ("plot([1e308, -1e308])", "(nothing to plot: no finite points)"),
       // A constant range is widened around the value, whose label shows it.
       ("plot([1e16, 1e16])", "1.00e+16 ┤⠉⠉⠉"),
-      ("w = 1e300; f() = w; train(f, [w], steps: 3)", "trained 3 steps with sgd (lr 0.1000): loss 1.0000e+300 → 1.0000e+300"),
+      (
+        "w = 1e300; f() = w; train(f, [w], steps: 3)",
+        "trained 3 steps with sgd (lr 0.1000): loss 1.0000e+300 → 1.0000e+300"
+      ),
       ("zeros(0, 1e8)", "[0, 100000000] (empty)"),
     ])
   func extremePlots(statement: String, expected: String) {

@@ -127,7 +127,7 @@ public struct BuiltinRegistry {
   /// The builtins of the language itself (the session adds its own).
   public static var standard: BuiltinRegistry {
     BuiltinRegistry(
-      Builtins.construction + Builtins.shape + Builtins.elementwise + Builtins.reductions
+      Builtins.construction + Builtins.shape + Builtins.elementwise + Builtins.moreElementwise + Builtins.reductions
         + Builtins.linearAlgebra + Builtins.neuralNetwork + Builtins.differentiation + Builtins.showing)
   }
 }

@@ -1,0 +1,81 @@
+#!/usr/bin/env python3
+"""Generate special.json: the elementwise functions added for NumPy/SciPy users, paired with
+NumPy and SciPy (scipy.special) oracle values, in the format of forward.json.
+
+Run:  python3 make_special_fixtures.py   (needs numpy and scipy; writes special.json here)
+"""
+
+import numpy as np
+from scipy import special
+
+from fixture_output import write_cases
+
+cases = []
+
+
+def case(expr, fn):
+    cases.append((expr, fn))
+
+
+X = np.array([-2.5, -0.7, 0.0, 0.3, 1.9])
+XS = "[-2.5, -0.7, 0, 0.3, 1.9]"
+P = np.array([0.01, 0.5, 1.0, 2.5, 7.0, 31.0])
+PS = "[0.01, 0.5, 1, 2.5, 7, 31]"
+U = np.array([-0.999, -0.5, 0.0, 0.25, 0.9, 0.999999])
+US = "[-0.999, -0.5, 0, 0.25, 0.9, 0.999999]"
+
+case(f"log1p({PS})", lambda: np.log1p(P))
+case("log1p(1e-12)", lambda: np.log1p(1e-12))
+case(f"expm1({XS})", lambda: np.expm1(X))
+case("expm1(1e-12)", lambda: np.expm1(1e-12))
+case(f"log2({PS})", lambda: np.log2(P))
+case(f"log10({PS})", lambda: np.log10(P))
+case(f"exp2({XS})", lambda: np.exp2(X))
+case(f"sinh({XS})", lambda: np.sinh(X))
+case(f"cosh({XS})", lambda: np.cosh(X))
+case(f"asin({US})", lambda: np.arcsin(U))
+case(f"acos({US})", lambda: np.arccos(U))
+case(f"atan({XS})", lambda: np.arctan(X))
+case(f"asinh({XS})", lambda: np.arcsinh(X))
+case("acosh([1, 1.5, 10, 1e6])", lambda: np.arccosh(np.array([1, 1.5, 10, 1e6])))
+case(f"atanh({US})", lambda: np.arctanh(U))
+case(f"erf({XS})", lambda: special.erf(X))
+case("erfc([-1, 0, 3, 10])", lambda: special.erfc(np.array([-1.0, 0, 3, 10])))
+case(f"erfinv({US})", lambda: special.erfinv(U))
+case("erfinv([1e-300, -1e-8, 0.999999999])", lambda: special.erfinv(np.array([1e-300, -1e-8, 0.999999999])))
+case(f"lgamma({PS})", lambda: special.gammaln(P))
+case("lgamma([-0.5, -2.5])", lambda: special.gammaln(np.array([-0.5, -2.5])))
+case(f"digamma({PS})", lambda: special.digamma(P))
+case("digamma([-0.5, -2.3])", lambda: special.digamma(np.array([-0.5, -2.3])))
+for n in [1, 2, 3]:
+    case(f"polygamma({n}, {PS})", lambda n=n: special.polygamma(n, P))
+case("polygamma(1, [-0.5, -2.3])", lambda: special.polygamma(1, np.array([-0.5, -2.3])))
+case(f"rsqrt({PS})", lambda: 1 / np.sqrt(P))
+case(f"cbrt({XS})", lambda: np.cbrt(X))
+case("reciprocal([2, -4, 0.5])", lambda: np.reciprocal(np.array([2, -4, 0.5])))
+case(f"sinc({XS})", lambda: np.sinc(X))
+case(f"trunc({XS})", lambda: np.trunc(X))
+case(f"deg2rad({XS})", lambda: np.deg2rad(X))
+case(f"rad2deg({XS})", lambda: np.rad2deg(X))
+case("nan_to_num([1, nan, inf, -inf])", lambda: np.nan_to_num(np.array([1, np.nan, np.inf, -np.inf])))
+case("nan_to_num([1, nan, inf, -inf], nan: 5, posinf: 9, neginf: -9)",
+     lambda: np.nan_to_num(np.array([1, np.nan, np.inf, -np.inf]), nan=5, posinf=9, neginf=-9))
+Y = np.array([1.0, -1.0, 0.0, 2.0])
+XX = np.array([-1.0, -1.0, 3.0, 0.0])
+case("atan2([1, -1, 0, 2], [-1, -1, 3, 0])", lambda: np.arctan2(Y, XX))
+case("hypot([3, 1e200, 0], [4, 1e200, 0])", lambda: np.hypot(np.array([3, 1e200, 0]), np.array([4, 1e200, 0])))
+A = np.array([-7.0, -3.5, 0.0, 3.5, 7.0])
+AS = "[-7, -3.5, 0, 3.5, 7]"
+case(f"mod({AS}, 3)", lambda: np.mod(A, 3))
+case(f"mod({AS}, -3)", lambda: np.mod(A, -3))
+case(f"{AS} % 2.5", lambda: np.mod(A, 2.5))
+case(f"{AS} // 2", lambda: np.floor_divide(A, 2))
+case(f"floor_divide({AS}, -3)", lambda: np.floor_divide(A, -3))
+
+
+def main():
+    write_cases(cases, "special.json")
+
+
+if __name__ == "__main__":
+    main()
