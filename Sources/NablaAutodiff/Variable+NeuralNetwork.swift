@@ -96,6 +96,11 @@ extension Variable {
   /// Batch normalisation with batch statistics: over axis 0 for [N, F], over N, H, W for
   /// [N, C, H, W]; biased variance, as in training mode.
   public static func batchnorm(_ x: Variable, _ gamma: Variable, _ beta: Variable, eps: Double) throws -> Variable {
+    try batchnorm(x, gamma, beta, eps: .constant(eps))
+  }
+
+  /// Batch normalisation with `eps` a value, so it is differentiable in eps too.
+  public static func batchnorm(_ x: Variable, _ gamma: Variable, _ beta: Variable, eps: Variable) throws -> Variable {
     let axes: [Int]
     let parameterShape: [Int]
     switch x.rank {

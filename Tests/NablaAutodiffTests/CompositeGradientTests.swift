@@ -40,6 +40,31 @@ struct CompositeGradientTests {
     },
     Case(name: "squeeze/unsqueeze", shapes: [[1, 3]], domain: .real) { try $0[0].squeezed().unsqueezed(axis: -1) },
     Case(name: "transposedLastTwo", shapes: [[2, 3, 4]], domain: .real) { try $0[0].transposedLastTwo() },
+    Case(name: "leaky_relu, tracked slope", shapes: [[2, 3], []], domain: .awayFromZero) {
+      try Variable.leakyRelu($0[0], slope: $0[1])
+    },
+    Case(name: "elu in x and alpha", shapes: [[2, 3], []], domain: .awayFromZero) {
+      try Variable.elu($0[0], alpha: $0[1])
+    },
+    Case(name: "selu", shapes: [[4]], domain: .awayFromZero) { try Variable.selu($0[0]) },
+    Case(name: "gelu", shapes: [[4]], domain: .real) { try Variable.gelu($0[0]) },
+    Case(name: "silu", shapes: [[4]], domain: .real) { try Variable.silu($0[0]) },
+    Case(name: "log_sigmoid", shapes: [[4]], domain: .real) { try Variable.logSigmoid($0[0]) },
+    Case(name: "nll_loss", shapes: [[3, 4]], domain: .real) {
+      try Variable.nllLoss($0[0].logSoftmax(), .constant(Tensor(vector: [0, 3, 1])))
+    },
+    Case(name: "l1_loss", shapes: [[5], [5]], domain: .awayFromZero) { try Variable.l1Loss($0[0] * 3, $0[1]) },
+    Case(name: "smooth_l1_loss", shapes: [[5], [5]], domain: .real) { try Variable.smoothL1Loss($0[0] * 2, $0[1]) },
+    Case(name: "kl_div in both", shapes: [[4], [4]], domain: .positive) {
+      try Variable.klDivergence($0[0].logSoftmax(), $0[1].softmax())
+    },
+    Case(name: "dropout in x and p", shapes: [[6], []], domain: .positive) {
+      var r = RandomSource(seed: 3)
+      return try Variable.dropout($0[0], p: $0[1] * 0.2, random: &r)
+    },
+    Case(name: "embedding", shapes: [[3, 2]], domain: .real) {
+      try Variable.embedding($0[0], .constant(Tensor(vector: [2, 0, 2])))
+    },
   ]
 
   @Test("composites match central differences", arguments: cases)

@@ -13,12 +13,12 @@ extension BuiltinCall {
   }
 
   /// The generator for `seed:`, or the session's own stream.
-  func withRandom(_ body: (inout RandomSource) -> Tensor) throws -> Tensor {
+  func withRandom<T>(_ body: (inout RandomSource) throws -> T) throws -> T {
     if let seed = try optionalInteger("seed") {
       var source = RandomSource(seed: UInt64(bitPattern: Int64(seed)))
-      return body(&source)
+      return try body(&source)
     }
-    return body(&interpreter.random)
+    return try body(&interpreter.random)
   }
 }
 
@@ -35,10 +35,12 @@ extension Builtins {
     },
     Builtin(
       "full", [Parameter("shape", .dimensions), Parameter("value", .scalar)], category: "Construction",
-      doc: "A tensor of the given shape filled with one value.", example: "full([2, 3], 7)"
+      doc: "A tensor of the given shape filled with one value (differentiable in the value).",
+      example: "full([2, 3], 7)"
     ) { c in
-      .tensor(
-        Tensor(repeating: try c.double("value"), shape: try c.checkedShape(c.dimensions("shape"), argument: "shape")))
+      _ = try c.double("value")
+      let shape = try c.checkedShape(c.dimensions("shape"), argument: "shape")
+      return .tensor(try c.tensor("value").reshaped([]).broadcast(to: shape))
     },
     Builtin(
       "eye", [Parameter("n", .integer), Parameter("m", .integer, default: .absent)], category: "Construction",
@@ -63,7 +65,12 @@ extension Builtins {
       var start = try c.double("start")
       var stop = 0.0
       if c.has("stop") { stop = try c.double("stop") } else { (start, stop) = (0, start) }
-      return .tensor(try arange(start, stop, try c.double("step"), c))
+      let values = try arange(start, stop, try c.double("step"), c)
+      // start + step·k: differentiable in start and step (stop only decides how many).
+      let (a, h) = (c.has("stop") ? try c.tensor("start") : .constant(0), try c.tensor("step"))
+      guard a.isTracked || h.isTracked else { return .tensor(values) }
+      let k = Variable.constant(Tensor(vector: (0..<values.count).map(Double.init)))
+      return .tensor(try a.reshaped([]) + h.reshaped([]) * k)
     },
     Builtin(
       "range", [Parameter("start", .scalar), Parameter("stop", .scalar, default: .absent)], category: "Construction",
@@ -84,6 +91,12 @@ extension Builtins {
     ) { c in
       let (a, b, n) = (try c.double("start"), try c.double("stop"), try c.integer("n"))
       guard n >= 0, n <= 100_000_000 else { throw c.fail("n must be between 0 and 10^8", argument: "n") }
+      let (start, stop) = (try c.tensor("start").reshaped([]), try c.tensor("stop").reshaped([]))
+      if start.isTracked || stop.isTracked {
+        // start·(1 − t) + stop·t: differentiable in both ends, exact at them.
+        let t = Variable.constant(Tensor(vector: (0..<n).map { n == 1 ? 0 : Double($0) / Double(n - 1) }))
+        return .tensor(try start * (1 - t) + stop * t)
+      }
       if n == 1 { return .tensor(Tensor(vector: [a])) }
       return .tensor(Tensor(vector: (0..<n).map { i in i == n - 1 ? b : a + (b - a) * Double(i) / Double(n - 1) }))
     },

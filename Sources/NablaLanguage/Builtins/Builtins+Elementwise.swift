@@ -48,8 +48,9 @@ extension Builtins {
     unary("sign", doc: "-1, 0 or 1 by the sign of x (derivative 0).", example: "sign([-2, 0, 3])", Variable.sign),
     Builtin(
       "leaky_relu", [x, Parameter("a", .scalar, default: .value(.scalar(0.01)))], category: "Elementwise",
-      doc: "x for x > 0, a·x otherwise (derivative a at 0).", example: "leaky_relu([-1, 2], 0.02)"
-    ) { c in .tensor(try Variable.leakyRelu(c.tensor("x"), slope: c.double("a"))) },
+      doc: "x for x > 0, a·x otherwise (derivative a at 0); differentiable in a too.",
+      example: "leaky_relu([-1, 2], 0.02)"
+    ) { c in .tensor(try Variable.leakyRelu(c.tensor("x"), slope: c.tensor("a"))) },
     binary(
       "maximum", "a", "b", doc: "Elementwise larger of a and b (ties share the gradient).",
       example: "maximum([1, 5], [3, 2])", Variable.maximum),

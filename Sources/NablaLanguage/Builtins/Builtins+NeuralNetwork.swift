@@ -88,7 +88,8 @@ extension Builtins {
       doc: "Batch normalisation with batch statistics (over axis 0 for [N, F]; over N, H, W for [N, C, H, W]).",
       example: "batchnorm([1, 2; 3, 5; 4, 0], ones(2), zeros(2))"
     ) { c in
-      .tensor(try Variable.batchnorm(c.tensor("x"), c.tensor("gamma"), c.tensor("beta"), eps: c.double("eps")))
+      _ = try c.double("eps")
+      return .tensor(try Variable.batchnorm(c.tensor("x"), c.tensor("gamma"), c.tensor("beta"), eps: c.tensor("eps")))
     },
     Builtin(
       "mse", [Parameter("pred", .tensor), Parameter("target", .tensor)], category: "Neural networks",

@@ -73,6 +73,44 @@ case(f"{AS} // 2", lambda: np.floor_divide(A, 2))
 case(f"floor_divide({AS}, -3)", lambda: np.floor_divide(A, -3))
 
 
+# Activations and losses, against their definitions in torch.nn.functional's documentation.
+def sigmoid(v):
+    return 1 / (1 + np.exp(-v))
+
+
+def log_softmax(z):
+    m = z.max(axis=-1, keepdims=True)
+    return z - m - np.log(np.exp(z - m).sum(axis=-1, keepdims=True))
+
+
+def elu(v, a=1.0):
+    return np.where(v > 0, v, a * np.expm1(v))
+
+
+case(f"elu({XS})", lambda: elu(X))
+case(f"elu({XS}, 0.5)", lambda: elu(X, 0.5))
+case(f"selu({XS})", lambda: 1.0507009873554804934193349852946 * elu(X, 1.6732632423543772848170429916717))
+case(f"gelu({XS})", lambda: X * 0.5 * (1 + special.erf(X / np.sqrt(2))))
+case(f"silu({XS})", lambda: X * sigmoid(X))
+case("log_sigmoid([-50, -1, 0, 2, 50])", lambda: -np.logaddexp(0, -np.array([-50, -1, 0, 2, 50.0])))
+case(f"hardtanh({XS})", lambda: np.clip(X, -1, 1))
+case(f"hardtanh({XS}, -0.5, 2)", lambda: np.clip(X, -0.5, 2))
+Z = np.array([[1, 2, 0.5], [0, 1, 3], [2, -1, 0]])
+ZS = "[1, 2, 0.5; 0, 1, 3; 2, -1, 0]"
+case(f"nll_loss(log_softmax({ZS}), [1, 2, 0])",
+     lambda: -np.mean(log_softmax(Z)[np.arange(3), [1, 2, 0]]))
+case(f"l1_loss({XS}, [0, 0, 1, 1, 1])", lambda: np.mean(np.abs(X - np.array([0, 0, 1, 1, 1]))))
+D = X - np.array([0, 0, 1, 1, 1.0])
+case(f"smooth_l1_loss({XS}, [0, 0, 1, 1, 1])",
+     lambda: np.mean(np.where(np.abs(D) < 1, 0.5 * D * D, np.abs(D) - 0.5)))
+Q = np.array([0.7, 0.2, 0.1, 0.0])
+LP = np.log(np.array([0.25, 0.25, 0.25, 0.25]))
+case("kl_div(log([0.25, 0.25, 0.25, 0.25]), [0.7, 0.2, 0.1, 0])",
+     lambda: np.sum(np.where(Q > 0, Q * (np.log(np.where(Q > 0, Q, 1)) - LP), 0)))
+case("embedding([1, 2; 3, 4; 5, 6], [2, 0; 1, 1])",
+     lambda: np.array([[1, 2], [3, 4], [5, 6.0]])[np.array([[2, 0], [1, 1]])])
+
+
 def main():
     write_cases(cases, "special.json")
 
