@@ -89,3 +89,47 @@ struct KinkConventionTests {
     #expect(hx.value.count == 4)
   }
 }
+
+/// det at singular matrices: the gradient is the cofactor matrix adj(A)ᵀ, as JAX and PyTorch
+/// give it, checked against the closed form and against central differences (det is a
+/// polynomial, so differences are exact up to rounding even there).
+@Suite("det at singular matrices")
+struct SingularDeterminantTests {
+  static func gradient(_ data: [Double], _ n: Int, createGraph: Bool = false) throws -> (Variable, Variable) {
+    let x = Variable(try Tensor(shape: [n, n], data: data))
+    let g = try Differentiation.gradient(of: Primitive.det.apply(x), withRespectTo: [x], createGraph: createGraph)
+    return (x, g.values[0])
+  }
+
+  @Test("the gradient is the cofactor matrix")
+  func cofactors() throws {
+    #expect(try Self.gradient([1, 2, 2, 4], 2).1.value.data == [4, -2, -2, 1])
+    // Rank 2: cofactors by hand.
+    #expect(try Self.gradient([1, 2, 0, 0, 1, 1, 1, 3, 1], 3).1.value.data == [-2, 1, -1, -2, 1, -1, 2, -1, 1])
+    // Rank ≤ n − 2: every cofactor vanishes.
+    #expect(try Self.gradient([4, 5, 6, 8, 10, 12, 12, 15, 18], 3).1.value.data == [Double](repeating: 0, count: 9))
+    #expect(try Self.gradient([Double](repeating: 0, count: 16), 4).1.value.data == [Double](repeating: 0, count: 16))
+  }
+
+  @Test("first and second derivatives at singular matrices match differences", arguments: [2, 3, 4])
+  func differences(n: Int) throws {
+    var r = RandomSource(seed: UInt64(n))
+    // A random matrix whose last row is the sum of the others: rank n − 1.
+    var data = (0..<(n * n)).map { _ in 4 * r.uniform() - 2 }
+    for j in 0..<n { data[(n - 1) * n + j] = (0..<(n - 1)).reduce(0) { $0 + data[$1 * n + j] } }
+    let matrix = try Tensor(shape: [n, n], data: data)
+    #expect(Swift.abs(try matrix.determinant().data[0]) < 1e-12)
+    let (x, g) = try Self.gradient(data, n, createGraph: true)
+    let numeric = try numericGradient([matrix], 0, step: 1e-5) { try $0[0].determinant().data[0] }
+    expectClose(g, [n, n], numeric, absolute: 1e-8, relative: 1e-7, "∂det/∂A at rank n − 1")
+    // Second order: ⟨∇det, V⟩ differentiated again, against differences of the gradient.
+    let v = randomInput([n, n], domain: .real, &r)
+    let directional = try (g * Variable.constant(v)).sum()
+    let second = try Differentiation.gradient(of: directional, withRespectTo: [x]).values[0]
+    let numericSecond = try numericGradient([matrix], 0, step: 1e-5) { xs in
+      let (_, gx) = try Self.gradient(xs[0].data, n)
+      return zip(gx.value.data, v.data).reduce(0) { $0 + $1.0 * $1.1 }
+    }
+    expectClose(second, [n, n], numericSecond, absolute: 1e-6, relative: 1e-6, "second derivative of det")
+  }
+}
