@@ -265,7 +265,12 @@ extension Session {
 
   /// Derivative conventions at non-differentiable points, shown by `:help` and in README.
   public static let conventions = [
-    "Derivatives at kinks: relu'(0) = 0, abs'(0) = 0, sign' = 0, leaky_relu'(0) = a;",
-    "max/min/maximum/minimum split the gradient evenly between tied entries; norm'(0) = 0.",
+    "Derivatives at kinks: relu'(0) = 0, abs'(0) = 0, sign' = 0, leaky_relu'(0) = a, elu'(0) = α;",
+    "max/min/maximum/minimum split the gradient evenly between tied entries, and maxpool gives a tied",
+    "window's gradient to its first largest entry (as PyTorch); norm'(0) = 0. Second and higher",
+    "derivatives follow these conventions: each of these rules is constant near the kink, so they are 0",
+    "there (hessian(norm(x), x) at x = 0 is 0). Step functions (floor, ceil, round, trunc, sign, //)",
+    "have derivative 0. det's gradient at a singular matrix is its cofactor matrix, as JAX and PyTorch.",
+    "Results of grad, jacobian, hessian, jvp and vjp keep their history: they can be differentiated again.",
   ]
 }
