@@ -92,8 +92,9 @@ public final class Variable: @unchecked Sendable {
   /// Rebuilds a deferred history: this variable becomes the identity of the recorded result.
   func rebuildHistory() throws {
     guard let (recipe, k) = deferred else { return }
-    deferred = nil
+    // Cleared only once rebuilt: a rebuild that fails (too large, say) can be asked for again.
     let traced = try recipe.result(k)
+    deferred = nil
     guard traced.shape == shape else {
       throw DifferentiationError(
         "internal: a derivative rebuilt with its history has shape \(Tensor.describe(traced.shape)), not \(Tensor.describe(shape))"
