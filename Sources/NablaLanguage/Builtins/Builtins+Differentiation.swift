@@ -100,10 +100,7 @@ extension Builtins {
           c.interpreter.independenceNote(of: y, yName, on: xName, result: "the Jacobian is zeros"))
       }
       c.interpreter.present(.jacobian(output: yName, input: xName, outputShape: y.shape, inputShape: x.shape), for: c)
-      return .tensor(
-        Variable.rememberingHistory([j]) {
-          [try Differentiation.jacobian(of: y, withRespectTo: x, createGraph: true).jacobian]
-        }[0])
+      return .tensor(rememberingHistory(jacobian: j, of: y, withRespectTo: x))
     },
     Builtin(
       "hessian", [Parameter("e", .any), Parameter("x", .withRespectTo)], category: "Differentiation",
@@ -188,6 +185,13 @@ extension Builtins {
 }
 
 extension Builtins {
+  /// A Jacobian computed without recording, made differentiable again on demand.
+  static func rememberingHistory(jacobian j: Variable, of y: Variable, withRespectTo x: Variable) -> Variable {
+    Variable.rememberingHistory([j]) {
+      [try Differentiation.jacobian(of: y, withRespectTo: x, createGraph: true).jacobian]
+    }[0]
+  }
+
   /// `jacobian(y, [W, b])`: one Jacobian per variable, each shown as its own table.
   static func jacobians(_ c: BuiltinCall, _ targets: [Value]) throws -> Value {
     guard case .tensor(let y) = try c.value("y") else {
@@ -203,11 +207,7 @@ extension Builtins {
         c.interpreter.notes.append(
           c.interpreter.independenceNote(of: y, yName, on: name, result: "\(derivativeTitle(yName, name)) is zeros"))
       }
-      results.append(
-        .tensor(
-          Variable.rememberingHistory([j]) {
-            [try Differentiation.jacobian(of: y, withRespectTo: x, createGraph: true).jacobian]
-          }[0]))
+      results.append(.tensor(rememberingHistory(jacobian: j, of: y, withRespectTo: x)))
       shown.append(.jacobian(output: yName, input: name, outputShape: y.shape, inputShape: x.shape))
     }
     c.interpreter.present(.items(shown), for: c)
@@ -242,11 +242,7 @@ extension Builtins {
         if gradients.dependsOn[i] {
           let g = gradients.values[i]
           let block = try Differentiation.jacobian(of: g, withRespectTo: b).jacobian
-          row.append(
-            .tensor(
-              Variable.rememberingHistory([block]) {
-                [try Differentiation.jacobian(of: g, withRespectTo: b, createGraph: true).jacobian]
-              }[0]))
+          row.append(.tensor(rememberingHistory(jacobian: block, of: g, withRespectTo: b)))
         } else {
           row.append(.tensor(.constant(Tensor(repeating: 0, shape: a.shape + b.shape))))
         }
