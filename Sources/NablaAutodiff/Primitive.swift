@@ -38,6 +38,8 @@ public enum Domain: Sendable {
   case aboveOne
   /// Square matrices far from singular (inv, det).
   case invertible
+  /// Symmetric positive definite matrices (cholesky).
+  case positiveDefinite
 }
 
 /// A differentiable operation, declared once: its forward computation and one VJP rule per input,

@@ -26,7 +26,13 @@ public enum PrimitiveKind: String, CaseIterable, Sendable {
   case matmulNT = "matmul_nt"
   case matmulTN = "matmul_tn"
   case matmulTT = "matmul_tt"
-  case linear, inv, det
+  case linear, inv, det, solve, cholesky, eigvalsh, eigenvectors, svdvals, pinv
+  case solveTriangular = "solve_triangular"
+  case svdU = "svd_u"
+  case svdVt = "svd_vt"
+  case qrQ = "qr_q"
+  case qrR = "qr_r"
+  case logAbsDet = "logabsdet"
   // Convolution lowering.
   case im2col, col2im
   /// The result of a derivative, re-recorded on demand (see `Variable.deferredHistory`).

@@ -149,6 +149,20 @@ public enum PrimitiveTable {
     },
     each(.inv, [[[2, 2]], [[3, 3]], [[2, 3, 3]]]) { _, _ in .inv },
     each(.det, [[[2, 2]], [[3, 3]], [[2, 3, 3]]]) { _, _ in .det },
+    each(.solve, [[[3, 3], [3, 2]], [[2, 2], [2, 1]], [[2, 3, 3], [3, 1]], [[3, 3], [2, 3, 2]]]) { _, _ in .solve },
+    each(.solveTriangular, [[[3, 3], [3, 2]], [[2, 3, 3], [3, 1]], [[2, 2], [2, 2, 3]]]) { _, r in
+      .solveTriangular(lower: r.next() % 2 == 0, transpose: r.next() % 2 == 0)
+    },
+    each(.cholesky, [[[1, 1]], [[3, 3]], [[2, 2, 2]]]) { _, _ in .cholesky },
+    each(.eigvalsh, [[[2, 2]], [[3, 3]], [[2, 3, 3]]]) { _, _ in .eigvalsh },
+    each(.eigenvectors, [[[2, 2]], [[3, 3]], [[2, 3, 3]]]) { _, _ in .eigenvectors },
+    each(.svdvals, [[[3, 3]], [[4, 2]], [[2, 4]], [[2, 3, 2]]]) { _, _ in .svdvals },
+    each(.svdU, [[[3, 3]], [[4, 2]], [[2, 4]], [[2, 3, 2]]]) { _, _ in .svdU },
+    each(.svdVt, [[[3, 3]], [[4, 2]], [[2, 4]], [[2, 3, 2]]]) { _, _ in .svdVt },
+    each(.qrQ, [[[3, 3]], [[4, 2]], [[2, 4]], [[2, 3, 2]]]) { _, _ in .qrQ },
+    each(.qrR, [[[3, 3]], [[4, 2]], [[2, 4]], [[2, 3, 2]]]) { _, _ in .qrR },
+    each(.logAbsDet, [[[2, 2]], [[3, 3]], [[2, 3, 3]]]) { _, _ in .logAbsDet },
+    each(.pinv, [[[3, 2]], [[2, 3]], [[3, 3]], [[2, 2, 3]]]) { _, _ in .pinv },
     Entry(.im2col) { r in windows(&r).map { (.im2col($0.geometry), [$0.input]) } },
     Entry(.col2im) { r in
       windows(&r).map { g in

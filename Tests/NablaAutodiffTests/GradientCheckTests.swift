@@ -6,6 +6,21 @@ import Testing
 /// Random inputs inside a primitive's domain.
 func randomInput(_ shape: [Int], domain: Domain, _ r: inout RandomSource) -> Tensor {
   let n = Tensor.elementCount(shape) ?? 0
+  if domain == .positiveDefinite, let size = shape.last {
+    // X Xᵀ + size·I per matrix: symmetric, eigenvalues ≥ size.
+    let x = randomInput(shape, domain: .real, &r)
+    var t = x
+    for b in 0..<(n / max(size * size, 1)) {
+      for i in 0..<size {
+        for j in 0..<size {
+          var s = i == j ? Double(size) : 0
+          for l in 0..<size { s += x.data[b * size * size + i * size + l] * x.data[b * size * size + j * size + l] }
+          t.data[b * size * size + i * size + j] = s
+        }
+      }
+    }
+    return t
+  }
   if domain == .invertible, let size = shape.last {
     // A random matrix plus size·I: diagonally dominant, so well conditioned.
     var t = randomInput(shape, domain: .real, &r)
@@ -21,7 +36,7 @@ func randomInput(_ shape: [Int], domain: Domain, _ r: inout RandomSource) -> Ten
     case .bounded: return 2.4 * u - 1.2
     case .unit: return 1.8 * u - 0.9
     case .aboveOne: return 1.2 + 1.8 * u
-    case .invertible: return 4 * u - 2
+    case .invertible, .positiveDefinite: return 4 * u - 2
     }
   }
   return Tensor(uncheckedShape: shape, data: data)
