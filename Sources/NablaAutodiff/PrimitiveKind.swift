@@ -14,7 +14,7 @@ public enum PrimitiveKind: String, CaseIterable, Sendable {
   case add, sub, mul, div, pow, maximum, minimum, atan2, hypot, mod
   case floorDivide = "floor_divide"
   // Reductions and normalisations.
-  case sum, max, min, prod, norm, softmax
+  case sum, max, min, prod, norm, root, softmax, cumsum, cumprod
   case softmaxCrossEntropy = "softmax_cross_entropy"
   // Layout: moves elements without arithmetic.
   case reshape, transpose, broadcast, concat

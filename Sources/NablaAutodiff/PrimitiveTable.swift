@@ -123,6 +123,13 @@ public enum PrimitiveTable {
     each(.linear, [[[1, 1], [1, 1], [1]], [[3, 2], [4, 2], [4]], [[2, 4], [1, 4], [1]]]) { _, _ in .linear },
     each(.prod, [[[1]], [[4]], [[2, 3]], [[2, 2, 5]]]) { _, _ in .prodLast },
     each(.norm, [[[]], [[3]], [[2, 2]]]) { _, _ in .norm },
+    each(.cumsum, [[[4]], [[2, 3]], [[2, 3, 4]], [[3, 1, 2]]]) { s, r in
+      .cumsum(axis: Int(r.next() % UInt64(s[0].count)), reverse: r.next() % 2 == 0)
+    },
+    each(.cumprod, [[[4]], [[2, 3]], [[2, 3, 4]], [[3, 1, 2]]]) { s, r in
+      .cumprod(axis: Int(r.next() % UInt64(s[0].count)))
+    },
+    Entry(.root) { r in unaryShapes.map { (.root(pick([1.5, 3, 0.5], &r)), [$0]) } },
     Entry(.reshape) { _ in
       [([2, 3], [3, 2]), ([6], [2, 3]), ([2, 3, 4], [4, 6]), ([1], [])].map { (.reshape($1), [$0]) }
     },

@@ -128,14 +128,7 @@ extension Variable {
   }
 
   /// The sum of the main diagonal of a matrix.
-  public func trace() throws -> Variable {
-    guard rank == 2 else {
-      throw ShapeError(operation: "trace", shapes: [shape], rule: "trace needs a matrix")
-    }
-    let n = Swift.min(shape[0], shape[1])
-    let items: [IndexItem] = [.array(Array(0..<n)), .array(Array(0..<n))]
-    return try indexed(items).sum()
-  }
+  public func trace() throws -> Variable { try trace(offset: 0) }
 
   /// `diag(v)`: a vector becomes a diagonal matrix; a matrix gives its diagonal.
   public func diag() throws -> Variable {

@@ -91,9 +91,17 @@ extension Session {
       [
         Parameter("X", .tensor), Parameter("y", .tensor), Parameter("test", .scalar, default: .value(.scalar(0.2))),
         Parameter("seed", .integer, default: .value(.scalar(0)), namedOnly: true),
-      ], category: "Data", doc: "A seeded shuffle into [Xtrain, ytrain, Xtest, ytest], with the test fraction given.",
+        Parameter("axis", .integer, default: .absent, namedOnly: true),
+      ], category: "Data",
+      doc:
+        "A seeded shuffle into [Xtrain, ytrain, Xtest, ytest], with the test fraction given; split(x, [2, 5], axis: 0) cuts a tensor at those indices (or into n equal pieces), as NumPy's split.",
       example: "Xtr, ytr, Xte, yte = split(eye(10), arange(10), 0.2, seed: 0)"
     ) { c in
+      // The tensor form: an axis named, or a second argument that is not one label per row.
+      let (first, second) = (try c.tensor("X"), try c.tensor("y"))
+      if c.has("axis") || first.rank == 0 || second.rank == 0 || second.shape[0] != first.shape[0] {
+        return try Builtins.splitTensor(c, tensor: "X", cuts: "y")
+      }
       let x = try c.tensor("X").value
       let y = try c.tensor("y").value
       let fraction = try c.double("test")

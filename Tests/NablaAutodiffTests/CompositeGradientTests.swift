@@ -62,6 +62,33 @@ struct CompositeGradientTests {
       var r = RandomSource(seed: 3)
       return try Variable.dropout($0[0], p: $0[1] * 0.2, random: &r)
     },
+    Case(name: "solve with a vector", shapes: [[3, 3], [3]], domain: .invertible) { try Variable.solve($0[0], $0[1]) },
+    Case(name: "matrix_power 5", shapes: [[3, 3]], domain: .real) { try ($0[0] * 0.5).matrixPower(5) },
+    Case(name: "matrix_power -2", shapes: [[3, 3]], domain: .invertible) { try $0[0].matrixPower(-2) },
+    Case(name: "kron", shapes: [[2, 3], [2, 2]], domain: .real) { try Variable.kron($0[0], $0[1]) },
+    Case(name: "tensordot", shapes: [[2, 3, 4], [3, 4, 2]], domain: .real) {
+      try Variable.tensordot($0[0], $0[1], axesA: [1, 2], axesB: [0, 1])
+    },
+    Case(name: "cross", shapes: [[2, 3], [3]], domain: .real) { try Variable.cross($0[0], $0[1]) },
+    Case(name: "trace offset", shapes: [[2, 3, 4]], domain: .real) { try $0[0].trace(offset: 1) },
+    Case(name: "norm ord 3", shapes: [[4]], domain: .awayFromZero) {
+      try $0[0].norm(order: .p(3), axes: nil, keepdims: false)
+    },
+    Case(name: "norm ord 0.5", shapes: [[4]], domain: .awayFromZero) {
+      try $0[0].norm(order: .p(0.5), axes: nil, keepdims: false)
+    },
+    Case(name: "norm ord 1 axis", shapes: [[2, 3]], domain: .awayFromZero) {
+      try $0[0].norm(order: .p(1), axes: [1], keepdims: true)
+    },
+    Case(name: "matrix norm nuc", shapes: [[3, 2]], domain: .real) {
+      try $0[0].norm(order: .nuclear, axes: nil, keepdims: false)
+    },
+    Case(name: "matrix norm 2", shapes: [[2, 3, 2]], domain: .real) {
+      try $0[0].norm(order: .p(2), axes: [1, 2], keepdims: false)
+    },
+    Case(name: "matrix norm inf", shapes: [[3, 2]], domain: .awayFromZero) {
+      try $0[0].norm(order: .p(.infinity), axes: nil, keepdims: false)
+    },
     Case(name: "embedding", shapes: [[3, 2]], domain: .real) {
       try Variable.embedding($0[0], .constant(Tensor(vector: [2, 0, 2])))
     },

@@ -128,7 +128,8 @@ public struct BuiltinRegistry {
   public static var standard: BuiltinRegistry {
     BuiltinRegistry(
       Builtins.construction + Builtins.shape + Builtins.elementwise + Builtins.moreElementwise + Builtins.reductions
-        + Builtins.linearAlgebra + Builtins.einsum + Builtins.neuralNetwork + Builtins.activations + Builtins.differentiation
+        + Builtins.linearAlgebra + Builtins.einsum + Builtins.selection + Builtins.neuralNetwork + Builtins.activations
+        + Builtins.differentiation
         + Builtins.showing)
   }
 }

@@ -61,9 +61,21 @@ extension Builtins {
     reduction("prod", doc: "Product of the elements.", example: "prod([1, 2, 3, 4])") { x, axes, keep, _ in
       try x.prod(axes: axes, keepdims: keep)
     },
-    reduction("norm", doc: "Euclidean norm (Frobenius for a matrix); gradient 0 at 0.", example: "norm([3, 4])") {
-      _ = $3
-      return try $0.norm(axes: $1, keepdims: $2)
+    reduction(
+      "norm",
+      doc:
+        "Euclidean norm (Frobenius for a matrix); ord: 1, 3, inf, -inf, 0 for vectors, \"fro\", \"nuc\", 1, 2, inf… for matrices, as NumPy; gradient 0 at 0.",
+      example: "norm([3, 4])", extra: [Parameter("ord", .any, default: .absent, namedOnly: true)]
+    ) { x, axes, keepdims, c in
+      guard c.has("ord") else { return try x.norm(axes: axes, keepdims: keepdims) }
+      let order: NormOrder
+      switch try c.value("ord") {
+      case .string("fro"): order = .frobenius
+      case .string("nuc"): order = .nuclear
+      case .tensor(let t) where t.value.count == 1 && !t.value.data[0].isNaN: order = .p(t.value.data[0])
+      default: throw c.fail("ord must be a number (inf and -inf too), \"fro\" or \"nuc\"", argument: "ord")
+      }
+      return try matrixCall(c) { try x.norm(order: order, axes: axes, keepdims: keepdims) }
     },
     reduction(
       "var", doc: "Variance, dividing by n (ddof: 1 divides by n − 1).", example: "var([1, 2, 3, 4])", extra: [ddof]

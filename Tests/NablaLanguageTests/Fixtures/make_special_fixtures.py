@@ -111,6 +111,55 @@ case("embedding([1, 2; 3, 4; 5, 6], [2, 0; 1, 1])",
      lambda: np.array([[1, 2], [3, 4], [5, 6.0]])[np.array([[2, 0], [1, 1]])])
 
 
+# Linear algebra, against numpy.linalg. Factors are compared up to the signs LAPACK may
+# choose differently (abs of U, V, Q, R); values and reconstructions exactly.
+M = np.array([[4.0, 1, 2], [1, 5, 0], [2, 0, 6]])
+MS = "[4, 1, 2; 1, 5, 0; 2, 0, 6]"
+N = np.array([[1.0, 2], [3, -1], [0.5, 4]])
+NS = "[1, 2; 3, -1; 0.5, 4]"
+case(f"solve({MS}, [1, 2, 3])", lambda: np.linalg.solve(M, np.array([1.0, 2, 3])))
+case(f"solve({MS}, {NS})", lambda: np.linalg.solve(M, N))
+case(f"solve(stack([{MS}, 2 * {MS}]), [1, 2, 3])",
+     lambda: np.linalg.solve(np.stack([M, 2 * M]), np.array([1.0, 2, 3])[:, None])[..., 0])
+case(f"cholesky({MS})", lambda: np.linalg.cholesky(M))
+case(f"eigvalsh({MS})", lambda: np.linalg.eigvalsh(M))
+case(f"abs(eigh({MS})[1])", lambda: np.abs(np.linalg.eigh(M)[1]))
+case(f"svdvals({NS})", lambda: np.linalg.svd(N, compute_uv=False))
+case(f"abs(svd({NS})[0])", lambda: np.abs(np.linalg.svd(N, full_matrices=False)[0]))
+case(f"abs(svd({NS})[2])", lambda: np.abs(np.linalg.svd(N, full_matrices=False)[2]))
+case(f"abs(svd({NS}')[0])", lambda: np.abs(np.linalg.svd(N.T, full_matrices=False)[0]))
+case(f"abs(qr({NS})[0])", lambda: np.abs(np.linalg.qr(N)[0]))
+case(f"abs(qr({NS})[1])", lambda: np.abs(np.linalg.qr(N)[1]))
+case(f"abs(qr({NS}')[1])", lambda: np.abs(np.linalg.qr(N.T)[1]))
+case(f"slogdet({MS})[1]", lambda: np.linalg.slogdet(M)[1])
+case("slogdet([1, 2; 3, 4])[0]", lambda: np.linalg.slogdet(np.array([[1.0, 2], [3, 4]]))[0])
+case(f"pinv({NS})", lambda: np.linalg.pinv(N))
+case("pinv([1, 2; 2, 4; 3, 6])", lambda: np.linalg.pinv(np.array([[1.0, 2], [2, 4], [3, 6]])))
+case(f"matrix_power({MS}, 5)", lambda: np.linalg.matrix_power(M, 5))
+case(f"matrix_power({MS}, -3)", lambda: np.linalg.matrix_power(M, -3))
+case(f"matrix_power({MS}, 0)", lambda: np.linalg.matrix_power(M, 0))
+case(f"kron({NS}, [1, -1; 2, 0.5])", lambda: np.kron(N, np.array([[1, -1], [2, 0.5]])))
+case("kron([1, 2], [3, 4, 5])", lambda: np.kron([1.0, 2], [3.0, 4, 5]))
+T = np.arange(24.0).reshape(2, 3, 4)
+case("tensordot(reshape(arange(24), 2, 3, 4), reshape(arange(12), 3, 4))",
+     lambda: np.tensordot(T, np.arange(12.0).reshape(3, 4)))
+case("tensordot(reshape(arange(24), 2, 3, 4), reshape(arange(6), 3, 2), axes: [[1], [0]])",
+     lambda: np.tensordot(T, np.arange(6.0).reshape(3, 2), axes=([1], [0])))
+case("cross([1, 2, 3], [4, 5, 6])", lambda: np.cross([1.0, 2, 3], [4.0, 5, 6]))
+case("cross([1, 2, 3; 0, 1, 0], [4, 5, 6])", lambda: np.cross([[1.0, 2, 3], [0, 1, 0]], [4.0, 5, 6]))
+case(f"trace({MS}, offset: 1)", lambda: np.trace(M, offset=1))
+case(f"trace({MS}, offset: -2)", lambda: np.trace(M, offset=-2))
+V = np.array([3.0, -4, 0, 1])
+VS = "[3, -4, 0, 1]"
+for o, so in [(1, "1"), (3, "3"), (0.5, "0.5"), (np.inf, "inf"), (-np.inf, "-inf"), (0, "0")]:
+    case(f"norm({VS}, ord: {so})", lambda o=o: np.linalg.norm(V, o))
+for o, so in [("fro", '"fro"'), ("nuc", '"nuc"'), (2, "2"), (-2, "-2"), (1, "1"), (-1, "-1"), (np.inf, "inf"),
+              (-np.inf, "-inf")]:
+    case(f"norm({NS}, ord: {so})", lambda o=o: np.linalg.norm(N, o))
+case(f"norm({NS}, 0, ord: 1)", lambda: np.linalg.norm(N, 1, axis=0))
+case(f"norm(stack([{NS}, {NS}]), [1, 2], ord: 2)", lambda: np.linalg.norm(np.stack([N, N]), 2, axis=(1, 2)))
+
+
 def main():
     write_cases(cases, "special.json")
 

@@ -1,0 +1,678 @@
+import NablaTensor
+
+/// Selection, order and cumulation, as NumPy and PyTorch name them. Almost every operation here
+/// reads elements of its input at computed flat offsets: one `gather` with an `IndexPlan`, whose
+/// VJP (a scatter-add, batched) sends each cotangent entry back to the element it was read from,
+/// duplicates accumulating. No rule of their own is needed and every derivative order follows.
+/// Only `cumsum` and `cumprod` are primitives of their own (Primitives/Cumulative.swift).
+///
+/// Every input is checked (axes, indices, counts) and a violation is a `ShapeError` that names the
+/// operation, the shapes and what is wrong; offsets are computed only after the result's size is
+/// known to be within `Tensor.maximumElements`, so no index arithmetic can overflow.
+extension Variable {
+  // MARK: Choosing between tensors
+
+  /// `where(condition, a, b)`: a where the condition is nonzero (NaN counts as true, as in NumPy),
+  /// b elsewhere, all three broadcast together. The condition is a constant. The result is read
+  /// from the stacked branches, so an inf or NaN in the branch not taken never reaches the value
+  /// or the gradient: each entry's gradient goes to the branch it came from.
+  public static func `where`(_ condition: Variable, _ a: Variable, _ b: Variable) throws -> Variable {
+    let op = "where"
+    let shapes = [condition.shape, a.shape, b.shape]
+    guard let shape = SelectionIndexing.broadcastShapes(shapes) else {
+      throw ShapeError(
+        operation: op, shapes: shapes,
+        rule: "the condition and the two branches must broadcast together (sizes equal or 1, aligned at the last axis)")
+    }
+    try Tensor.checkSize([2] + shape, operation: op)
+    let mask = try condition.value.broadcast(to: shape)
+    let n = mask.count
+    var offsets: [Int] = []
+    offsets.reserveCapacity(n)
+    for (i, c) in mask.data.enumerated() { offsets.append(c != 0 ? i : n + i) }
+    let both = try Variable.stack([a.broadcast(to: shape), b.broadcast(to: shape)], axis: 0)
+    return try both.gathered(offsets, shape: shape)
+  }
+
+  // MARK: Reading at indices
+
+  /// NumPy `take_along_axis(x, indices, axis)` (PyTorch `gather`): `out[..., j, ...] =
+  /// x[..., indices[..., j, ...], ...]` along `axis`. `indices` has x's rank; the other axes
+  /// broadcast against x's. Negative indices count from the end. With `axis` nil, x is flattened
+  /// and `indices` must be a vector.
+  public func takeAlongAxis(_ indices: Variable, axis: Int?) throws -> Variable {
+    let op = "gather"
+    let shapes = [shape, indices.shape]
+    guard let axis else {
+      guard indices.rank == 1 else {
+        throw ShapeError(
+          operation: op, shapes: shapes,
+          rule: "without an axis x is flattened, so the indices must be a vector, not rank \(indices.rank)")
+      }
+      return try flattened().takeAlongAxis(indices, axis: 0)
+    }
+    guard rank >= 1 else {
+      throw ShapeError(operation: op, shapes: shapes, rule: "x is a scalar; it has no axis to gather along")
+    }
+    guard indices.rank == rank else {
+      throw ShapeError(
+        operation: op, shapes: shapes,
+        rule: "the indices must have x's rank \(rank), not \(indices.rank) (use unsqueeze to add axes)")
+    }
+    let ax = try SelectionIndexing.resolvedAxis(axis, shape, op, shapes: shapes)
+    var result: [Int] = []
+    for d in 0..<rank {
+      let (p, q) = (shape[d], indices.shape[d])
+      if d == ax {
+        result.append(q)
+      } else if p == q || p == 1 || q == 1 {
+        result.append(p == 1 ? q : p)
+      } else {
+        throw ShapeError(
+          operation: op, shapes: shapes,
+          rule: "axis \(d) has size \(p) in x and \(q) in the indices, which do not broadcast (equal or one of them 1)")
+      }
+    }
+    try Tensor.checkSize(result, operation: op)
+    let picks = try SelectionIndexing.resolvedIndices(indices.value, size: shape[ax], axis: ax, op, shapes)
+    let xStrides = Tensor.strides(for: shape)
+    let iStrides = Tensor.strides(for: indices.shape)
+    let (xShape, iShape) = (shape, indices.shape)
+    let offsets = SelectionIndexing.offsetsByIndex(result) { (index: [Int]) -> Int in
+      var source = 0
+      var at = 0
+      for d in 0..<index.count {
+        if iShape[d] != 1 { at += index[d] * iStrides[d] }
+        if d != ax && xShape[d] != 1 { source += index[d] * xStrides[d] }
+      }
+      return source + picks[at] * xStrides[ax]
+    }
+    return try gathered(offsets, shape: result)
+  }
+
+  /// NumPy `take(x, indices)`: the elements of flattened x at `indices` (negative from the end),
+  /// in the indices' shape. With `axis`, whole slices along that axis: the result has shape
+  /// `x.shape[..<axis] ++ indices.shape ++ x.shape[axis+1...]`.
+  public func take(_ indices: Variable, axis: Int? = nil) throws -> Variable {
+    let op = "take"
+    let shapes = [shape, indices.shape]
+    guard let axis else {
+      let picks = try SelectionIndexing.resolvedIndices(indices.value, size: value.count, axis: nil, op, shapes)
+      return try gathered(picks, shape: indices.shape)
+    }
+    let ax = try SelectionIndexing.resolvedAxis(axis, shape, op, shapes: shapes)
+    let n = shape[ax]
+    let picks = try SelectionIndexing.resolvedIndices(indices.value, size: n, axis: ax, op, shapes)
+    let result = Array(shape[..<ax]) + indices.shape + Array(shape[(ax + 1)...])
+    try Tensor.checkSize(result, operation: op)
+    guard let total = Tensor.elementCount(result), total > 0 else { return try gathered([], shape: result) }
+    // The result is not empty, so neither is x along any axis: these products are at most x's count.
+    let outer = shape[..<ax].reduce(1, *)
+    let inner = shape[(ax + 1)...].reduce(1, *)
+    var offsets: [Int] = []
+    offsets.reserveCapacity(total)
+    for o in 0..<outer {
+      for p in picks {
+        let base = (o * n + p) * inner
+        for i in 0..<inner { offsets.append(base + i) }
+      }
+    }
+    return try gathered(offsets, shape: result)
+  }
+
+  /// NumPy `np.add.at(x, indices, values)` on the first axis, as a new value: x plus `values`
+  /// added into the rows `indices` names, repeated indices accumulating. `values` broadcasts to
+  /// `indices.shape ++ x.shape[1...]`. Differentiable in x (identity) and in values (the rows read).
+  public func scatterAdd(_ indices: Variable, _ values: Variable) throws -> Variable {
+    let op = "scatter_add"
+    let shapes = [shape, indices.shape, values.shape]
+    guard rank >= 1 else {
+      throw ShapeError(operation: op, shapes: shapes, rule: "x is a scalar; it has no rows to add into")
+    }
+    let rows = shape[0]
+    let rowShape = Array(shape.dropFirst())
+    let picks = try SelectionIndexing.resolvedIndices(indices.value, size: rows, axis: 0, op, shapes)
+    let target = indices.shape + rowShape
+    try Tensor.checkSize(target, operation: op)
+    guard SelectionIndexing.broadcastShapes([values.shape, target]) == target else {
+      throw ShapeError(
+        operation: op, shapes: shapes,
+        rule: "the values must broadcast to x[indices], of shape \(Tensor.describe(target))")
+    }
+    var offsets: [Int] = []
+    if let total = Tensor.elementCount(target), total > 0 {
+      // Not empty: every row size is ≥ 1 and a row is at most x's count.
+      let inner = rowShape.reduce(1, *)
+      offsets.reserveCapacity(total)
+      for p in picks {
+        for i in 0..<inner { offsets.append(p * inner + i) }
+      }
+    }
+    let plan = IndexPlan(unchecked: offsets, shape: target, sourceShape: shape)
+    return try self + Primitive.scatterAdd(plan).apply(values.broadcast(to: target))
+  }
+
+  // MARK: Running sums and products
+
+  /// Running sum along `axis` (NumPy `cumsum`; nil flattens first, as NumPy's default).
+  public func cumsum(axis: Int? = nil) throws -> Variable {
+    guard let axis else { return try flattened().cumsum(axis: 0) }
+    let a = try SelectionIndexing.resolvedAxis(axis, shape, "cumsum")
+    return try Primitive.cumsum(axis: a).apply(self)
+  }
+
+  /// Running product along `axis` (NumPy `cumprod`; nil flattens first). Its gradient is exact at
+  /// zeros, to every order.
+  public func cumprod(axis: Int? = nil) throws -> Variable {
+    guard let axis else { return try flattened().cumprod(axis: 0) }
+    let a = try SelectionIndexing.resolvedAxis(axis, shape, "cumprod")
+    return try Primitive.cumprod(axis: a).apply(self)
+  }
+
+  // MARK: Order
+
+  /// Sorted along `axis` (nil flattens first), stably: equal values keep their order. Ascending
+  /// puts NaN last, descending first (NaN counts as the largest, as PyTorch). The gradient goes
+  /// back to each value's original position.
+  public func sort(axis: Int? = -1, descending: Bool = false) throws -> Variable {
+    guard let axis else { return try flattened().sort(axis: 0, descending: descending) }
+    let ax = try SelectionIndexing.resolvedAxis(axis, shape, "sort")
+    let order = SelectionIndexing.sortedSelection(value, axis: ax, keep: shape[ax], descending: descending)
+    return try gathered(order.offsets, shape: shape)
+  }
+
+  /// The positions that sort x along `axis` (stable, as `sort`), as a constant of whole numbers.
+  public func argsort(axis: Int? = -1, descending: Bool = false) throws -> Variable {
+    guard let axis else { return try flattened().argsort(axis: 0, descending: descending) }
+    let ax = try SelectionIndexing.resolvedAxis(axis, shape, "argsort")
+    let order = SelectionIndexing.sortedSelection(value, axis: ax, keep: shape[ax], descending: descending)
+    return .constant(Tensor(uncheckedShape: shape, data: order.positions))
+  }
+
+  /// PyTorch `topk`: the k largest values along `axis` (last by default), largest first, with their
+  /// positions (a constant); ties go to the lower position first, NaN counts as the largest.
+  /// `largest: false` gives the k smallest, smallest first.
+  public func topk(_ k: Int, axis: Int = -1, largest: Bool = true) throws -> (values: Variable, indices: Variable) {
+    let op = "topk"
+    guard rank >= 1 else {
+      throw ShapeError(operation: op, shapes: [shape], rule: "x is a scalar; topk needs at least one axis")
+    }
+    let ax = try SelectionIndexing.resolvedAxis(axis, shape, op)
+    let n = shape[ax]
+    guard k >= 0, k <= n else {
+      throw ShapeError(
+        operation: op, shapes: [shape], rule: "k = \(k) must be between 0 and \(n), the size of axis \(ax)")
+    }
+    var result = shape
+    result[ax] = k
+    let order = SelectionIndexing.sortedSelection(value, axis: ax, keep: k, descending: largest)
+    let values = try gathered(order.offsets, shape: result)
+    return (values, Variable.constant(Tensor(uncheckedShape: result, data: order.positions)))
+  }
+
+  /// NumPy `median` over `axes` (nil: all): the middle value, or the mean of the two middle values
+  /// for an even count; NaN where a slice holds NaN. The gradient goes to the middle entries of the
+  /// stably sorted slice (1, or ½ each): with ties, to the tied entries in their original order.
+  public func median(axes: [Int]? = nil, keepdims: Bool = false) throws -> Variable {
+    let op = "median"
+    let resolved = try SelectionIndexing.resolvedAxes(axes ?? Array(0..<rank), shape, op)
+    let kept = (0..<rank).filter { !resolved.contains($0) }
+    var n = 1
+    for a in resolved {
+      let (p, overflow) = n.multipliedReportingOverflow(by: shape[a])
+      guard !overflow else { throw ShapeError(operation: op, shapes: [shape], rule: "the reduced axes are too large") }
+      n = p
+    }
+    guard n > 0 else {
+      throw ShapeError(operation: op, shapes: [shape], rule: "the median of an empty axis is undefined")
+    }
+    let keptShape = kept.map { shape[$0] }
+    let moved = try permuted(kept + resolved).reshaped(keptShape + [n])
+    let sorted = try moved.sort(axis: -1)
+    let all = [IndexItem](repeating: .slice(start: nil, stop: nil, step: nil), count: kept.count)
+    let (low, high) = ((n - 1) / 2, n / 2)
+    var m = try sorted.indexed(all + [.single(low)])
+    if high != low { m = try (m + sorted.indexed(all + [.single(high)])) * 0.5 }
+    if value.data.contains(where: \.isNaN) {
+      // Ascending order puts NaN last: a slice holds NaN when its last sorted entry is NaN.
+      let last = try sorted.value.gather(IndexPlan(shape: sorted.shape, items: all + [.single(n - 1)]))
+      let nan = Variable.constant(last.map { $0.isNaN ? 1 : 0 })
+      m = try Variable.`where`(nan, Variable.constant(Double.nan), m)
+    }
+    return try m.reshaped(value.reducedShape(axes: resolved, keepdims: keepdims))
+  }
+
+  // MARK: Triangles
+
+  /// The upper triangle of the last two axes: entries with column − row ≥ k, zeros elsewhere
+  /// (NumPy `triu`; k > 0 above the diagonal, k < 0 below). Exact zeros, even next to inf or NaN.
+  public func triu(_ k: Int = 0) throws -> Variable { try triangle(k, upper: true) }
+
+  /// The lower triangle of the last two axes: entries with column − row ≤ k (NumPy `tril`).
+  public func tril(_ k: Int = 0) throws -> Variable { try triangle(k, upper: false) }
+
+  private func triangle(_ k: Int, upper: Bool) throws -> Variable {
+    let op = upper ? "triu" : "tril"
+    guard rank >= 2 else {
+      throw ShapeError(
+        operation: op, shapes: [shape], rule: "needs a matrix (or a stack of them): rank ≥ 2, not \(rank)")
+    }
+    if value.count == 0 { return self }
+    let (m, n) = (shape[rank - 2], shape[rank - 1])
+    var keep = Tensor(repeating: 0, shape: [m, n])
+    for i in 0..<m {
+      for j in 0..<n {
+        let d = j - i
+        let inside = upper ? d >= k : d <= k
+        if inside { keep.data[i * n + j] = 1 }
+      }
+    }
+    return try Variable.`where`(.constant(keep), self, .constant(0))
+  }
+
+  // MARK: Moving elements
+
+  /// NumPy `roll`: elements shifted by `shift` along `axis`, those pushed off the end coming back at
+  /// the start; nil rolls the flattened tensor and restores the shape.
+  public func roll(_ shift: Int, axis: Int? = nil) throws -> Variable {
+    try roll([shift], axes: axis.map { [$0] })
+  }
+
+  /// NumPy `roll` with several shifts and axes (paired; a single one of either is repeated, and
+  /// shifts of a repeated axis add up).
+  public func roll(_ shifts: [Int], axes: [Int]?) throws -> Variable {
+    let op = "roll"
+    guard let axes else {
+      guard shifts.count == 1 else {
+        throw ShapeError(
+          operation: op, shapes: [shape],
+          rule: "without an axis the flattened tensor is rolled, so give one shift, not \(shifts.count)")
+      }
+      return try flattened().roll(shifts, axes: [0]).reshaped(shape)
+    }
+    let pairs =
+      shifts.count == axes.count || (shifts.count == 1 && !axes.isEmpty) || (axes.count == 1 && !shifts.isEmpty)
+    guard pairs else {
+      throw ShapeError(
+        operation: op, shapes: [shape], rule: "\(shifts.count) shifts and \(axes.count) axes do not pair up")
+    }
+    var total = [Int](repeating: 0, count: rank)
+    for k in 0..<Swift.max(shifts.count, axes.count) {
+      let a = try SelectionIndexing.resolvedAxis(axes[axes.count == 1 ? 0 : k], shape, op)
+      let n = shape[a]
+      guard n > 0 else { continue }
+      // Each term is in 0..<n, so no sum here can overflow.
+      let s = shifts[shifts.count == 1 ? 0 : k] % n
+      total[a] = (total[a] + (s < 0 ? s + n : s)) % n
+    }
+    if value.count == 0 || total.allSatisfy({ $0 == 0 }) { return try gathered(identityOffsets, shape: shape) }
+    let strides = value.strides
+    let tables = (0..<rank).map { d -> [Int] in
+      let (n, s, step) = (shape[d], total[d], strides[d])
+      return (0..<n).map { i in ((i - s + n) % n) * step }
+    }
+    return try gathered(SelectionIndexing.cartesianOffsets(tables), shape: shape)
+  }
+
+  /// NumPy `flip`: the order of elements reversed along `axes` (nil: every axis).
+  public func flip(axes: [Int]? = nil) throws -> Variable {
+    let flipped = try SelectionIndexing.resolvedAxes(axes ?? Array(0..<rank), shape, "flip")
+    if value.count == 0 { return try gathered([], shape: shape) }
+    let strides = value.strides
+    let tables = (0..<rank).map { d -> [Int] in
+      let (n, step) = (shape[d], strides[d])
+      return flipped.contains(d) ? (0..<n).map { (n - 1 - $0) * step } : (0..<n).map { $0 * step }
+    }
+    return try gathered(SelectionIndexing.cartesianOffsets(tables), shape: shape)
+  }
+
+  /// NumPy `rot90(x, k, axes)`: rotated by 90° k times in the plane of `axes` (the first two by
+  /// default), counterclockwise from the first axis towards the second (k may be negative).
+  public func rot90(_ k: Int = 1, axes: (Int, Int) = (0, 1)) throws -> Variable {
+    let op = "rot90"
+    guard rank >= 2 else {
+      throw ShapeError(operation: op, shapes: [shape], rule: "needs at least two axes to rotate in, not \(rank)")
+    }
+    let first = try SelectionIndexing.resolvedAxis(axes.0, shape, op)
+    let second = try SelectionIndexing.resolvedAxis(axes.1, shape, op)
+    guard first != second else {
+      throw ShapeError(operation: op, shapes: [shape], rule: "the two axes \(axes.0) and \(axes.1) must differ")
+    }
+    let turns = ((k % 4) + 4) % 4
+    if turns == 0 { return try gathered(identityOffsets, shape: shape) }
+    if turns == 2 { return try flip(axes: [first, second]) }
+    var swap = Array(0..<rank)
+    swap.swapAt(first, second)
+    if turns == 1 { return try flip(axes: [second]).permuted(swap) }
+    return try permuted(swap).flip(axes: [second])
+  }
+
+  /// NumPy `tile(x, reps)`: x repeated `reps[i]` times along axis i. Shorter `reps` are padded
+  /// with 1s in front; a shorter x gets size-1 axes in front.
+  public func tile(_ reps: [Int]) throws -> Variable {
+    let op = "tile"
+    for r in reps where r < 0 {
+      throw ShapeError(operation: op, shapes: [shape], rule: "reps must be ≥ 0, got \(r)")
+    }
+    let d = Swift.max(rank, reps.count)
+    let source = [Int](repeating: 1, count: d - rank) + shape
+    let counts = [Int](repeating: 1, count: d - reps.count) + reps
+    var result: [Int] = []
+    for (s, r) in zip(source, counts) {
+      let (p, overflow) = s.multipliedReportingOverflow(by: r)
+      guard !overflow else {
+        throw ShapeError(operation: op, shapes: [shape], rule: "reps \(reps) give a result too large to index")
+      }
+      result.append(p)
+    }
+    try Tensor.checkSize(result, operation: op)
+    let x = try reshaped(source)
+    guard let total = Tensor.elementCount(result), total > 0 else {
+      return try x.gathered([], shape: result)
+    }
+    let strides = Tensor.strides(for: source)
+    let tables = (0..<d).map { a -> [Int] in
+      let (n, step) = (source[a], strides[a])
+      return (0..<result[a]).map { ($0 % n) * step }
+    }
+    return try x.gathered(SelectionIndexing.cartesianOffsets(tables), shape: result)
+  }
+
+  /// NumPy `repeat(x, repeats, axis)`: each element (slice) along `axis` repeated in place,
+  /// `repeats` one count for all or one per entry of the axis; nil repeats the flattened tensor.
+  public func repeated(_ repeats: [Int], axis: Int? = nil) throws -> Variable {
+    let op = "repeat"
+    guard let axis else { return try flattened().repeated(repeats, axis: 0) }
+    let ax = try SelectionIndexing.resolvedAxis(axis, shape, op)
+    let n = shape[ax]
+    guard repeats.count == 1 || repeats.count == n else {
+      throw ShapeError(
+        operation: op, shapes: [shape],
+        rule: "\(repeats.count) repeat counts for axis \(ax) of size \(n); give one, or one per entry")
+    }
+    for r in repeats where r < 0 {
+      throw ShapeError(operation: op, shapes: [shape], rule: "repeat counts must be ≥ 0, got \(r)")
+    }
+    var length = 0
+    for j in 0..<n {
+      let (s, overflow) = length.addingReportingOverflow(repeats[repeats.count == 1 ? 0 : j])
+      guard !overflow, s <= Tensor.maximumElements else {
+        throw ShapeError(
+          operation: op, shapes: [shape], rule: "the repeated axis would exceed \(Tensor.maximumElements) entries")
+      }
+      length = s
+    }
+    var result = shape
+    result[ax] = length
+    try Tensor.checkSize(result, operation: op)
+    guard let total = Tensor.elementCount(result), total > 0 else { return try gathered([], shape: result) }
+    let strides = value.strides
+    let tables = (0..<rank).map { d -> [Int] in
+      guard d == ax else { return (0..<shape[d]).map { $0 * strides[d] } }
+      var positions: [Int] = []
+      positions.reserveCapacity(length)
+      for j in 0..<n {
+        for _ in 0..<repeats[repeats.count == 1 ? 0 : j] { positions.append(j * strides[d]) }
+      }
+      return positions
+    }
+    return try gathered(SelectionIndexing.cartesianOffsets(tables), shape: result)
+  }
+
+  /// NumPy `pad(x, widths, constant_values: value)`: `widths[i]` = (before, after) entries of
+  /// `value` added along axis i. The padding value may be a tracked scalar: its gradient is the
+  /// sum of the cotangent over the padded entries.
+  public func pad(_ widths: [(Int, Int)], value fill: Variable) throws -> Variable {
+    let op = "pad"
+    guard widths.count == rank else {
+      throw ShapeError(
+        operation: op, shapes: [shape], rule: "needs one (before, after) pair per axis: \(rank), got \(widths.count)")
+    }
+    guard fill.value.count == 1 else {
+      throw ShapeError(operation: op, shapes: [shape, fill.shape], rule: "the padding value must be one number")
+    }
+    var result: [Int] = []
+    for (d, (before, after)) in widths.enumerated() {
+      guard before >= 0, after >= 0 else {
+        throw ShapeError(
+          operation: op, shapes: [shape], rule: "pad widths must be ≥ 0, got (\(before), \(after)) for axis \(d)")
+      }
+      let (s, o1) = shape[d].addingReportingOverflow(before)
+      let (t, o2) = s.addingReportingOverflow(after)
+      guard !o1, !o2 else {
+        throw ShapeError(operation: op, shapes: [shape], rule: "pad widths too large for axis \(d)")
+      }
+      result.append(t)
+    }
+    try Tensor.checkSize(result, operation: op)
+    let count = value.count
+    // The source: x's elements, then the padding value at offset `count`.
+    let source = try Variable.concat([flattened(), fill.reshaped([1])], axis: 0)
+    guard let total = Tensor.elementCount(result), total > 0 else { return try source.gathered([], shape: result) }
+    let strides = value.strides
+    // -1 marks a padded position along an axis; a padded position on any axis reads the value.
+    var offsets = [0]
+    for d in 0..<rank {
+      let (before, size, step) = (widths[d].0, shape[d], strides[d])
+      let table = (0..<result[d]).map { i -> Int in
+        let s = i - before
+        return s >= 0 && s < size ? s * step : -1
+      }
+      var next: [Int] = []
+      next.reserveCapacity(offsets.count * table.count)
+      for o in offsets {
+        for t in table { next.append(o < 0 || t < 0 ? -1 : o + t) }
+      }
+      offsets = next
+    }
+    return try source.gathered(offsets.map { $0 < 0 ? count : $0 }, shape: result)
+  }
+
+  /// `pad` with a constant padding value.
+  public func pad(_ widths: [(Int, Int)], value fill: Double = 0) throws -> Variable {
+    try pad(widths, value: .constant(fill))
+  }
+
+  // MARK: Splitting
+
+  /// NumPy `split(x, cuts, axis)`: the pieces between the cut points, `x[:c0], x[c0:c1], …, x[cn:]`
+  /// along `axis`, with Python's slice rules (negative cuts count from the end, cuts past the end
+  /// give empty pieces).
+  public func split(at cuts: [Int], axis: Int = 0) throws -> [Variable] {
+    let op = "split"
+    guard rank >= 1 else {
+      throw ShapeError(operation: op, shapes: [shape], rule: "x is a scalar; it has no axis to split")
+    }
+    let ax = try SelectionIndexing.resolvedAxis(axis, shape, op)
+    let n = shape[ax]
+    let all = [IndexItem](repeating: .slice(start: nil, stop: nil, step: nil), count: ax)
+    let points: [Int?] = [nil] + cuts.map { Optional($0) } + [nil]
+    var pieces: [Variable] = []
+    for k in 0..<(points.count - 1) {
+      let start = SelectionIndexing.clampedCut(points[k], n, default: 0)
+      let stop = SelectionIndexing.clampedCut(points[k + 1], n, default: n)
+      pieces.append(try indexed(all + [.slice(start: start, stop: Swift.max(start, stop), step: 1)]))
+    }
+    return pieces
+  }
+
+  /// NumPy `split(x, sections, axis)`: `sections` equal pieces along `axis`.
+  public func split(into sections: Int, axis: Int = 0) throws -> [Variable] {
+    let op = "split"
+    guard rank >= 1 else {
+      throw ShapeError(operation: op, shapes: [shape], rule: "x is a scalar; it has no axis to split")
+    }
+    let ax = try SelectionIndexing.resolvedAxis(axis, shape, op)
+    let n = shape[ax]
+    guard sections > 0, sections <= Swift.max(n, 1), n % sections == 0 else {
+      throw ShapeError(
+        operation: op, shapes: [shape],
+        rule: "axis \(ax) of size \(n) does not split into \(sections) equal pieces (give cut points as a vector)")
+    }
+    let size = n / sections
+    return try split(at: (1..<sections).map { $0 * size }, axis: ax)
+  }
+
+  // MARK: Helpers
+
+  /// The elements at flat `offsets` of this value, in `shape`: one gather.
+  fileprivate func gathered(_ offsets: [Int], shape result: [Int]) throws -> Variable {
+    try Primitive.gather(IndexPlan(unchecked: offsets, shape: result, sourceShape: shape)).apply(self)
+  }
+
+  /// 0, 1, …, count − 1: reads the value unchanged (a fresh result, not `self`).
+  fileprivate var identityOffsets: [Int] { Array(0..<value.count) }
+}
+
+/// The index arithmetic of the selection operations.
+private enum SelectionIndexing {
+  /// A Python slice bound resolved against a size n: negative counts from the end, then clamped to
+  /// 0...n (without overflow: a negative bound is at least Int.min, and adding n ≥ 0 stays in range).
+  static func clampedCut(_ bound: Int?, _ n: Int, default value: Int) -> Int {
+    guard let bound else { return value }
+    let r = bound < 0 ? bound + n : bound
+    return Swift.min(Swift.max(r, 0), n)
+  }
+
+  /// NumPy's broadcast shape of several shapes, or nil when they do not broadcast.
+  static func broadcastShapes(_ shapes: [[Int]]) -> [Int]? {
+    let rank = shapes.map(\.count).max() ?? 0
+    var result = [Int](repeating: 1, count: rank)
+    for s in shapes {
+      let offset = rank - s.count
+      for (i, d) in s.enumerated() {
+        let r = result[offset + i]
+        if r == d || d == 1 { continue }
+        if r == 1 { result[offset + i] = d } else { return nil }
+      }
+    }
+    return result
+  }
+
+  /// A NumPy axis (negative counts from the end) resolved against `shape`, or an error naming it.
+  static func resolvedAxis(_ axis: Int, _ shape: [Int], _ op: String, shapes: [[Int]]? = nil) throws -> Int {
+    let rank = shape.count
+    let r = axis < 0 ? axis + rank : axis
+    guard r >= 0, r < rank else {
+      throw ShapeError(
+        operation: op, shapes: shapes ?? [shape], rule: "axis \(axis) is out of range for a tensor of rank \(rank)")
+    }
+    return r
+  }
+
+  /// Distinct axes resolved against `shape`, in the order given.
+  static func resolvedAxes(_ axes: [Int], _ shape: [Int], _ op: String) throws -> [Int] {
+    var out: [Int] = []
+    for axis in axes {
+      let a = try SelectionIndexing.resolvedAxis(axis, shape, op)
+      guard !out.contains(a) else {
+        throw ShapeError(operation: op, shapes: [shape], rule: "axis \(axis) is repeated")
+      }
+      out.append(a)
+    }
+    return out
+  }
+
+  /// A number as messages show it: whole numbers without a decimal point.
+  static func describeNumber(_ v: Double) -> String {
+    if v.isFinite, v.rounded() == v, Swift.abs(v) < 1e15 { return String(Int(v)) }
+    return String(v)
+  }
+
+  /// Indices given as numbers, each a whole number in −n..<n, resolved to 0..<n.
+  static func resolvedIndices(_ t: Tensor, size n: Int, axis: Int?, _ op: String, _ shapes: [[Int]]) throws -> [Int] {
+    var out: [Int] = []
+    out.reserveCapacity(t.count)
+    let place = axis.map { "axis \($0) with size \(n)" } ?? "\(n) elements"
+    for v in t.data {
+      guard v.isFinite, v.rounded() == v else {
+        throw ShapeError(
+          operation: op, shapes: shapes, rule: "index \(SelectionIndexing.describeNumber(v)) is not a whole number")
+      }
+      guard let i = Int(exactly: v), i >= -n, i < n else {
+        throw ShapeError(
+          operation: op, shapes: shapes,
+          rule: "index \(SelectionIndexing.describeNumber(v)) is out of range for \(place)")
+      }
+      out.append(i < 0 ? i + n : i)
+    }
+    return out
+  }
+
+  /// Sums of one entry from each table, row-major (the last table varies fastest): the flat offsets
+  /// of a separable selection. The caller has checked the result's size.
+  static func cartesianOffsets(_ tables: [[Int]]) -> [Int] {
+    if tables.contains(where: \.isEmpty) { return [] }
+    var offsets = [0]
+    for table in tables {
+      var next: [Int] = []
+      next.reserveCapacity(offsets.count * table.count)
+      for o in offsets {
+        for t in table { next.append(o + t) }
+      }
+      offsets = next
+    }
+    return offsets
+  }
+
+  /// `source(index)` for every multi-index of `shape`, row-major. The caller has checked the size.
+  static func offsetsByIndex(_ shape: [Int], _ source: ([Int]) -> Int) -> [Int] {
+    guard let count = Tensor.elementCount(shape), count > 0 else { return [] }
+    var out: [Int] = []
+    out.reserveCapacity(count)
+    var index = [Int](repeating: 0, count: shape.count)
+    for _ in 0..<count {
+      out.append(source(index))
+      var a = shape.count - 1
+      while a >= 0 {
+        index[a] += 1
+        if index[a] < shape[a] { break }
+        index[a] = 0
+        a -= 1
+      }
+    }
+    return out
+  }
+
+  /// Stable order along `axis` of each slice of `x`, the first `keep` positions of it: the flat
+  /// offsets that read them (for a result whose axis has size `keep`) and the positions along the
+  /// axis. Ascending puts NaN last; descending puts it first; equal values keep their order.
+  static func sortedSelection(_ x: Tensor, axis: Int, keep: Int, descending: Bool) -> (
+    offsets: [Int], positions: [Double]
+  ) {
+    let shape = x.shape
+    let n = shape[axis]
+    guard x.count > 0, keep > 0, keep <= n else { return ([], []) }
+    // Not empty: every size is ≥ 1 and these products are at most x's count.
+    let inner = shape[(axis + 1)...].reduce(1, *)
+    let outer = x.count / (n * inner)
+    let total = outer * keep * inner
+    var offsets = [Int](repeating: 0, count: total)
+    var positions = [Double](repeating: 0, count: total)
+    let data = x.data
+    var order = [Int](repeating: 0, count: n)
+    for o in 0..<outer {
+      for i in 0..<inner {
+        let base = o * n * inner + i
+        for j in 0..<n { order[j] = j }
+        order.sort { p, q in
+          let (a, b) = (data[base + p * inner], data[base + q * inner])
+          if descending {
+            if a > b || (a.isNaN && !b.isNaN) { return true }
+            if b > a || (b.isNaN && !a.isNaN) { return false }
+          } else {
+            if a < b || (b.isNaN && !a.isNaN) { return true }
+            if b < a || (a.isNaN && !b.isNaN) { return false }
+          }
+          return p < q
+        }
+        let out = o * keep * inner + i
+        for j in 0..<keep {
+          offsets[out + j * inner] = base + order[j] * inner
+          positions[out + j * inner] = Double(order[j])
+        }
+      }
+    }
+    return (offsets, positions)
+  }
+}
