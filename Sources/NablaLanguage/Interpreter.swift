@@ -177,6 +177,9 @@ public final class Interpreter {
     case .compound(let name, let nameRange, let op, let e):
       try compoundAssign(name, nameRange: nameRange, op: op, e)
       return nil
+    case .assignIndex(let name, let nameRange, let items, let e):
+      try assignIndex(name, nameRange: nameRange, items, e)
+      return nil
     case .unpack(let names, let e):
       let v = try evaluate(e)
       let items: [Value]
@@ -292,7 +295,7 @@ public final class Interpreter {
     for s in statements {
       last = try execute(s) ?? .nothing
       switch s.kind {
-      case .assign(let name, _, _), .compound(let name, _, _, _):
+      case .assign(let name, _, _), .compound(let name, _, _, _), .assignIndex(let name, _, _, _):
         if let v = lookup(name) { last = v }
       default: break
       }
@@ -554,6 +557,23 @@ public final class Interpreter {
     guard case .tensor(var t) = base else {
       throw Diagnostic("cannot index \(base.typeName)", at: baseExpr.range)
     }
+    let (flattened, resolved) = try resolveIndex(t, baseExpr, items)
+    t = flattened
+    do {
+      let result = try t.indexed(resolved)
+      // `W[:, 0:2]` reads W: a model summary counts it.
+      traceHook?("index", result, [.tensor(t)])
+      return .tensor(result)
+    } catch let error as ShapeError {
+      let name = operandName(baseExpr)
+      throw Diagnostic("\(name)[…]: \(name) has shape \(Tensor.describe(t.shape)); \(error.rule)", at: range)
+    }
+  }
+
+  /// The index items of `x[...]` resolved against x's value, and x with the first axes a
+  /// boolean mask covers flattened into one (NumPy's boolean indexing).
+  func resolveIndex(_ base: Variable, _ baseExpr: Expr, _ items: [IndexArgument]) throws -> (Variable, [IndexItem]) {
+    var t = base
     // x[mask] with a mask over x's first axes: those axes flatten into one, indexed by the
     // positions where the mask is 1 (NumPy's boolean indexing; a 1-D mask needs no flattening).
     // Each index expression is evaluated once, in order.
@@ -612,14 +632,25 @@ public final class Interpreter {
             step: try step.map { try integerOperand($0, role: "a slice step") }))
       }
     }
+    return (t, resolved)
+  }
+
+  /// `x[items] = v`: x becomes a new value with those entries replaced (its history holds the
+  /// old x and v).
+  func assignIndex(_ name: String, nameRange: SourceRange, _ items: [IndexArgument], _ e: Expr) throws {
+    guard case .tensor(let x)? = lookup(name) else {
+      if lookup(name) == nil { throw undefined(name, at: nameRange) }
+      throw Diagnostic("\(name)[…] = … needs \(name) to be a tensor", at: nameRange)
+    }
+    let v = try tensorOperand(e, role: "the value assigned")
+    let target = Expr(.identifier(name), nameRange)
+    let (flattened, resolved) = try resolveIndex(x, target, items)
     do {
-      let result = try t.indexed(resolved)
-      // `W[:, 0:2]` reads W: a model summary counts it.
-      traceHook?("index", result, [.tensor(t)])
-      return .tensor(result)
+      bind(name, .tensor(try flattened.setting(resolved, to: v).reshaped(x.shape)))
     } catch let error as ShapeError {
-      let name = operandName(baseExpr)
-      throw Diagnostic("\(name)[…]: \(name) has shape \(Tensor.describe(t.shape)); \(error.rule)", at: range)
+      throw Diagnostic(
+        "\(name)[…] = \(operandName(e)): \(name) has shape \(Tensor.describe(x.shape)); \(error.rule)",
+        at: nameRange.union(e.range))
     }
   }
 

@@ -99,7 +99,10 @@ public struct Parser {
   mutating func parseStatement(inBlock: Bool) throws(Diagnostic) -> Statement {
     chain = 0
     let start = current.range
-    let kind = try parseStatementKind()
+    var kind = try parseStatementKind()
+    if case .symbol(let op) = current.kind, isIndexTarget(kind), ["=", "+=", "-=", "*=", "/="].contains(op) {
+      kind = try parseIndexAssignment(kind, op: op)
+    }
     var range = start
     if position > 0 { range = start.union(tokens[position - 1].range) }
     var suppressed = false
@@ -113,14 +116,27 @@ public struct Parser {
       break
     case .symbol("}") where inBlock:
       break
-    case .symbol("=") where isIndexTarget(kind):
-      throw error(
-        "assigning into part of a tensor (x[i] = v) is not supported: tensors are values here; build a new one, e.g. x = x * (x <= 1) to zero the entries above 1, or concat the pieces"
-      )
     default:
       throw error("expected the end of the statement (a new line or ';')")
     }
     return Statement(kind: kind, range: range, suppressed: suppressed)
+  }
+
+  /// `x[items] = value` (or `op=`), the target already parsed as an expression.
+  mutating func parseIndexAssignment(_ kind: Statement.Kind, op: String) throws(Diagnostic) -> Statement.Kind {
+    guard case .expression(let target) = kind, case .index(let base, let items) = target.kind,
+      case .identifier(let name) = base.kind
+    else {
+      throw error("only a variable's entries can be assigned, as in x[0, 1:3] = v")
+    }
+    let opRange = advance().range
+    try link()
+    let rhs = try parseExpression()
+    let value =
+      op == "="
+      ? rhs
+      : Expr(.binary(op: String(op.dropLast()), lhs: target, rhs: rhs, opRange: opRange), target.range.union(rhs.range))
+    return .assignIndex(name: name, nameRange: base.range, items: items, value: value)
   }
 
   mutating func parseStatementKind() throws(Diagnostic) -> Statement.Kind {

@@ -54,6 +54,8 @@ public struct Statement: Sendable {
     case assign(name: String, nameRange: SourceRange, value: Expr)
     /// `x += e` and friends: `op` is `+`, `-`, `*` or `/`.
     case compound(name: String, nameRange: SourceRange, op: String, value: Expr)
+    /// `x[i, 1:3] = v` (and `x[i] += v`): a new value for x with those entries replaced.
+    case assignIndex(name: String, nameRange: SourceRange, items: [IndexArgument], value: Expr)
     /// `X, y = digits()`.
     case unpack(names: [String], value: Expr)
     case function(name: String, parameters: [String], body: Expr)

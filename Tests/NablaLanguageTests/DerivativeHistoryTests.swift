@@ -88,3 +88,54 @@ struct DerivativeHistoryTests {
     #expect(linear.notes.contains { $0.contains("sum(g) is computed from g, not from x") })
   }
 }
+
+/// `x[i] = v` as NumPy reads it, with JAX's `x.at[i].set(v)` derivative: the new x depends on
+/// the old x through the entries kept and on v through the entries replaced.
+@Suite("Assigning into entries")
+struct IndexAssignmentTests {
+  @Test(
+    "values as NumPy gives them",
+    arguments: [
+      ("x = [1, 2, 3]; x[1] = 10; x", [1.0, 10, 3], [3]),
+      ("A = zeros(3, 4); A[1, 1:3] = [5, 6]; A", [0, 0, 0, 0, 0, 5, 6, 0, 0, 0, 0, 0], [3, 4]),
+      ("x = [1, 2, 3, 4]; x[x > 2] = 0; x", [1, 2, 0, 0], [4]),
+      ("x = [1, 2, 3]; x[[0, 0]] = [7, 8]; x", [8, 2, 3], [3]),
+      ("x = [1, 2, 3]; x[0] += 5; x", [6, 2, 3], [3]),
+      ("A = ones(2, 2); A[:, 0] = 7; A", [7, 1, 7, 1], [2, 2]),
+      ("y = [nan, 1, 2]; y[0] = 1; y", [1, 1, 2], [3]),
+    ])
+  func values(source: String, expected: [Double], shape: [Int]) throws {
+    let (values, s, notes) = try run(source)
+    #expect(values == expected)
+    #expect(s == shape)
+    #expect(notes.isEmpty)
+  }
+
+  @Test("the new value's derivatives reach the old value and the one assigned")
+  func derivatives() throws {
+    // y = [2v, x1, x2]: ∂Σ(y ⊙ [1, 2, 3])/∂x = [0, 2, 3], /∂v = 2.
+    let dx = try run("x = [1, 2, 3]; v = 5; y = x; y[0] = v * 2; grad(sum(y * [1, 2, 3]), x)")
+    #expect(dx.values == [0, 2, 3])
+    let dv = try run("x = [1, 2, 3]; v = 5; y = x; y[0] = v * 2; grad(sum(y * [1, 2, 3]), v)")
+    #expect(dv.values == [2])
+    // A slice filled by a broadcast scalar: ∂/∂v counts the entries it filled.
+    let fill = try run("A = ones(3, 3); v = 2; A[1:3, :] = v; grad(sum(A^2), v)")
+    #expect(fill.values == [24])
+  }
+
+  @Test("a wrong shape or index is an error that names both")
+  func errors() throws {
+    let interpreter = Interpreter()
+    let source = "x = [1, 2, 3]\nx[1] = [1, 2]"
+    let text = SourceText(source)
+    let statements = try Parser.parse(source)
+    _ = try interpreter.run(statements[0], in: text)
+    #expect(throws: Diagnostic.self) { try interpreter.run(statements[1], in: text) }
+    guard case .tensor(let x)? = interpreter.globals["x"] else {
+      Issue.record("x was lost")
+      return
+    }
+    #expect(x.value.data == [1, 2, 3])
+    #expect(throws: Diagnostic.self) { try Parser.parse("f(z)[0] = 1") }
+  }
+}

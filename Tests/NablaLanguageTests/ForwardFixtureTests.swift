@@ -57,7 +57,8 @@ struct ForwardFixtureTests {
       return
     }
     #expect(v.shape == f.shape, "\(f.expr): shape")
-    try #require(v.value.data.count == f.data.count, "\(f.expr): \(v.value.data.count) values, NumPy has \(f.data.count)")
+    try #require(
+      v.value.data.count == f.data.count, "\(f.expr): \(v.value.data.count) values, NumPy has \(f.data.count)")
     for (a, b) in zip(v.value.data, f.data) {
       let same = (a.isNaN && b.isNaN) || a == b || abs(a - b) <= 1e-12 * max(1, abs(b))
       #expect(same, "\(f.expr): \(a) vs NumPy \(b)")

@@ -134,6 +134,8 @@ extension ParserHarness {
       return "\(name) = \(render(value))"
     case .compound(let name, _, let op, let value):
       return "\(name) \(op)= \(render(value))"
+    case .assignIndex(let name, _, _, let value):
+      return "\(name)[…] = \(render(value))"
     case .unpack(let names, let value):
       return "\(names.joined(separator: ", ")) = \(render(value))"
     case .function(let name, let parameters, let body):
