@@ -67,7 +67,7 @@ extension Variable {
     }
     let count = { (sizes: [Int]) in sizes.reduce(1, *) }
     let (nb, m, k, n) = (count(a.sizes(batch)), count(a.sizes(left)), count(a.sizes(inner)), count(b.sizes(right)))
-    if m == 1 && n == 1 && nb > 1 {
+    if left.isEmpty && right.isEmpty && nb > 1 {
       // A batch of dot products: one multiply and one sum beat nb tiny matrix products.
       let x = try a.arranged(batch + inner)
       let y = try b.arranged(batch + inner)

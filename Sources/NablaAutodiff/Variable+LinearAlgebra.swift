@@ -39,14 +39,14 @@ extension Variable {
       throw ShapeError(operation: "matrix_power", shapes: [shape], rule: "needs square matrices")
     }
     let n = shape[rank - 1]
-    if k == 0 { return try identity(n).broadcast(to: shape) }
+    if k == 0 { return try Variable.constant(Tensor.eye(rows: n, cols: n)).broadcast(to: shape) }
     var base = k < 0 ? try Primitive.inv.apply(self) : self
     var e = k.magnitude
     var result: Variable? = nil
     while e > 0 {
-      if e & 1 == 1 { result = try result.map { try mm($0, base) } ?? base }
+      if e & 1 == 1 { result = try result.map { try Variable.batchedMatmul($0, base) } ?? base }
       e >>= 1
-      if e > 0 { base = try mm(base, base) }
+      if e > 0 { base = try Variable.batchedMatmul(base, base) }
     }
     return result ?? base
   }
@@ -81,7 +81,7 @@ extension Variable {
     let colsB = freeB.reduce(1) { $0 * b.shape[$1] }
     let a2 = try a.permuted(freeA + ra).reshaped([rowsA, contracted])
     let b2 = try b.permuted(rb + freeB).reshaped([contracted, colsB])
-    return try mm(a2, b2).reshaped(freeA.map { a.shape[$0] } + freeB.map { b.shape[$0] })
+    return try Variable.batchedMatmul(a2, b2).reshaped(freeA.map { a.shape[$0] } + freeB.map { b.shape[$0] })
   }
 
   /// u × v along `axis` (size 3, broadcasting), as NumPy's cross.
@@ -91,7 +91,7 @@ extension Variable {
     guard u.rank >= 1, v.rank >= 1, u.shape[au] == 3, v.shape[av] == 3 else {
       throw ShapeError(operation: "cross", shapes: [u.shape, v.shape], rule: "both need size 3 along axis \(axis)")
     }
-    // Move the axis last, take components, and put the result's axis back where NumPy does (last).
+    // Move the axis last and take the components.
     let mu = try u.permuted((0..<u.rank).filter { $0 != au } + [au])
     let mv = try v.permuted((0..<v.rank).filter { $0 != av } + [av])
     func component(_ x: Variable, _ i: Int) throws -> Variable {
@@ -101,16 +101,19 @@ extension Variable {
     let (v0, v1, v2) = (try component(mv, 0), try component(mv, 1), try component(mv, 2))
     let parts = [try u1 * v2 - u2 * v1, try u2 * v0 - u0 * v2, try u0 * v1 - u1 * v0]
     let common = try Broadcasting.shape(parts[0].shape, parts[1].shape, operation: "cross")
-    return try Variable.stack(parts.map { try $0.broadcast(to: common) }, axis: -1)
+    // NumPy's axis names the result's axis too.
+    return try Variable.stack(parts.map { try $0.broadcast(to: common) }, axis: axis)
   }
 
   /// The sum of the `offset` diagonal of each matrix in the last two axes.
   public func trace(offset: Int) throws -> Variable {
     guard rank >= 2 else { throw ShapeError(operation: "trace", shapes: [shape], rule: "trace needs a matrix") }
     let (m, n) = (shape[rank - 2], shape[rank - 1])
-    var eye = Tensor(repeating: 0, shape: [m, n])
-    for i in 0..<m where i + offset >= 0 && i + offset < n { eye.data[i * n + i + offset] = 1 }
-    return try (self * Variable.constant(eye)).sum(axes: [rank - 2, rank - 1])
+    // Read the diagonal (a gather, so an inf elsewhere cannot turn the sum into inf·0 = nan).
+    let rows = (0..<m).filter { $0 + offset >= 0 && $0 + offset < n }
+    let all = [IndexItem](repeating: .slice(start: nil, stop: nil, step: nil), count: rank - 2)
+    let diagonal = try indexed(all + [.array(rows), .array(rows.map { $0 + offset })])
+    return try diagonal.sum(axes: [rank - 2])
   }
 }
 
@@ -127,13 +130,19 @@ extension Variable {
   /// NumPy's `norm(x, ord, axis)`: a vector norm over one axis (or all of x when it is a
   /// vector, or when no order is given), a matrix norm over two axes (or all of a matrix).
   public func norm(order: NormOrder, axes: [Int]?, keepdims: Bool) throws -> Variable {
-    let resolved = try axes.map { try value.resolveAxes($0, operation: "norm") }
+    // In the order given: a matrix norm over axes [1, 0] is the norm of the transpose.
+    let resolved = try axes.map { try $0.map { try Tensor.normalizeAxis($0, rank: rank, operation: "norm") } }
+    if let resolved, resolved.count > 2 || Set(resolved).count != resolved.count {
+      throw ShapeError(
+        operation: "norm", shapes: [shape],
+        rule: "an order needs one axis (a vector norm) or two distinct axes (a matrix norm)")
+    }
     let matrixAxes: [Int]? =
       resolved?.count == 2 ? resolved : (resolved == nil && rank == 2 ? [0, 1] : nil)
     if let pair = matrixAxes {
       let moved = try permuted((0..<rank).filter { !pair.contains($0) } + pair)
       var y = try moved.matrixNorm(order)
-      if keepdims { y = try y.reshaped(value.reducedShape(axes: pair, keepdims: true)) }
+      if keepdims { y = try y.reshaped(value.reducedShape(axes: pair.sorted(), keepdims: true)) }
       return y
     }
     guard resolved != nil || rank <= 1 else {
@@ -155,6 +164,13 @@ extension Variable {
     case -.infinity: return try Variable.abs(self).min(axes: axes, keepdims: keepdims)
     case 0: return .constant(try value.map { $0 != 0 ? 1 : 0 }.reduce(axes: axes, keepdims: keepdims, kind: .sum))
     case 1: return try Variable.abs(self).sum(axes: axes, keepdims: keepdims)
+    case ..<0:
+      // (Σ|x|^p)^(1/p) with p < 0 is 0 where a slice holds a 0 (|0|^p = inf), and constant there.
+      let zero = mask(self) { $0 == 0 ? 1 : 0 }
+      let safe = try Variable.`where`(zero, .constant(1), self)
+      let norm = try Primitive.root(p).apply(Variable.pow(Variable.abs(safe), p).sum(axes: axes, keepdims: keepdims))
+      let sliceHasZero = try zero.max(axes: axes, keepdims: keepdims)
+      return try Variable.`where`(sliceHasZero, .constant(0), norm)
     default:
       // (Σ|x|^p)^(1/p). Entries at 0 count 0 with derivative 0 (|x|^p has an infinite slope
       // there for p < 1), and the root has derivative 0 at 0, as PyTorch's norm.

@@ -14,24 +14,22 @@ extension Variable {
 
   /// `where(condition, a, b)`: a where the condition is nonzero (NaN counts as true, as in NumPy),
   /// b elsewhere, all three broadcast together. The condition is a constant. The result is read
-  /// from the stacked branches, so an inf or NaN in the branch not taken never reaches the value
+  /// from the two branches, so an inf or NaN in the branch not taken never reaches the value
   /// or the gradient: each entry's gradient goes to the branch it came from.
   public static func `where`(_ condition: Variable, _ a: Variable, _ b: Variable) throws -> Variable {
     let op = "where"
-    let shapes = [condition.shape, a.shape, b.shape]
-    guard let shape = SelectionIndexing.broadcastShapes(shapes) else {
-      throw ShapeError(
-        operation: op, shapes: shapes,
-        rule: "the condition and the two branches must broadcast together (sizes equal or 1, aligned at the last axis)")
-    }
-    try Tensor.checkSize([2] + shape, operation: op)
+    let shape = try Broadcasting.shape(
+      Broadcasting.shape(condition.shape, a.shape, operation: op), b.shape, operation: op)
+    try Tensor.checkSize(shape, operation: op)
     let mask = try condition.value.broadcast(to: shape)
-    let n = mask.count
-    var offsets: [Int] = []
-    offsets.reserveCapacity(n)
-    for (i, c) in mask.data.enumerated() { offsets.append(c != 0 ? i : n + i) }
-    let both = try Variable.stack([a.broadcast(to: shape), b.broadcast(to: shape)], axis: 0)
-    return try both.gathered(offsets, shape: shape)
+    // One source holding a then b, each read at its broadcast strides: no broadcast copies.
+    let source = try Variable.concat([a.flattened(), b.flattened()], axis: 0)
+    var offsets = [Int](repeating: 0, count: mask.count)
+    Broadcasting.forEachPair(
+      outShape: shape, stridesA: Broadcasting.strides(of: a.shape, broadcastTo: shape),
+      stridesB: Broadcasting.strides(of: b.shape, broadcastTo: shape)
+    ) { i, j, k in offsets[k] = mask.data[k] != 0 ? i : a.value.count + j }
+    return try source.gathered(offsets, shape: shape)
   }
 
   // MARK: Reading at indices
@@ -59,7 +57,7 @@ extension Variable {
         operation: op, shapes: shapes,
         rule: "the indices must have x's rank \(rank), not \(indices.rank) (use unsqueeze to add axes)")
     }
-    let ax = try SelectionIndexing.resolvedAxis(axis, shape, op, shapes: shapes)
+    let ax = try Tensor.normalizeAxis(axis, rank: rank, operation: op)
     var result: [Int] = []
     for d in 0..<rank {
       let (p, q) = (shape[d], indices.shape[d])
@@ -100,7 +98,7 @@ extension Variable {
       let picks = try SelectionIndexing.resolvedIndices(indices.value, size: value.count, axis: nil, op, shapes)
       return try gathered(picks, shape: indices.shape)
     }
-    let ax = try SelectionIndexing.resolvedAxis(axis, shape, op, shapes: shapes)
+    let ax = try Tensor.normalizeAxis(axis, rank: rank, operation: op)
     let n = shape[ax]
     let picks = try SelectionIndexing.resolvedIndices(indices.value, size: n, axis: ax, op, shapes)
     let result = Array(shape[..<ax]) + indices.shape + Array(shape[(ax + 1)...])
@@ -134,7 +132,7 @@ extension Variable {
     let picks = try SelectionIndexing.resolvedIndices(indices.value, size: rows, axis: 0, op, shapes)
     let target = indices.shape + rowShape
     try Tensor.checkSize(target, operation: op)
-    guard SelectionIndexing.broadcastShapes([values.shape, target]) == target else {
+    guard (try? Broadcasting.shape(values.shape, target, operation: op)) == target else {
       throw ShapeError(
         operation: op, shapes: shapes,
         rule: "the values must broadcast to x[indices], of shape \(Tensor.describe(target))")
@@ -157,7 +155,7 @@ extension Variable {
   /// Running sum along `axis` (NumPy `cumsum`; nil flattens first, as NumPy's default).
   public func cumsum(axis: Int? = nil) throws -> Variable {
     guard let axis else { return try flattened().cumsum(axis: 0) }
-    let a = try SelectionIndexing.resolvedAxis(axis, shape, "cumsum")
+    let a = try Tensor.normalizeAxis(axis, rank: rank, operation: "cumsum")
     return try Primitive.cumsum(axis: a).apply(self)
   }
 
@@ -165,81 +163,8 @@ extension Variable {
   /// zeros, to every order.
   public func cumprod(axis: Int? = nil) throws -> Variable {
     guard let axis else { return try flattened().cumprod(axis: 0) }
-    let a = try SelectionIndexing.resolvedAxis(axis, shape, "cumprod")
+    let a = try Tensor.normalizeAxis(axis, rank: rank, operation: "cumprod")
     return try Primitive.cumprod(axis: a).apply(self)
-  }
-
-  // MARK: Order
-
-  /// Sorted along `axis` (nil flattens first), stably: equal values keep their order. Ascending
-  /// puts NaN last, descending first (NaN counts as the largest, as PyTorch). The gradient goes
-  /// back to each value's original position.
-  public func sort(axis: Int? = -1, descending: Bool = false) throws -> Variable {
-    guard let axis else { return try flattened().sort(axis: 0, descending: descending) }
-    let ax = try SelectionIndexing.resolvedAxis(axis, shape, "sort")
-    let order = SelectionIndexing.sortedSelection(value, axis: ax, keep: shape[ax], descending: descending)
-    return try gathered(order.offsets, shape: shape)
-  }
-
-  /// The positions that sort x along `axis` (stable, as `sort`), as a constant of whole numbers.
-  public func argsort(axis: Int? = -1, descending: Bool = false) throws -> Variable {
-    guard let axis else { return try flattened().argsort(axis: 0, descending: descending) }
-    let ax = try SelectionIndexing.resolvedAxis(axis, shape, "argsort")
-    let order = SelectionIndexing.sortedSelection(value, axis: ax, keep: shape[ax], descending: descending)
-    return .constant(Tensor(uncheckedShape: shape, data: order.positions))
-  }
-
-  /// PyTorch `topk`: the k largest values along `axis` (last by default), largest first, with their
-  /// positions (a constant); ties go to the lower position first, NaN counts as the largest.
-  /// `largest: false` gives the k smallest, smallest first.
-  public func topk(_ k: Int, axis: Int = -1, largest: Bool = true) throws -> (values: Variable, indices: Variable) {
-    let op = "topk"
-    guard rank >= 1 else {
-      throw ShapeError(operation: op, shapes: [shape], rule: "x is a scalar; topk needs at least one axis")
-    }
-    let ax = try SelectionIndexing.resolvedAxis(axis, shape, op)
-    let n = shape[ax]
-    guard k >= 0, k <= n else {
-      throw ShapeError(
-        operation: op, shapes: [shape], rule: "k = \(k) must be between 0 and \(n), the size of axis \(ax)")
-    }
-    var result = shape
-    result[ax] = k
-    let order = SelectionIndexing.sortedSelection(value, axis: ax, keep: k, descending: largest)
-    let values = try gathered(order.offsets, shape: result)
-    return (values, Variable.constant(Tensor(uncheckedShape: result, data: order.positions)))
-  }
-
-  /// NumPy `median` over `axes` (nil: all): the middle value, or the mean of the two middle values
-  /// for an even count; NaN where a slice holds NaN. The gradient goes to the middle entries of the
-  /// stably sorted slice (1, or ½ each): with ties, to the tied entries in their original order.
-  public func median(axes: [Int]? = nil, keepdims: Bool = false) throws -> Variable {
-    let op = "median"
-    let resolved = try SelectionIndexing.resolvedAxes(axes ?? Array(0..<rank), shape, op)
-    let kept = (0..<rank).filter { !resolved.contains($0) }
-    var n = 1
-    for a in resolved {
-      let (p, overflow) = n.multipliedReportingOverflow(by: shape[a])
-      guard !overflow else { throw ShapeError(operation: op, shapes: [shape], rule: "the reduced axes are too large") }
-      n = p
-    }
-    guard n > 0 else {
-      throw ShapeError(operation: op, shapes: [shape], rule: "the median of an empty axis is undefined")
-    }
-    let keptShape = kept.map { shape[$0] }
-    let moved = try permuted(kept + resolved).reshaped(keptShape + [n])
-    let sorted = try moved.sort(axis: -1)
-    let all = [IndexItem](repeating: .slice(start: nil, stop: nil, step: nil), count: kept.count)
-    let (low, high) = ((n - 1) / 2, n / 2)
-    var m = try sorted.indexed(all + [.single(low)])
-    if high != low { m = try (m + sorted.indexed(all + [.single(high)])) * 0.5 }
-    if value.data.contains(where: \.isNaN) {
-      // Ascending order puts NaN last: a slice holds NaN when its last sorted entry is NaN.
-      let last = try sorted.value.gather(IndexPlan(shape: sorted.shape, items: all + [.single(n - 1)]))
-      let nan = Variable.constant(last.map { $0.isNaN ? 1 : 0 })
-      m = try Variable.`where`(nan, Variable.constant(Double.nan), m)
-    }
-    return try m.reshaped(value.reducedShape(axes: resolved, keepdims: keepdims))
   }
 
   // MARK: Triangles
@@ -259,14 +184,7 @@ extension Variable {
     }
     if value.count == 0 { return self }
     let (m, n) = (shape[rank - 2], shape[rank - 1])
-    var keep = Tensor(repeating: 0, shape: [m, n])
-    for i in 0..<m {
-      for j in 0..<n {
-        let d = j - i
-        let inside = upper ? d >= k : d <= k
-        if inside { keep.data[i * n + j] = 1 }
-      }
-    }
+    let keep = Tensor.triangle(rows: m, cols: n, offset: k, upper: upper)
     return try Variable.`where`(.constant(keep), self, .constant(0))
   }
 
@@ -298,14 +216,14 @@ extension Variable {
     }
     var total = [Int](repeating: 0, count: rank)
     for k in 0..<Swift.max(shifts.count, axes.count) {
-      let a = try SelectionIndexing.resolvedAxis(axes[axes.count == 1 ? 0 : k], shape, op)
+      let a = try Tensor.normalizeAxis(axes[axes.count == 1 ? 0 : k], rank: rank, operation: op)
       let n = shape[a]
       guard n > 0 else { continue }
       // Each term is in 0..<n, so no sum here can overflow.
       let s = shifts[shifts.count == 1 ? 0 : k] % n
       total[a] = (total[a] + (s < 0 ? s + n : s)) % n
     }
-    if value.count == 0 || total.allSatisfy({ $0 == 0 }) { return try gathered(identityOffsets, shape: shape) }
+    if value.count == 0 || total.allSatisfy({ $0 == 0 }) { return self }
     let strides = value.strides
     let tables = (0..<rank).map { d -> [Int] in
       let (n, s, step) = (shape[d], total[d], strides[d])
@@ -333,13 +251,13 @@ extension Variable {
     guard rank >= 2 else {
       throw ShapeError(operation: op, shapes: [shape], rule: "needs at least two axes to rotate in, not \(rank)")
     }
-    let first = try SelectionIndexing.resolvedAxis(axes.0, shape, op)
-    let second = try SelectionIndexing.resolvedAxis(axes.1, shape, op)
+    let first = try Tensor.normalizeAxis(axes.0, rank: rank, operation: op)
+    let second = try Tensor.normalizeAxis(axes.1, rank: rank, operation: op)
     guard first != second else {
       throw ShapeError(operation: op, shapes: [shape], rule: "the two axes \(axes.0) and \(axes.1) must differ")
     }
     let turns = ((k % 4) + 4) % 4
-    if turns == 0 { return try gathered(identityOffsets, shape: shape) }
+    if turns == 0 { return self }
     if turns == 2 { return try flip(axes: [first, second]) }
     var swap = Array(0..<rank)
     swap.swapAt(first, second)
@@ -353,6 +271,10 @@ extension Variable {
     let op = "tile"
     for r in reps where r < 0 {
       throw ShapeError(operation: op, shapes: [shape], rule: "reps must be ≥ 0, got \(r)")
+    }
+    guard reps.count <= rank + 32 else {
+      throw ShapeError(
+        operation: op, shapes: [shape], rule: "\(reps.count) reps would make a tensor of rank \(reps.count)")
     }
     let d = Swift.max(rank, reps.count)
     let source = [Int](repeating: 1, count: d - rank) + shape
@@ -383,7 +305,7 @@ extension Variable {
   public func repeated(_ repeats: [Int], axis: Int? = nil) throws -> Variable {
     let op = "repeat"
     guard let axis else { return try flattened().repeated(repeats, axis: 0) }
-    let ax = try SelectionIndexing.resolvedAxis(axis, shape, op)
+    let ax = try Tensor.normalizeAxis(axis, rank: rank, operation: op)
     let n = shape[ax]
     guard repeats.count == 1 || repeats.count == n else {
       throw ShapeError(
@@ -483,10 +405,25 @@ extension Variable {
     guard rank >= 1 else {
       throw ShapeError(operation: op, shapes: [shape], rule: "x is a scalar; it has no axis to split")
     }
-    let ax = try SelectionIndexing.resolvedAxis(axis, shape, op)
+    let ax = try Tensor.normalizeAxis(axis, rank: rank, operation: op)
     let n = shape[ax]
     let all = [IndexItem](repeating: .slice(start: nil, stop: nil, step: nil), count: ax)
     let points: [Int?] = [nil] + cuts.map { Optional($0) } + [nil]
+    // Cuts out of order give overlapping pieces (as NumPy): their total size is bounded here.
+    let perSlice = n == 0 ? 0 : value.count / n
+    var total = 0
+    for k in 0..<(points.count - 1) {
+      let start = SelectionIndexing.clampedCut(points[k], n, default: 0)
+      let stop = SelectionIndexing.clampedCut(points[k + 1], n, default: n)
+      let (size, o1) = Swift.max(stop - start, 0).multipliedReportingOverflow(by: perSlice)
+      let (sum, o2) = total.addingReportingOverflow(size)
+      guard !o1, !o2, sum <= Tensor.maximumElements else {
+        throw ShapeError(
+          operation: op, shapes: [shape],
+          rule: "the pieces would hold more than \(Tensor.maximumElements) elements in all")
+      }
+      total = sum
+    }
     var pieces: [Variable] = []
     for k in 0..<(points.count - 1) {
       let start = SelectionIndexing.clampedCut(points[k], n, default: 0)
@@ -502,9 +439,10 @@ extension Variable {
     guard rank >= 1 else {
       throw ShapeError(operation: op, shapes: [shape], rule: "x is a scalar; it has no axis to split")
     }
-    let ax = try SelectionIndexing.resolvedAxis(axis, shape, op)
+    let ax = try Tensor.normalizeAxis(axis, rank: rank, operation: op)
     let n = shape[ax]
-    guard sections > 0, sections <= Swift.max(n, 1), n % sections == 0 else {
+    // An empty axis splits into any number of empty pieces, within reason.
+    guard sections > 0, sections <= (n == 0 ? 1 << 20 : n), n % Swift.max(sections, 1) == 0 else {
       throw ShapeError(
         operation: op, shapes: [shape],
         rule: "axis \(ax) of size \(n) does not split into \(sections) equal pieces (give cut points as a vector)")
@@ -516,16 +454,14 @@ extension Variable {
   // MARK: Helpers
 
   /// The elements at flat `offsets` of this value, in `shape`: one gather.
-  fileprivate func gathered(_ offsets: [Int], shape result: [Int]) throws -> Variable {
+  func gathered(_ offsets: [Int], shape result: [Int]) throws -> Variable {
     try Primitive.gather(IndexPlan(unchecked: offsets, shape: result, sourceShape: shape)).apply(self)
   }
 
-  /// 0, 1, …, count − 1: reads the value unchanged (a fresh result, not `self`).
-  fileprivate var identityOffsets: [Int] { Array(0..<value.count) }
 }
 
 /// The index arithmetic of the selection operations.
-private enum SelectionIndexing {
+enum SelectionIndexing {
   /// A Python slice bound resolved against a size n: negative counts from the end, then clamped to
   /// 0...n (without overflow: a negative bound is at least Int.min, and adding n ≥ 0 stays in range).
   static func clampedCut(_ bound: Int?, _ n: Int, default value: Int) -> Int {
@@ -534,37 +470,11 @@ private enum SelectionIndexing {
     return Swift.min(Swift.max(r, 0), n)
   }
 
-  /// NumPy's broadcast shape of several shapes, or nil when they do not broadcast.
-  static func broadcastShapes(_ shapes: [[Int]]) -> [Int]? {
-    let rank = shapes.map(\.count).max() ?? 0
-    var result = [Int](repeating: 1, count: rank)
-    for s in shapes {
-      let offset = rank - s.count
-      for (i, d) in s.enumerated() {
-        let r = result[offset + i]
-        if r == d || d == 1 { continue }
-        if r == 1 { result[offset + i] = d } else { return nil }
-      }
-    }
-    return result
-  }
-
-  /// A NumPy axis (negative counts from the end) resolved against `shape`, or an error naming it.
-  static func resolvedAxis(_ axis: Int, _ shape: [Int], _ op: String, shapes: [[Int]]? = nil) throws -> Int {
-    let rank = shape.count
-    let r = axis < 0 ? axis + rank : axis
-    guard r >= 0, r < rank else {
-      throw ShapeError(
-        operation: op, shapes: shapes ?? [shape], rule: "axis \(axis) is out of range for a tensor of rank \(rank)")
-    }
-    return r
-  }
-
   /// Distinct axes resolved against `shape`, in the order given.
   static func resolvedAxes(_ axes: [Int], _ shape: [Int], _ op: String) throws -> [Int] {
     var out: [Int] = []
     for axis in axes {
-      let a = try SelectionIndexing.resolvedAxis(axis, shape, op)
+      let a = try Tensor.normalizeAxis(axis, rank: shape.count, operation: op)
       guard !out.contains(a) else {
         throw ShapeError(operation: op, shapes: [shape], rule: "axis \(axis) is repeated")
       }
@@ -632,47 +542,5 @@ private enum SelectionIndexing {
       }
     }
     return out
-  }
-
-  /// Stable order along `axis` of each slice of `x`, the first `keep` positions of it: the flat
-  /// offsets that read them (for a result whose axis has size `keep`) and the positions along the
-  /// axis. Ascending puts NaN last; descending puts it first; equal values keep their order.
-  static func sortedSelection(_ x: Tensor, axis: Int, keep: Int, descending: Bool) -> (
-    offsets: [Int], positions: [Double]
-  ) {
-    let shape = x.shape
-    let n = shape[axis]
-    guard x.count > 0, keep > 0, keep <= n else { return ([], []) }
-    // Not empty: every size is ≥ 1 and these products are at most x's count.
-    let inner = shape[(axis + 1)...].reduce(1, *)
-    let outer = x.count / (n * inner)
-    let total = outer * keep * inner
-    var offsets = [Int](repeating: 0, count: total)
-    var positions = [Double](repeating: 0, count: total)
-    let data = x.data
-    var order = [Int](repeating: 0, count: n)
-    for o in 0..<outer {
-      for i in 0..<inner {
-        let base = o * n * inner + i
-        for j in 0..<n { order[j] = j }
-        order.sort { p, q in
-          let (a, b) = (data[base + p * inner], data[base + q * inner])
-          if descending {
-            if a > b || (a.isNaN && !b.isNaN) { return true }
-            if b > a || (b.isNaN && !a.isNaN) { return false }
-          } else {
-            if a < b || (b.isNaN && !a.isNaN) { return true }
-            if b < a || (a.isNaN && !b.isNaN) { return false }
-          }
-          return p < q
-        }
-        let out = o * keep * inner + i
-        for j in 0..<keep {
-          offsets[out + j * inner] = base + order[j] * inner
-          positions[out + j * inner] = Double(order[j])
-        }
-      }
-    }
-    return (offsets, positions)
   }
 }

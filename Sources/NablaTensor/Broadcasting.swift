@@ -24,7 +24,7 @@ public enum Broadcasting {
   }
 
   /// Strides to read an operand of `shape` as if it had `target` shape (0 on broadcast axes).
-  static func strides(of shape: [Int], broadcastTo target: [Int]) -> [Int] {
+  public static func strides(of shape: [Int], broadcastTo target: [Int]) -> [Int] {
     let own = Tensor.strides(for: shape)
     let offset = target.count - shape.count
     var result = [Int](repeating: 0, count: target.count)
@@ -36,7 +36,7 @@ public enum Broadcasting {
 
   /// Calls `body(offsetA, offsetB, outIndex)` for every element of `outShape`, row-major.
   @inline(__always)
-  static func forEachPair(
+  public static func forEachPair(
     outShape: [Int], stridesA: [Int], stridesB: [Int], _ body: (Int, Int, Int) -> Void
   ) {
     let rank = outShape.count

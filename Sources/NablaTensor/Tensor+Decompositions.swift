@@ -111,6 +111,13 @@ extension Tensor {
     return Tensor(uncheckedShape: batch + [n, k], data: out)
   }
 
+  /// LAPACK's iterations may not end on inf or nan (and its answer would mean nothing).
+  func requireFinite(_ operation: String) throws(ShapeError) {
+    guard data.allSatisfy(\.isFinite) else {
+      throw ShapeError(operation: operation, shapes: [shape], rule: "the matrix holds inf or nan")
+    }
+  }
+
   /// ½(A + Aᵀ) of each matrix, which is what `cholesky` and `eigh` factor (as JAX does), so their
   /// gradients are the symmetric matrices that finite differences in any entry agree with.
   func symmetrized(n: Int) -> [Double] {
@@ -127,6 +134,7 @@ extension Tensor {
   /// The lower-triangular L with L Lᵀ = ½(A + Aᵀ) (dpotrf); an error unless positive definite.
   public func cholesky() throws(ShapeError) -> Tensor {
     let (_, n) = try Tensor.square(self, "cholesky")
+    try requireFinite("cholesky")
     var out = symmetrized(n: n)
     if n == 0 { return Tensor(uncheckedShape: shape, data: out) }
     let potrf = try LAPACK.require(LAPACK.dpotrf, "cholesky")
@@ -152,6 +160,7 @@ extension Tensor {
   /// Eigenvalues (ascending) and eigenvectors (columns) of ½(A + Aᵀ), by dsyevd.
   public func symmetricEigen() throws(ShapeError) -> (values: Tensor, vectors: Tensor) {
     let (batch, n) = try Tensor.square(self, "eigh")
+    try requireFinite("eigh")
     let count = batch.reduce(1, *)
     let symmetric = symmetrized(n: n)
     var values = [Double](repeating: 0, count: count * n)
@@ -190,10 +199,8 @@ extension Tensor {
     var us = [Double](repeating: 0, count: count * m * k)
     var ss = [Double](repeating: 0, count: count * k)
     var vts = [Double](repeating: 0, count: count * k * n)
+    try requireFinite("svd")
     if k > 0 && count > 0 {
-      guard data.allSatisfy(\.isFinite) else {
-        throw ShapeError(operation: "svd", shapes: [shape], rule: "the matrix holds inf or nan")
-      }
       let gesdd = try LAPACK.require(LAPACK.dgesdd, "svd")
       // LAPACK factors the column-major view Aᵀ (n × m): its U is our Vtᵀ, its VT our Uᵀ.
       var (rows, cols, k32) = (try LAPACK.int32(n, "svd"), try LAPACK.int32(m, "svd"), try LAPACK.int32(k, "svd"))
@@ -209,7 +216,10 @@ extension Tensor {
       LAPACK.call(work: 1) {
         gesdd("S", &rows, &cols, &scratch, &rows, &s, &vtOut, &rows, &unusedU, &k32, &query, &lwork, &iwork, &info, 1)
       }
-      lwork = try LAPACK.int32(Swift.max(Int(query.rounded(.up)), 4 * k * k + 7 * k), "svd")
+      guard let wanted = Int(exactly: Swift.max(query, Double(4 * k * k + 7 * k)).rounded(.up)) else {
+        throw ShapeError(operation: "svd", shapes: [shape], rule: "LAPACK asked for an impossible workspace")
+      }
+      lwork = try LAPACK.int32(wanted, "svd")
       var work = [Double](repeating: 0, count: Int(lwork))
       for b in 0..<count {
         var a = self.matrix(b, size: m * n)
@@ -242,10 +252,21 @@ extension Tensor {
       let geqrf = try LAPACK.require(LAPACK.dgeqrf, "qr")
       let orgqr = try LAPACK.require(LAPACK.dorgqr, "qr")
       var (m32, n32, k32) = (try LAPACK.int32(m, "qr"), try LAPACK.int32(n, "qr"), try LAPACK.int32(k, "qr"))
-      var lwork = try LAPACK.int32(Swift.max(64 * Swift.max(m, n), 1), "qr")
-      var work = [Double](repeating: 0, count: Int(lwork))
       var tau = [Double](repeating: 0, count: k)
       var info: Int32 = 0
+      // Workspace queries (lwork = −1) for both routines; the larger answer serves both.
+      var (query, queryQ): (Double, Double) = (0, 0)
+      var lwork: Int32 = -1
+      var probe = [Double](repeating: 0, count: 1)
+      LAPACK.call(work: 1) {
+        geqrf(&m32, &n32, &probe, &m32, &tau, &query, &lwork, &info)
+        orgqr(&m32, &k32, &k32, &probe, &m32, &tau, &queryQ, &lwork, &info)
+      }
+      guard let wanted = Int(exactly: Swift.max(query, queryQ, 1).rounded(.up)) else {
+        throw ShapeError(operation: "qr", shapes: [shape], rule: "LAPACK asked for an impossible workspace")
+      }
+      lwork = try LAPACK.int32(wanted, "qr")
+      var work = [Double](repeating: 0, count: Int(lwork))
       for b in 0..<count {
         // Column-major A (leading dimension m) is the row-major Aᵀ.
         var a = Tensor.transposed(self.matrix(b, size: m * n), rows: m, cols: n)
@@ -291,7 +312,7 @@ extension Tensor {
 
 extension Tensor {
   /// The Moore–Penrose pseudo-inverse from the SVD: Vtᵀ diag(s⁺) Uᵀ, where singular values at or
-  /// below rtol·s_max count as zero (rtol = 10·max(m, n)·ε, as JAX and NumPy's default).
+  /// below rtol·s_max count as zero (rtol = 10·max(m, n)·ε, JAX's default; NumPy's rcond is 1e-15).
   public func pseudoInverse() throws(ShapeError) -> Tensor {
     let (batch, m, n) = try Tensor.matrixShape(self, "pinv")
     let (u, s, vt) = try singularValueDecomposition()

@@ -71,13 +71,15 @@ public struct Tensor: Sendable, Equatable {
   /// allocation failure that ends the process.
   public static var maximumElements: Int { ElementLimit.current }
 
-  /// Throws unless `shape` has at most `maximumElements` elements.
+  /// Throws unless `shape` has at most `maximumElements` elements, counting empty axes as 1
+  /// (an empty result with huge other axes would overflow the index arithmetic of what follows).
   public static func checkSize(_ shape: [Int], operation: String) throws(ShapeError) {
     guard let n = elementCount(shape), n <= maximumElements else {
       throw ShapeError(
         operation: operation, shapes: [shape],
         rule: "the result would have shape \(describe(shape)), more than \(maximumElements) elements")
     }
+    try checkExtent(shape, operation: operation)
   }
 
   /// Throws unless the product of `max(size, 1)` over `shape` is at most `maximumElements`: an

@@ -22,6 +22,7 @@ struct EinsumTests {
   static let cases: [Case] = [
     Case("ij,jk->ik", [[2, 3], [3, 4]]),  // matmul
     Case("bij,bjk->bik", [[2, 2, 3], [2, 3, 4]]),  // batched matmul
+    Case("bij,bjk->bik", [[5, 1, 3], [5, 3, 1]]),  // a batch of dot products with size-1 letters
     Case("bij,bkj->bik", [[2, 2, 3], [2, 4, 3]]),  // batched, second read transposed
     Case("ij,kj->ik", [[2, 3], [4, 3]]),
     Case("ji,jk->ik", [[3, 2], [3, 4]]),

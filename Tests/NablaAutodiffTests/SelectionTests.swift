@@ -484,3 +484,47 @@ struct SelectionTests {
     Self.expectShapeError("split", "a scalar") { _ = try Self.leaf([], [1]).split(at: [1]) }
   }
 }
+
+/// Limits and edge cases found in review: sizes that would overflow what follows, products that
+/// overflow inside cumprod's rule.
+@Suite("Selection and linear algebra at their limits")
+struct SelectionLimitTests {
+  @Test("an empty result with huge other axes is an error, not a later crash")
+  func hugeEmptyShapes() throws {
+    #expect(throws: ShapeError.self) {
+      try Variable.constant(Tensor(repeating: 0, shape: [0, 1, 1])).tile([1, 1 << 20, 1 << 20])
+    }
+    #expect(throws: ShapeError.self) {
+      try Variable.constant(Tensor(repeating: 0, shape: [0, 1])).pad([(0, 0), (0, 1 << 39)])
+    }
+    #expect(throws: ShapeError.self) {
+      try Variable.constant(Tensor(vector: [1])).tile([Int](repeating: 1, count: 100))
+    }
+  }
+
+  @Test("cuts out of order cannot make pieces beyond the element limit")
+  func splitTotal() throws {
+    let x = Variable.constant(Tensor(repeating: 1, shape: [1000, 1000]))
+    let cuts = (0..<2000).map { $0 % 2 == 0 ? 1000 : 0 }
+    #expect(throws: ShapeError.self) { try x.split(at: cuts) }
+    // An empty axis splits into any number of empty pieces, as NumPy.
+    let empty = Variable.constant(Tensor(repeating: 0, shape: [0, 2]))
+    #expect(try empty.split(into: 3).map(\.shape) == [[0, 2], [0, 2], [0, 2]])
+  }
+
+  @Test("cumprod's gradient stays exact when a running product underflows")
+  func cumprodUnderflow() throws {
+    // y = [1e-200, 1e-400 → 0, 1e-200]; ∂y₂/∂x₀ = x₁x₂ = 1e-200·1e200 = 1.
+    let x = Variable(Tensor(vector: [1e-200, 1e-200, 1e200]))
+    let y = try x.cumprod(axis: 0)
+    let g = try Differentiation.gradient(of: y.indexed([.single(2)]), withRespectTo: [x]).values[0]
+    #expect(Swift.abs(g.value.data[0] - 1) < 1e-12)
+  }
+
+  @Test("eigh and cholesky refuse inf and nan instead of handing them to LAPACK")
+  func nonFinite() {
+    let bad = Tensor(uncheckedShape: [2, 2], data: [1, .nan, .nan, 1])
+    #expect(throws: ShapeError.self) { try bad.symmetricEigen() }
+    #expect(throws: ShapeError.self) { try bad.cholesky() }
+  }
+}

@@ -24,7 +24,8 @@ extension Primitive {
       forward: { try cumulate($0[0], axis: axis, reverse: false, product: true) },
       vjps: [
         { (a: VJPArguments) throws -> Variable in
-          if !a.x.value.data.contains(0) {
+          // y/x is exact only while no running product has reached 0 or overflowed.
+          if !a.x.value.data.contains(0) && !a.y.value.data.contains(where: { $0 == 0 || !$0.isFinite }) {
             let along = a.batch.count + axis
             return try Primitive.cumsum(axis: along, reverse: true).apply(a.g * a.y) / a.x
           }
@@ -58,13 +59,8 @@ extension Primitive {
     for (i, p) in permutation.enumerated() { inverse[p] = i }
     let xLast = try x.permuted(permutation)
     let gLast = try a.g.permuted(Array(0..<b) + permutation.map { $0 + b })
-    var eye = Tensor(repeating: 0, shape: [n, n])
-    var upper = Tensor(repeating: 0, shape: [n, n])
-    for k in 0..<n {
-      eye.data[k * n + k] = 1
-      for j in k..<n { upper.data[k * n + j] = 1 }
-    }
-    let identity = Variable.constant(eye)
+    let upper = Tensor.triangle(rows: n, cols: n, upper: true)
+    let identity = Variable.constant(Tensor.eye(rows: n, cols: n))
     let others = try xLast.unsqueezed(axis: -2) * (1 - identity) + identity
     let partial = try Primitive.cumprod(axis: rank).apply(others)
     let weighted = try partial * Variable.constant(upper) * gLast.unsqueezed(axis: -2)

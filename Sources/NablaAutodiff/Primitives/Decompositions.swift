@@ -179,9 +179,7 @@ private func qrRule(_ x: Variable, q: Variable, r: Variable, qBar: Variable?, rB
     return try timesInverseTranspose(product, r)
   }
   // m < n: Y = −inner; R₁ = R E and [G, 0] = G Eᵀ with E = [I_m; 0] (n × m).
-  var select = Tensor(repeating: 0, shape: [n, m])
-  for i in 0..<m { select.data[i * m + i] = 1 }
-  let e = Variable.constant(select)
+  let e = Variable.constant(Tensor.eye(rows: n, cols: m))
   let y = try -inner
   let skew = try (y - mT(y)) * lowerMask(m)
   var result = try mm(timesInverseTranspose(mm(q, skew), mm(r, e)), mT(e))
@@ -189,37 +187,29 @@ private func qrRule(_ x: Variable, q: Variable, r: Variable, qBar: Variable?, rB
   return result
 }
 
-// MARK: - Matrix helpers for the rules (all differentiable or constant)
+// MARK: - Matrix helpers for the rules above (all differentiable or constant)
 
-func mT(_ x: Variable) throws -> Variable { try x.transposedLastTwo() }
-func mm(_ a: Variable, _ b: Variable) throws -> Variable { try Variable.batchedMatmul(a, b) }
+private func mT(_ x: Variable) throws -> Variable { try x.transposedLastTwo() }
+private func mm(_ a: Variable, _ b: Variable) throws -> Variable { try Variable.batchedMatmul(a, b) }
 
-func identity(_ n: Int) -> Variable {
-  var t = Tensor(repeating: 0, shape: [n, n])
-  for i in 0..<n { t.data[i * n + i] = 1 }
-  return .constant(t)
-}
+private func identity(_ n: Int) -> Variable { .constant(Tensor.eye(rows: n, cols: n)) }
 
 /// 1 where j ≤ i + k (tril(·, k)).
-func lowerMask(_ n: Int, _ k: Int = 0) -> Variable {
-  var t = Tensor(repeating: 0, shape: [n, n])
-  for i in 0..<n { for j in 0..<n where j <= i + k { t.data[i * n + j] = 1 } }
-  return .constant(t)
+private func lowerMask(_ n: Int, _ k: Int = 0) -> Variable {
+  .constant(Tensor.triangle(rows: n, cols: n, offset: k, upper: false))
 }
 
 /// 1 where j ≥ i + k (triu(·, k)).
-func upperMask(_ n: Int, _ k: Int = 0) -> Variable {
-  var t = Tensor(repeating: 0, shape: [n, n])
-  for i in 0..<n { for j in 0..<n where j >= i + k { t.data[i * n + j] = 1 } }
-  return .constant(t)
+private func upperMask(_ n: Int, _ k: Int = 0) -> Variable {
+  .constant(Tensor.triangle(rows: n, cols: n, offset: k, upper: true))
 }
 
-func symmetric(_ x: Variable) throws -> Variable { try (x + mT(x)) * 0.5 }
+private func symmetric(_ x: Variable) throws -> Variable { try (x + mT(x)) * 0.5 }
 
 /// 1/D off the diagonal where D ≠ 0, and 0 on the diagonal and at exact ties: a zero cotangent
 /// times the reciprocal of a tie stays 0 instead of 0·inf = nan (JAX never forms that product;
 /// here zero cotangents are real tensors). The mask is constant, so the result is differentiable in D.
-func maskedReciprocal(_ d: Variable) throws -> Variable {
+private func maskedReciprocal(_ d: Variable) throws -> Variable {
   let n = d.shape.last ?? 0
   var nz = d.value.map { $0 == 0 ? 0 : 1 }
   for b in 0..<(n == 0 ? 0 : nz.count / (n * n)) { for i in 0..<n { nz.data[b * n * n + i * n + i] = 0 } }
@@ -228,7 +218,7 @@ func maskedReciprocal(_ d: Variable) throws -> Variable {
 }
 
 /// F_jl = 1/(s_l² − s_j²) off the diagonal, masked at ties (see `maskedReciprocal`).
-func singularGaps(_ s: Variable) throws -> Variable {
+private func singularGaps(_ s: Variable) throws -> Variable {
   let s2 = try s * s
   return try maskedReciprocal(s2.unsqueezed(axis: -2) - s2.unsqueezed(axis: -1))
 }

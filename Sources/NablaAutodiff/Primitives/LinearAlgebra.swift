@@ -44,9 +44,7 @@ func adjugate(_ a: Variable) throws -> Variable {
     throw DifferentiationError(
       "the gradient of det at a singular \(n)×\(n) matrix (its adjugate) is only computed up to 24×24")
   }
-  var eye = Tensor(repeating: 0, shape: [n, n])
-  for i in 0..<n { eye.data[i * n + i] = 1 }
-  let identity = Variable.constant(eye)
+  let identity = Variable.constant(Tensor.eye(rows: n, cols: n))
   let lastTwo = [a.rank - 2, a.rank - 1]
   var m = try identity.broadcast(to: a.shape)
   for k in 1..<Swift.max(n, 1) {

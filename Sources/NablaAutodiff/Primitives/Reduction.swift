@@ -44,9 +44,7 @@ extension Primitive {
             "the gradient of prod over \(n) entries with a zero among them needs \(n)×\(n) products per row, too many; the product is 0, so its gradient is nonzero only at the zero"
           )
         }
-        var eye = Tensor(repeating: 0, shape: [n, n])
-        for i in 0..<n { eye.data[i * n + i] = 1 }
-        let identity = Variable.constant(eye)
+        let identity = Variable.constant(Tensor.eye(rows: n, cols: n))
         let others = try x.unsqueezed(axis: -2) * (1 - identity) + identity
         return try g * Primitive.prodLast.apply(others)
       }

@@ -219,6 +219,26 @@ public final class BuiltinCall {
     return i
   }
 
+  /// Whole numbers from a number or a vector argument, each at most 2^40 in size.
+  public func integers(_ name: String) throws -> [Int] {
+    try integers(tensor(name).value, argument: name)
+  }
+
+  /// Whole numbers from a number or a vector given for the argument `name`.
+  public func integers(_ t: Tensor, argument name: String) throws -> [Int] {
+    guard t.rank <= 1 else {
+      throw fail(
+        "'\(name)' must be a whole number or a vector of them, got a tensor of shape \(Tensor.describe(t.shape))",
+        argument: name)
+    }
+    return try t.data.map { v in
+      guard let i = Int(exactly: v), i.magnitude <= 1 << 40 else {
+        throw fail("'\(name)' must hold whole numbers, got \(v)", argument: name)
+      }
+      return i
+    }
+  }
+
   public func optionalInteger(_ name: String) throws -> Int? {
     has(name) ? try integer(name) : nil
   }

@@ -121,28 +121,19 @@ extension Builtins {
           throw c.fail("axes must be from 0 to the ranks of a and b", argument: "axes")
         }
         (axesA, axesB) = (Array((a.rank - n)..<a.rank), Array(0..<n))
+      case .tensor(let t) where t.rank == 1 && t.value.count == 2:
+        // axes: [1, 0] pairs a's axis 1 with b's axis 0, as NumPy reads it.
+        let pair = try c.integers(t.value, argument: "axes")
+        (axesA, axesB) = ([pair[0]], [pair[1]])
       case .tensor(let t) where t.rank == 2 && t.shape[0] == 2:
-        let k = t.shape[1]
-        let ints = try t.value.data.map { v -> Int in
-          guard let i = Int(exactly: v), i.magnitude < 1 << 20 else {
-            throw c.fail("axes must be whole numbers", argument: "axes")
-          }
-          return i
-        }
-        (axesA, axesB) = (Array(ints[0..<k]), Array(ints[k...]))
+        let all = try c.integers(Tensor(vector: t.value.data), argument: "axes")
+        (axesA, axesB) = (Array(all[0..<t.shape[1]]), Array(all[t.shape[1]...]))
       case .list(let items) where items.count == 2:
-        func ints(_ v: Value) throws -> [Int] {
-          guard case .tensor(let t) = v, t.rank <= 1 else {
-            throw c.fail("axes must be two lists of axes", argument: "axes")
-          }
-          return try t.value.data.map { d in
-            guard let i = Int(exactly: d), i.magnitude < 1 << 20 else {
-              throw c.fail("axes must be whole numbers", argument: "axes")
-            }
-            return i
-          }
+        func axes(_ v: Value) throws -> [Int] {
+          guard case .tensor(let t) = v else { throw c.fail("axes must be two lists of axes", argument: "axes") }
+          return try c.integers(t.value, argument: "axes")
         }
-        (axesA, axesB) = (try ints(items[0]), try ints(items[1]))
+        (axesA, axesB) = (try axes(items[0]), try axes(items[1]))
       default: throw c.fail("axes must be a whole number or [[a's axes], [b's axes]]", argument: "axes")
       }
       return .tensor(try matrixCall(c) { try Variable.tensordot(a, b, axesA: axesA, axesB: axesB) })

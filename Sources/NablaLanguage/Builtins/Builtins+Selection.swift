@@ -5,22 +5,6 @@ import NablaTensor
 /// indices are differentiable (the gradient goes back to the entries read); indices and orders
 /// (`argsort`, topk's second result) are constants.
 extension Builtins {
-  /// Whole numbers from a number or a vector argument, each at most 2^40 in size.
-  static func selectionIntegers(_ c: BuiltinCall, _ name: String) throws -> [Int] {
-    let t = try c.tensor(name)
-    guard t.rank <= 1 else {
-      throw c.fail(
-        "'\(name)' must be a whole number or a vector of them, got a tensor of shape \(Tensor.describe(t.shape))",
-        argument: name)
-    }
-    return try t.value.data.map { v in
-      guard let i = Int(exactly: v), i.magnitude <= 1 << 40 else {
-        throw c.fail("'\(name)' must hold whole numbers, got \(v)", argument: name)
-      }
-      return i
-    }
-  }
-
   /// `split(x, [2, 5], axis: 0)`: the pieces of x between the cut points along `axis` (0 unless
   /// given), as NumPy's `split`; `split(x, 3)` makes 3 equal pieces. The parameter names are those
   /// of the builtin that routes here (`x` and `indices` by default).
@@ -31,7 +15,7 @@ extension Builtins {
     let pieces: [Variable]
     switch spec.rank {
     case 0: pieces = try x.split(into: c.integer(cuts), axis: axis)
-    case 1: pieces = try x.split(at: selectionIntegers(c, cuts), axis: axis)
+    case 1: pieces = try x.split(at: c.integers(cuts), axis: axis)
     default:
       throw c.fail(
         "'\(cuts)' must be a number of pieces or a vector of cut points, not shape \(Tensor.describe(spec.shape))",
@@ -142,7 +126,7 @@ extension Builtins {
       doc: "Elements shifted along axis, wrapping around (flattened without axis:); shift and axis may be vectors.",
       example: "roll([1, 2, 3, 4], 1)"
     ) { c in
-      .tensor(try c.tensor("x").roll(selectionIntegers(c, "shift"), axes: c.axes()))
+      .tensor(try c.tensor("x").roll(c.integers("shift"), axes: c.axes()))
     },
     Builtin(
       "flip", [x, axis], category: "Selection",
@@ -168,14 +152,14 @@ extension Builtins {
       "tile", [x, Parameter("reps", .tensor)], category: "Selection",
       doc: "x repeated reps[i] times along axis i (NumPy tile).", example: "tile([1, 2], [2, 2])"
     ) { c in
-      .tensor(try c.tensor("x").tile(selectionIntegers(c, "reps")))
+      .tensor(try c.tensor("x").tile(c.integers("reps")))
     },
     Builtin(
       "repeat", [x, Parameter("repeats", .tensor), selectionOptionalAxis], category: "Selection",
       doc: "Each entry along axis repeated in place, one count or one per entry (the flattened x without axis:).",
       example: "repeat([1, 2], 2)"
     ) { c in
-      .tensor(try c.tensor("x").repeated(selectionIntegers(c, "repeats"), axis: c.optionalInteger("axis")))
+      .tensor(try c.tensor("x").repeated(c.integers("repeats"), axis: c.optionalInteger("axis")))
     },
     Builtin(
       "pad", [x, Parameter("width", .tensor), Parameter("value", .tensor, default: .value(.scalar(0)))],

@@ -159,6 +159,19 @@ for o, so in [("fro", '"fro"'), ("nuc", '"nuc"'), (2, "2"), (-2, "-2"), (1, "1")
 case(f"norm({NS}, 0, ord: 1)", lambda: np.linalg.norm(N, 1, axis=0))
 case(f"norm(stack([{NS}, {NS}]), [1, 2], ord: 2)", lambda: np.linalg.norm(np.stack([N, N]), 2, axis=(1, 2)))
 
+# Edge cases a review found: inf beside the diagonal, NumPy's axis for cross, negative orders at
+# zeros, a matrix norm over axes in the other order, tensordot's axes as a pair.
+case("trace([1, inf; 0, 1])", lambda: np.trace(np.array([[1, np.inf], [0, 1]])))
+case("cross(ones(3, 2), [1, 2; 4, 5; 7, 8], axis: 0)",
+     lambda: np.cross(np.ones((3, 2)), np.array([[1.0, 2], [4, 5], [7, 8]]), axis=0))
+case("norm([0, 1], ord: -1)", lambda: np.linalg.norm([0.0, 1], -1))
+case("norm([2, 1, 4], ord: -2)", lambda: np.linalg.norm([2.0, 1, 4], -2))
+case(f"norm({NS}, [1, 0], ord: 1)", lambda: np.linalg.norm(N, 1, axis=(1, 0)))
+case("tensordot(reshape(arange(6), 2, 3), reshape(arange(12), 2, 6), axes: [0, 0])",
+     lambda: np.tensordot(np.arange(6.0).reshape(2, 3), np.arange(12.0).reshape(2, 6), axes=[0, 0]))
+case("einsum(\"bij,bjk->bik\", reshape(arange(15), 5, 1, 3), reshape(arange(15), 5, 3, 1))",
+     lambda: np.einsum("bij,bjk->bik", np.arange(15.0).reshape(5, 1, 3), np.arange(15.0).reshape(5, 3, 1)))
+
 
 def main():
     write_cases(cases, "special.json")
