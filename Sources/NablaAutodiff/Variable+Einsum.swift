@@ -122,13 +122,7 @@ private struct EinsumTerm {
     // Stepping a repeated label steps every axis it names at once.
     let steps = unique.map { u in labels.indices.filter { labels[$0] == u }.reduce(0) { $0 + strides[$1] } }
     let shape = sizes(unique)
-    var offsets = [0]
-    for (size, step) in zip(shape, steps) {
-      var next: [Int] = []
-      next.reserveCapacity(offsets.count * size)
-      for o in offsets { for i in 0..<size { next.append(o + i * step) } }
-      offsets = next
-    }
+    let offsets = IndexPlan.sums(of: zip(shape, steps).map { size, step in (0..<size).map { $0 * step } })
     let plan = IndexPlan(unchecked: offsets, shape: shape, sourceShape: value.shape)
     return EinsumTerm(value: try Primitive.gather(plan).apply(value), labels: unique)
   }

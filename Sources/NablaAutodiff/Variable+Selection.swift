@@ -229,7 +229,7 @@ extension Variable {
       let (n, s, step) = (shape[d], total[d], strides[d])
       return (0..<n).map { i in ((i - s + n) % n) * step }
     }
-    return try gathered(SelectionIndexing.cartesianOffsets(tables), shape: shape)
+    return try gathered(IndexPlan.sums(of: tables), shape: shape)
   }
 
   /// NumPy `flip`: the order of elements reversed along `axes` (nil: every axis).
@@ -241,7 +241,7 @@ extension Variable {
       let (n, step) = (shape[d], strides[d])
       return flipped.contains(d) ? (0..<n).map { (n - 1 - $0) * step } : (0..<n).map { $0 * step }
     }
-    return try gathered(SelectionIndexing.cartesianOffsets(tables), shape: shape)
+    return try gathered(IndexPlan.sums(of: tables), shape: shape)
   }
 
   /// NumPy `rot90(x, k, axes)`: rotated by 90° k times in the plane of `axes` (the first two by
@@ -297,7 +297,7 @@ extension Variable {
       let (n, step) = (source[a], strides[a])
       return (0..<result[a]).map { ($0 % n) * step }
     }
-    return try x.gathered(SelectionIndexing.cartesianOffsets(tables), shape: result)
+    return try x.gathered(IndexPlan.sums(of: tables), shape: result)
   }
 
   /// NumPy `repeat(x, repeats, axis)`: each element (slice) along `axis` repeated in place,
@@ -338,7 +338,7 @@ extension Variable {
       }
       return positions
     }
-    return try gathered(SelectionIndexing.cartesianOffsets(tables), shape: result)
+    return try gathered(IndexPlan.sums(of: tables), shape: result)
   }
 
   /// NumPy `pad(x, widths, constant_values: value)`: `widths[i]` = (before, after) entries of
@@ -507,22 +507,6 @@ enum SelectionIndexing {
       out.append(i < 0 ? i + n : i)
     }
     return out
-  }
-
-  /// Sums of one entry from each table, row-major (the last table varies fastest): the flat offsets
-  /// of a separable selection. The caller has checked the result's size.
-  static func cartesianOffsets(_ tables: [[Int]]) -> [Int] {
-    if tables.contains(where: \.isEmpty) { return [] }
-    var offsets = [0]
-    for table in tables {
-      var next: [Int] = []
-      next.reserveCapacity(offsets.count * table.count)
-      for o in offsets {
-        for t in table { next.append(o + t) }
-      }
-      offsets = next
-    }
-    return offsets
   }
 
   /// `source(index)` for every multi-index of `shape`, row-major. The caller has checked the size.

@@ -102,16 +102,23 @@ public struct IndexPlan: Sendable, Equatable {
       }
     }
     try Tensor.checkSize(dims.map(\.count), operation: "index")
-    var offsets = [base]
-    for dim in dims {
-      var next: [Int] = []
-      next.reserveCapacity(offsets.count * dim.count)
-      for o in offsets { for d in dim { next.append(o + d) } }
-      offsets = next
-    }
-    self.offsets = offsets
+    self.offsets = IndexPlan.sums(of: dims, base: base)
     self.shape = dims.map(\.count)
     self.sourceShape = source
+  }
+
+  /// base + one entry from each table, for every choice, row-major (the last table varies
+  /// fastest): the flat offsets of a selection that is separable along its axes. The caller has
+  /// checked that the result's size is within the element limit.
+  public static func sums(of tables: [[Int]], base: Int = 0) -> [Int] {
+    var offsets = [base]
+    for table in tables {
+      var next: [Int] = []
+      next.reserveCapacity(offsets.count * table.count)
+      for o in offsets { for t in table { next.append(o + t) } }
+      offsets = next
+    }
+    return offsets
   }
 
   static func resolve(_ i: Int, axis: Int, size: Int) throws(ShapeError) -> Int {
