@@ -42,6 +42,22 @@ public enum Domain: Sendable {
   case positiveDefinite
 }
 
+/// What an application of a primitive needs besides its inputs (axes, a permutation, a slope):
+/// visible, so the symbolic layer can write the operation as a formula.
+public enum PrimitiveAttribute: Sendable {
+  case none
+  case axes([Int])
+  case permutation([Int])
+  case axis(Int)
+  case number(Double)
+  case plan(IndexPlan)
+  case window(WindowGeometry)
+  /// A running sum or product along an axis, possibly from the end.
+  case cumulative(axis: Int, reverse: Bool)
+  /// A triangular solve: which triangle is read, and whether it is transposed.
+  case triangle(lower: Bool, transpose: Bool)
+}
+
 /// A differentiable operation, declared once: its forward computation and one VJP rule per input,
 /// side by side. VJP rules are written with `Variable` operations, so the rules themselves are
 /// differentiable and higher derivatives need no second set of rules.
@@ -50,6 +66,7 @@ public struct Primitive: Sendable {
   public typealias Rule = @Sendable (VJPArguments) throws -> Variable
 
   public let kind: PrimitiveKind
+  public let attribute: PrimitiveAttribute
   /// The name shown in `:graph` and messages.
   public var name: String { kind.rawValue }
   /// Valid input domain for gradient checks.
@@ -62,9 +79,10 @@ public struct Primitive: Sendable {
 
   public init(
     _ kind: PrimitiveKind, domain: Domain = .real, twiceDifferentiable: Bool = true,
-    forward: @escaping Forward, vjps: [Rule?]
+    attribute: PrimitiveAttribute = .none, forward: @escaping Forward, vjps: [Rule?]
   ) {
     self.kind = kind
+    self.attribute = attribute
     self.domain = domain
     self.twiceDifferentiable = twiceDifferentiable
     self.forward = forward
@@ -85,18 +103,20 @@ public struct Primitive: Sendable {
 
 /// A unary elementwise primitive from a scalar function and its VJP.
 func elementwise(
-  _ name: PrimitiveKind, domain: Domain = .real, twice: Bool = true, _ f: @escaping @Sendable (Double) -> Double,
-  vjp: @escaping Primitive.Rule
+  _ name: PrimitiveKind, domain: Domain = .real, twice: Bool = true, attribute: PrimitiveAttribute = .none,
+  _ f: @escaping @Sendable (Double) -> Double, vjp: @escaping Primitive.Rule
 ) -> Primitive {
-  Primitive(name, domain: domain, twiceDifferentiable: twice, forward: { $0[0].map(f) }, vjps: [vjp])
+  Primitive(
+    name, domain: domain, twiceDifferentiable: twice, attribute: attribute, forward: { $0[0].map(f) }, vjps: [vjp])
 }
 
 /// A unary elementwise primitive from a whole-tensor kernel (for the hot ones, inlined loops).
 func elementwise(
-  _ name: PrimitiveKind, domain: Domain = .real, twice: Bool = true, kernel: @escaping @Sendable (Tensor) -> Tensor,
-  vjp: @escaping Primitive.Rule
+  _ name: PrimitiveKind, domain: Domain = .real, twice: Bool = true, attribute: PrimitiveAttribute = .none,
+  kernel: @escaping @Sendable (Tensor) -> Tensor, vjp: @escaping Primitive.Rule
 ) -> Primitive {
-  Primitive(name, domain: domain, twiceDifferentiable: twice, forward: { kernel($0[0]) }, vjps: [vjp])
+  Primitive(
+    name, domain: domain, twiceDifferentiable: twice, attribute: attribute, forward: { kernel($0[0]) }, vjps: [vjp])
 }
 
 /// A binary elementwise primitive with NumPy broadcasting; rules return output-shaped cotangents

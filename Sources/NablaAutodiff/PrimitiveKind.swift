@@ -35,6 +35,10 @@ public enum PrimitiveKind: String, CaseIterable, Sendable {
   case logAbsDet = "logabsdet"
   // Convolution lowering.
   case im2col, col2im
+  /// 0/1 masks inside derivative rules (1{x > 0}, 1{x = 0}), recorded so that a traced rule
+  /// shows them as what they are; their own derivative is 0.
+  case isPositive = "is_positive"
+  case isZero = "is_zero"
   /// The result of a derivative, re-recorded on demand (see `Variable.deferredHistory`).
   case derivative
 }

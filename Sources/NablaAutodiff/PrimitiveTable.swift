@@ -92,7 +92,7 @@ public enum PrimitiveTable {
   public static let entries: [Entry] = [
     unary(.neg), unary(.exp), unary(.log), unary(.sqrt), unary(.abs), unary(.sin), unary(.cos), unary(.tan),
     unary(.tanh), unary(.sigmoid), unary(.relu), unary(.softplus), unary(.sign),
-    unary(.floor), unary(.ceil), unary(.round), unary(.derivative),
+    unary(.floor), unary(.ceil), unary(.round), unary(.derivative), unary(.isPositive), unary(.isZero),
     unary(.log1p), unary(.expm1), unary(.log2), unary(.log10), unary(.exp2), unary(.sinh), unary(.cosh),
     unary(.asin), unary(.acos), unary(.atan), unary(.asinh), unary(.acosh), unary(.atanh), unary(.erf), unary(.erfc),
     unary(.erfinv), unary(.lgamma), unary(.rsqrt), unary(.cbrt), unary(.reciprocal), unary(.sinc), unary(.trunc),

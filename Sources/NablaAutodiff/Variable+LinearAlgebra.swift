@@ -205,7 +205,7 @@ extension Primitive {
   /// PyTorch's norm), and so is every higher one there (a constant mask).
   public static func root(_ p: Double) -> Primitive {
     Primitive(
-      .root, domain: .positive, forward: { $0[0].map { Math.pow($0, 1 / p) } },
+      .root, domain: .positive, attribute: .number(p), forward: { $0[0].map { Math.pow($0, 1 / p) } },
       vjps: [
         { a in
           let zero = mask(a.y) { $0 == 0 ? 1 : 0 }

@@ -5,13 +5,13 @@ import NablaTensor
 extension Primitive {
   public static func im2col(_ geometry: WindowGeometry) -> Primitive {
     Primitive(
-      .im2col, forward: { $0[0].im2col(geometry) },
+      .im2col, attribute: .window(geometry), forward: { $0[0].im2col(geometry) },
       vjps: [{ a in try Primitive.col2im(geometry).apply(a.g) }])
   }
 
   public static func col2im(_ geometry: WindowGeometry) -> Primitive {
     Primitive(
-      .col2im, forward: { $0[0].col2im(geometry) },
+      .col2im, attribute: .window(geometry), forward: { $0[0].col2im(geometry) },
       vjps: [{ a in try Primitive.im2col(geometry).apply(a.g) }])
   }
 }

@@ -7,7 +7,8 @@ extension Primitive {
   /// on the cotangent's axis (after its batch axes).
   public static func cumsum(axis: Int, reverse: Bool = false) -> Primitive {
     Primitive(
-      .cumsum, forward: { try cumulate($0[0], axis: axis, reverse: reverse, product: false) },
+      .cumsum, attribute: .cumulative(axis: axis, reverse: reverse),
+      forward: { try cumulate($0[0], axis: axis, reverse: reverse, product: false) },
       vjps: [
         { a in try Primitive.cumsum(axis: a.batch.count + axis, reverse: !reverse).apply(a.g) }
       ])
@@ -20,7 +21,7 @@ extension Primitive {
   /// "other factors" rows (as `prodLast` does): exact at zeros, to every order.
   public static func cumprod(axis: Int) -> Primitive {
     Primitive(
-      .cumprod, domain: .awayFromZero,
+      .cumprod, domain: .awayFromZero, attribute: .cumulative(axis: axis, reverse: false),
       forward: { try cumulate($0[0], axis: axis, reverse: false, product: true) },
       vjps: [
         { (a: VJPArguments) throws -> Variable in

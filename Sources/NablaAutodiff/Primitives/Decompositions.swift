@@ -19,7 +19,7 @@ extension Primitive {
   /// transposed system; T̄ is −B̄Xᵀ (or −XB̄ᵀ) projected onto T's triangle.
   public static func solveTriangular(lower: Bool, transpose: Bool) -> Primitive {
     Primitive(
-      .solveTriangular, domain: .invertible,
+      .solveTriangular, domain: .invertible, attribute: .triangle(lower: lower, transpose: transpose),
       forward: { try Tensor.solveTriangular($0[0], $0[1], lower: lower, transpose: transpose) },
       vjps: [
         { a in

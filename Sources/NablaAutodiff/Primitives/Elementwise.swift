@@ -15,8 +15,8 @@ extension Primitive {
   public static let sqrt = elementwise(.sqrt, domain: .positive, { $0.squareRoot() }) { a in
     try a.g * 0.5 / a.y
   }
-  public static let abs = elementwise(.abs, domain: .awayFromZero, { Swift.abs($0) }) { a in
-    try a.g * mask(a.x) { $0 > 0 ? 1 : ($0 < 0 ? -1 : 0) }
+  public static let abs: Primitive = elementwise(.abs, domain: .awayFromZero, { Swift.abs($0) }) { a in
+    try a.g * Primitive.sign.apply(a.x)
   }
   public static let sin = elementwise(.sin, { Math.sin($0) }) { a in try a.g * Variable.cos(a.x) }
   public static let cos = elementwise(.cos, { Math.cos($0) }) { a in try -(a.g * Variable.sin(a.x)) }
@@ -26,12 +26,12 @@ extension Primitive {
   public static let tanh = elementwise(.tanh, { Math.tanh($0) }) { a in try a.g * (1 - a.y * a.y) }
   public static let sigmoid = elementwise(.sigmoid, { Math.sigmoid($0) }) { a in try a.g * a.y * (1 - a.y) }
   public static let relu = elementwise(.relu, domain: .awayFromZero, kernel: { $0.relu() }) { a in
-    try a.g * Variable.constant(a.x.value.positiveMask())
+    try a.g * Primitive.isPositive.apply(a.x)
   }
   public static let softplus = elementwise(.softplus, { Math.softplus($0) }) { a in
     try a.g * Variable.sigmoid(a.x)
   }
-  public static let sign = elementwise(
+  public static let sign: Primitive = elementwise(
     .sign, domain: .awayFromZero, { $0 > 0 ? 1 : ($0 < 0 ? -1 : ($0.isNaN ? .nan : 0)) }
   ) { a in try a.g * 0 }
 
@@ -44,8 +44,12 @@ extension Primitive {
 
   /// `leaky_relu(x, slope)`: x for x > 0, slope·x otherwise.
   public static func leakyRelu(slope: Double) -> Primitive {
-    elementwise(.leakyRelu, domain: .awayFromZero, kernel: { $0.leakyRelu(slope: slope) }) { a in
-      try a.g * Variable.constant(a.x.value.leakyReluSlopes(slope))
+    elementwise(.leakyRelu, domain: .awayFromZero, attribute: .number(slope), kernel: { $0.leakyRelu(slope: slope) }) {
+      a in
+      // First order: one fused pass. Recorded: 1{x>0} + a·(1 − 1{x>0}), which a trace shows as such.
+      guard a.x.isTracked else { return try a.g * Variable.constant(a.x.value.leakyReluSlopes(slope)) }
+      let positive = try Primitive.isPositive.apply(a.x)
+      return try a.g * (positive + (1 - positive) * slope)
     }
   }
 }
@@ -80,16 +84,28 @@ extension Primitive {
   /// Elementwise maximum; at ties each input gets half the gradient.
   public static let maximum = broadcasting(
     .maximum, domain: .awayFromZero, { try Tensor.maximum($0, $1) },
-    vjpA: { a in try a.g * choose(a.inputs[0], a.inputs[1], >) },
-    vjpB: { a in try a.g * choose(a.inputs[1], a.inputs[0], >) })
+    vjpA: { a in try a.g * choose(a.inputs[0], a.inputs[1]) },
+    vjpB: { a in try a.g * choose(a.inputs[1], a.inputs[0]) })
   /// Elementwise minimum; at ties each input gets half the gradient.
   public static let minimum = broadcasting(
     .minimum, domain: .awayFromZero, { try Tensor.minimum($0, $1) },
-    vjpA: { a in try a.g * choose(a.inputs[0], a.inputs[1], <) },
-    vjpB: { a in try a.g * choose(a.inputs[1], a.inputs[0], <) })
+    vjpA: { a in try a.g * choose(a.inputs[1], a.inputs[0]) },
+    vjpB: { a in try a.g * choose(a.inputs[0], a.inputs[1]) })
 }
 
-/// 1 where `x` wins against `other` by `wins`, ½ at ties, 0 elsewhere; broadcast to both shapes.
-private func choose(_ x: Variable, _ other: Variable, _ wins: (Double, Double) -> Bool) throws -> Variable {
-  Variable.constant(try Tensor.zip(x.value, other.value, operation: "mask") { wins($0, $1) ? 1 : ($0 == $1 ? 0.5 : 0) })
+/// 1{x > other} + ½·1{x = other}, broadcast to both shapes: maximum's share for x (minimum's for
+/// `other` when called with the arguments swapped).
+private func choose(_ x: Variable, _ other: Variable) throws -> Variable {
+  let d = try x - other
+  return try Primitive.isPositive.apply(d) + Primitive.isZero.apply(d) * 0.5
+}
+
+/// The 0/1 masks of derivative rules, each with derivative 0.
+extension Primitive {
+  /// 1{x > 0}.
+  public static let isPositive = elementwise(.isPositive, domain: .awayFromZero, kernel: { $0.positiveMask() }) { a in
+    try a.g * 0
+  }
+  /// 1{x = 0}.
+  public static let isZero = elementwise(.isZero, domain: .awayFromZero, { $0 == 0 ? 1 : 0 }) { a in try a.g * 0 }
 }

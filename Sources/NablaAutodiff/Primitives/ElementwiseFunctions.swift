@@ -49,7 +49,7 @@ extension Primitive {
   }
   /// ψ⁽ⁿ⁾(x); its derivative is ψ⁽ⁿ⁺¹⁾(x), so every order is differentiable. `digamma` is n = 0.
   public static func polygamma(_ n: Int) -> Primitive {
-    elementwise(.polygamma, domain: .positive, { Math.polygamma(n, $0) }) { a in
+    elementwise(.polygamma, domain: .positive, attribute: .number(Double(n)), { Math.polygamma(n, $0) }) { a in
       try a.g * Primitive.polygamma(n + 1).apply(a.x)
     }
   }

@@ -13,7 +13,7 @@ extension Primitive {
     var inverse = [Int](repeating: 0, count: permutation.count)
     for (i, p) in permutation.enumerated() where p >= 0 && p < permutation.count { inverse[p] = i }
     return Primitive(
-      .transpose, forward: { try $0[0].permuted(permutation) },
+      .transpose, attribute: .permutation(permutation), forward: { try $0[0].permuted(permutation) },
       vjps: [
         { [inverse] a in
           let b = a.batch.count
@@ -38,7 +38,7 @@ extension Primitive {
   /// Reads the plan's elements: every form of indexing. Leading batch axes pass through.
   public static func gather(_ plan: IndexPlan) -> Primitive {
     Primitive(
-      .index, forward: { try $0[0].gather(plan) },
+      .index, attribute: .plan(plan), forward: { try $0[0].gather(plan) },
       vjps: [{ a in try Primitive.scatterAdd(plan).apply(a.g) }])
   }
 
@@ -46,7 +46,7 @@ extension Primitive {
   /// `gather`.
   public static func scatterAdd(_ plan: IndexPlan) -> Primitive {
     Primitive(
-      .scatterAdd, forward: { try $0[0].scatterAdd(plan) },
+      .scatterAdd, attribute: .plan(plan), forward: { try $0[0].scatterAdd(plan) },
       vjps: [{ a in try Primitive.gather(plan).apply(a.g) }])
   }
 
@@ -63,7 +63,7 @@ extension Primitive {
       })
       start += size
     }
-    return Primitive(.concat, forward: { try Tensor.concatenate($0, axis: axis) }, vjps: rules)
+    return Primitive(.concat, attribute: .axis(axis), forward: { try Tensor.concatenate($0, axis: axis) }, vjps: rules)
   }
 
   /// Matrix product of operands of rank ≥ 2 with broadcast batch axes (NumPy `matmul`).

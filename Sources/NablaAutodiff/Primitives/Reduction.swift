@@ -5,14 +5,14 @@ import NablaTensor
 extension Primitive {
   public static func sum(axes: [Int], keepdims: Bool) -> Primitive {
     Primitive(
-      .sum, forward: { try $0[0].reduce(axes: axes, keepdims: keepdims, kind: .sum) },
+      .sum, attribute: .axes(axes), forward: { try $0[0].reduce(axes: axes, keepdims: keepdims, kind: .sum) },
       vjps: [{ a in try spread(a.g, over: a.x.shape, axes: axes, batch: a.batch) }])
   }
 
   /// `max`/`min` over axes; the gradient goes to the extreme entries, split evenly among ties.
   public static func extreme(axes: [Int], keepdims: Bool, largest: Bool) -> Primitive {
     Primitive(
-      largest ? .max : .min, domain: .real,
+      largest ? .max : .min, domain: .real, attribute: .axes(axes),
       forward: { try $0[0].reduce(axes: axes, keepdims: keepdims, kind: largest ? .max : .min) },
       vjps: [
         { a in
@@ -66,7 +66,7 @@ extension Primitive {
   /// over a batched cotangent instead of ten (a Jacobian of softmax is such a pass).
   public static func softmax(axis: Int) -> Primitive {
     Primitive(
-      .softmax,
+      .softmax, attribute: .axis(axis),
       forward: { inputs in
         let x = inputs[0]
         let m = try x.reduce(axes: [axis], keepdims: true, kind: .max).map { $0.isFinite ? $0 : 0 }
