@@ -17,7 +17,9 @@ let package = Package(
     .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
     .target(name: "NablaTensor", dependencies: ["COpenBLAS", "CZlib"]),
     .target(name: "NablaAutodiff", dependencies: ["NablaTensor"]),
-    .target(name: "NablaLanguage", dependencies: ["NablaTensor", "NablaAutodiff"]),
+    // Derivatives as formulas: the recorded backward pass read back as matrix notation.
+    .target(name: "NablaSymbolic", dependencies: ["NablaTensor", "NablaAutodiff"]),
+    .target(name: "NablaLanguage", dependencies: ["NablaTensor", "NablaAutodiff", "NablaSymbolic"]),
     .target(name: "NablaSession", dependencies: ["NablaTensor", "NablaAutodiff", "NablaLanguage"]),
     // Runs other programs for the end-to-end tests and the bench (not part of nabla itself).
     .target(name: "NablaChildProcess"),
@@ -35,6 +37,7 @@ let package = Package(
       dependencies: ["NablaSession", "NablaLanguage", "NablaAutodiff", "NablaTensor", "NablaChildProcess"]),
     .testTarget(name: "NablaTensorTests", dependencies: ["NablaTensor"], exclude: ["Fixtures"]),
     .testTarget(name: "NablaAutodiffTests", dependencies: ["NablaAutodiff", "NablaTensor"]),
+    .testTarget(name: "NablaSymbolicTests", dependencies: ["NablaSymbolic", "NablaLanguage", "NablaAutodiff", "NablaTensor"]),
     .testTarget(
       name: "NablaLanguageTests", dependencies: ["NablaLanguage", "NablaAutodiff", "NablaTensor"],
       resources: [.copy("Fixtures")]),

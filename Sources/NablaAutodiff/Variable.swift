@@ -69,6 +69,12 @@ public final class Variable: @unchecked Sendable {
   /// The name of the primitive that produced this value, or nil for a leaf.
   public var producer: String? { node?.primitive.name }
 
+  /// The primitive that produced this value (nil for a leaf), for reading a graph as a formula.
+  public var primitive: Primitive? { node?.primitive }
+
+  /// What that primitive was applied to (empty for a leaf).
+  public var inputs: [Variable] { node?.inputs ?? [] }
+
   /// The same value as a fresh leaf with no history (`detach(x)`).
   public func detached() -> Variable { Variable(value) }
 

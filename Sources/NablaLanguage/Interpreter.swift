@@ -17,6 +17,29 @@ public enum Presentation {
   case text(String)
   /// A gradient check's table and verdict, shown instead of its 1 or 0.
   case gradientCheck(GradientCheckReport, output: String, input: String)
+  /// `derive`: the derivative as a formula above its value (shown as `value` shows it).
+  indirect case derivation(DerivationReport, value: Presentation?)
+}
+
+/// What `derive` shows: the title ∂y/∂x, the formula in three notations, and notes.
+public struct DerivationReport {
+  public let title: String
+  /// Unicode matrix notation, nabla syntax and LaTeX; nil when there is no closed form.
+  public let math: String?
+  public let formula: String?
+  public let latex: String?
+  public let notes: [String]
+  /// The largest relative difference between the formula's value and autodiff's.
+  public let mismatch: Double?
+
+  public init(title: String, math: String?, formula: String?, latex: String?, notes: [String], mismatch: Double?) {
+    self.title = title
+    self.math = math
+    self.formula = formula
+    self.latex = latex
+    self.notes = notes
+    self.mismatch = mismatch
+  }
 }
 
 /// What one statement produced.
@@ -59,6 +82,9 @@ public final class Interpreter {
   /// The latest values that session names held before they were rebound (held weakly), so a
   /// note can tell "x was reassigned after e was computed" from "e never involved x".
   var replacedValues: [ReplacedValue] = []
+  /// The derivations `derive` made, by the identity of the values it returned, so JSON output
+  /// and `latex(d)` can show the formula with the value.
+  public internal(set) var derivations: [ObjectIdentifier: (value: WeakVariable, report: DerivationReport)] = [:]
   /// User-function calls nested deeper than this are an error, not a stack overflow.
   public static let maximumCallDepth = 1000
 

@@ -14,6 +14,16 @@ public enum JSONOutput {
     }
   }
 
+  /// A `derive` result: its formula in nabla syntax, Unicode and LaTeX, then shape and data.
+  public static func derivation(_ report: DerivationReport, value: Tensor) -> String {
+    var fields: [String] = []
+    if let f = report.formula { fields.append("\"formula\": \(string(f))") }
+    if let m = report.math { fields.append("\"math\": \(string(m))") }
+    if let l = report.latex { fields.append("\"latex\": \(string(l))") }
+    let t = tensor(value)
+    return "{" + fields.joined(separator: ", ") + (fields.isEmpty ? "" : ", ") + t.dropFirst()
+  }
+
   public static func tensor(_ t: Tensor) -> String {
     "{\"shape\": [" + t.shape.map(String.init).joined(separator: ", ") + "], \"data\": ["
       + t.data.map(number).joined(separator: ", ") + "]}"

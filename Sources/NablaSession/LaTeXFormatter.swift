@@ -58,6 +58,23 @@ public struct LaTeXFormatter {
   }
 
   /// `\frac{\partial e}{\partial x}`.
+  /// A derivation: ∂y/∂x = formula = value (or just the value when there is no formula).
+  public func derivation(_ report: DerivationReport, value: Tensor) -> String {
+    let title = report.title.hasPrefix("∂") ? LaTeXFormatter.derivativeTitle(report.title) : report.title
+    let formula = report.latex.map { " = " + $0 } ?? ""
+    return "$$" + title + formula + " = " + tensor(value) + "$$"
+  }
+
+  /// ∂y/∂x (as `derive` titles it) as a fraction.
+  static func derivativeTitle(_ title: String) -> String {
+    let body = title.dropFirst()
+    guard let slash = body.lastIndex(of: "/") else { return title }
+    var of = String(body[..<slash])
+    if of.hasPrefix("("), of.hasSuffix(")") { of = String(of.dropFirst().dropLast()) }
+    let wrt = String(body[body.index(after: slash)...].dropFirst())
+    return partial(of, wrt)
+  }
+
   static func partial(_ of: String, _ wrt: String) -> String {
     "\\frac{\\partial \(symbol(of))}{\\partial \(symbol(wrt))}"
   }
@@ -101,6 +118,8 @@ public struct LaTeXFormatter {
       return "$$\\frac{\\partial^2 \(LaTeXFormatter.symbol(of))}{\(denominator)} = " + tensor(flat) + "$$"
     case (.list(let items), .items(let shown)?) where items.count == shown.count:
       return zip(items, shown).compactMap { display($0, presentation: $1) }.joined(separator: "\n\n")
+    case (.tensor(let v), .derivation(let report, _)?):
+      return derivation(report, value: v.value)
     case (_, .text?), (_, .gradientCheck?):
       // A plot, a table, a training curve, gradcheck's report: shown as text, as in the terminal.
       return nil

@@ -11,7 +11,12 @@ extension Session {
   ) { c in
     let text: String
     switch try c.value("x") {
-    case .tensor(let v): text = LaTeXFormatter().tensor(v.value)
+    case .tensor(let v):
+      if let report = c.interpreter.derivation(of: v) {
+        text = LaTeXFormatter().derivation(report, value: v.value)
+      } else {
+        text = LaTeXFormatter().tensor(v.value)
+      }
     case .list(let items):
       text = items.compactMap { LaTeXFormatter().display($0, presentation: nil) }.joined(separator: "\n")
     case let other: throw c.fail("'x' must be a tensor or a list, got \(other.typeName)", argument: "x")

@@ -201,7 +201,11 @@ public final class Session {
 
   func show(_ value: Value, presentation: Presentation?) {
     if options.json {
-      emit(.values, JSONOutput.encode(value))
+      if case .tensor(let v) = value, let report = interpreter.derivation(of: v) {
+        emit(.values, JSONOutput.derivation(report, value: v.value))
+      } else {
+        emit(.values, JSONOutput.encode(value))
+      }
     } else if options.latex,
       let math = LaTeXFormatter(precision: options.precision).display(value, presentation: presentation)
     {
@@ -222,6 +226,15 @@ public final class Session {
       title: title, rowName: "row", rowShape: rowShape, columnName: "col", columnShape: [columns],
       values: Tensor(uncheckedShape: [rows, columns], data: t.data), precision: precision
     ).render()
+  }
+
+  /// `∂e/∂x = p − t` over `      = [values]` (the value's rows below the formula when it is a matrix).
+  func derivation(_ report: DerivationReport, value: Tensor, formatter: TensorFormatter) -> String {
+    let shown = formatter.format(value)
+    guard let math = report.math else { return report.title + "\n" + shown }
+    let head = report.title + " = " + math
+    if shown.contains("\n") { return head + "\n" + shown }
+    return head + "\n" + String(repeating: " ", count: report.title.count) + " = " + shown
   }
 
   /// The text a value shows as, honouring a gradient title or a Jacobian table.
@@ -251,6 +264,8 @@ public final class Session {
       return zip(items, shown).map { format($0, presentation: $1) }.joined(separator: "\n\n")
     case (_, .text(let text)?):
       return text
+    case (.tensor(let v), .derivation(let report, _)?):
+      return derivation(report, value: v.value, formatter: formatter)
     case (_, .gradientCheck(let report, let output, let input)?):
       return GradientCheckTable(report: report, output: output, input: input).render()
     case (.tensor(let v), .gradient(let titles)?):

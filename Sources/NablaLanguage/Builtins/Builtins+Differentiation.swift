@@ -149,6 +149,7 @@ extension Builtins {
           try Differentiation.vjp(of: y, withRespectTo: x, cotangent: u, createGraph: true).values
         }[0])
     },
+    derive,
     Builtin(
       "gradcheck",
       [

@@ -1,0 +1,132 @@
+import NablaTensor
+
+/// A derivative (or any value) written as a formula in matrix notation: what `derive` shows,
+/// checks and prints. Each node knows its shape, so printing can tell a row from a column and
+/// the Jacobian extraction can tell a matrix from a vector.
+public struct Formula: Hashable, Sendable {
+  public indirect enum Kind: Hashable, Sendable {
+    /// A value with a name: a session variable, the variable differentiated against, or the
+    /// cotangent seed Ḡ of a Jacobian.
+    case symbol(String)
+    /// A number, broadcast to the formula's shape.
+    case number(Double)
+    /// A tensor of numbers with no name (printed as a literal when small).
+    case constant(Constant)
+    /// The identity matrix of the formula's shape.
+    case identity
+    /// Elementwise sum (with broadcasting).
+    case sum([Formula])
+    /// Elementwise (Hadamard) product ⊙, with broadcasting; numbers are coefficients.
+    case product([Formula])
+    /// Elementwise power with a constant exponent (−1 is ⊘).
+    case power(Formula, Double)
+    /// Elementwise power with a formula as exponent.
+    case powerOf(Formula, Formula)
+    /// A function applied elementwise (exp, log, tanh, σ …) or along an axis (softmax).
+    case function(String, Formula)
+    /// Matrix product (juxtaposition), NumPy's matmul semantics on the shapes.
+    case matmul(Formula, Formula)
+    /// Transpose of the last two axes (a vector is its own transpose).
+    case transpose(Formula)
+    /// A different shape for the same numbers in row-major order (a vector as a row or column).
+    case reshape(Formula)
+    /// The same numbers repeated to a larger shape (NumPy broadcasting).
+    case broadcast(Formula)
+    /// Σ over some axes (all of them when `axes` lists every axis).
+    case total(Formula, axes: [Int])
+    /// diag(v): a vector as a diagonal matrix.
+    case diag(Formula)
+    /// 1{f > 0} or 1{f = 0}, elementwise.
+    case indicator(Formula, Test)
+    /// sign(f), elementwise.
+    case sign(Formula)
+    case inverse(Formula)
+    case determinant(Formula)
+    /// Any other operation, written as a call: `name(arguments)`.
+    case call(String, [Formula])
+  }
+
+  public enum Test: String, Hashable, Sendable {
+    case positive = ">"
+    case zero = "="
+  }
+
+  /// A tensor compared and hashed by value.
+  public struct Constant: Hashable, Sendable {
+    public let value: Tensor
+    public init(_ value: Tensor) { self.value = value }
+    public static func == (a: Constant, b: Constant) -> Bool {
+      a.value.shape == b.value.shape && a.value.data == b.value.data
+    }
+    public func hash(into h: inout Hasher) {
+      h.combine(value.shape)
+      for v in value.data.prefix(16) { h.combine(v) }
+    }
+  }
+
+  public let kind: Kind
+  public let shape: [Int]
+
+  public init(_ kind: Kind, shape: [Int]) {
+    self.kind = kind
+    self.shape = shape
+  }
+
+  public static func symbol(_ name: String, _ shape: [Int]) -> Formula { Formula(.symbol(name), shape: shape) }
+  public static func number(_ v: Double) -> Formula { Formula(.number(v), shape: []) }
+
+  public var isScalar: Bool { shape.isEmpty || shape.allSatisfy { $0 == 1 } }
+  public var isVector: Bool { shape.count == 1 }
+
+  /// The number this formula is, if it is one.
+  public var numberValue: Double? {
+    if case .number(let v) = kind { return v }
+    return nil
+  }
+
+  /// The subformulas, in order.
+  public var children: [Formula] {
+    switch kind {
+    case .symbol, .number, .constant, .identity: return []
+    case .sum(let xs), .product(let xs), .call(_, let xs): return xs
+    case .power(let a, _), .function(_, let a), .transpose(let a), .reshape(let a), .broadcast(let a),
+      .total(let a, _), .diag(let a), .indicator(let a, _), .sign(let a), .inverse(let a), .determinant(let a):
+      return [a]
+    case .powerOf(let a, let b), .matmul(let a, let b): return [a, b]
+    }
+  }
+
+  /// Whether `symbol` occurs anywhere in the formula.
+  public func contains(symbol name: String) -> Bool {
+    if case .symbol(let s) = kind, s == name { return true }
+    return children.contains { $0.contains(symbol: name) }
+  }
+
+  /// The same formula with each child replaced by `transform(child)`.
+  public func mapChildren(_ transform: (Formula) throws -> Formula) rethrows -> Formula {
+    let k: Kind
+    switch kind {
+    case .symbol, .number, .constant, .identity: return self
+    case .sum(let xs): k = .sum(try xs.map(transform))
+    case .product(let xs): k = .product(try xs.map(transform))
+    case .call(let n, let xs): k = .call(n, try xs.map(transform))
+    case .power(let a, let p): k = .power(try transform(a), p)
+    case .powerOf(let a, let b): k = .powerOf(try transform(a), try transform(b))
+    case .function(let n, let a): k = .function(n, try transform(a))
+    case .matmul(let a, let b): k = .matmul(try transform(a), try transform(b))
+    case .transpose(let a): k = .transpose(try transform(a))
+    case .reshape(let a): k = .reshape(try transform(a))
+    case .broadcast(let a): k = .broadcast(try transform(a))
+    case .total(let a, let axes): k = .total(try transform(a), axes: axes)
+    case .diag(let a): k = .diag(try transform(a))
+    case .indicator(let a, let t): k = .indicator(try transform(a), t)
+    case .sign(let a): k = .sign(try transform(a))
+    case .inverse(let a): k = .inverse(try transform(a))
+    case .determinant(let a): k = .determinant(try transform(a))
+    }
+    return Formula(k, shape: shape)
+  }
+
+  /// Every node, children before parents.
+  public var nodeCount: Int { 1 + children.reduce(0) { $0 + $1.nodeCount } }
+}

@@ -1,0 +1,145 @@
+import NablaAutodiff
+import NablaTensor
+
+/// Reads a recorded computation (the graph of a `Variable`) back as a formula: one case per
+/// primitive kind, so the derivative rules of the primitive table, traced with the backward pass
+/// recorded, become the formula of the derivative. Values with a name stay names.
+public struct FormulaLifter {
+  /// Names by identity: session variables, the variable differentiated against, the seed.
+  public var names: [ObjectIdentifier: String]
+  var memo: [ObjectIdentifier: Formula] = [:]
+  /// Nodes read so far; a history longer than `limit` has no readable formula.
+  var visited = 0
+  public let limit: Int
+
+  public struct TooLong: Error {}
+
+  public init(names: [ObjectIdentifier: String], limit: Int = 4000) {
+    self.names = names
+    self.limit = limit
+  }
+
+  /// The formula of `v`, or `TooLong` for a history too long to be read as one formula.
+  public mutating func lift(_ v: Variable) throws -> Formula {
+    let id = ObjectIdentifier(v)
+    if let name = names[id] { return .symbol(name, v.shape) }
+    if let known = memo[id] { return known }
+    visited += 1
+    guard visited <= limit else { throw TooLong() }
+    let f = try liftNode(v)
+    memo[id] = f
+    return f
+  }
+
+  /// A leaf's value as a formula: a number when every entry is the same.
+  static func constant(_ t: Tensor) -> Formula {
+    if let first = t.data.first, t.data.allSatisfy({ $0 == first }) { return Formula(.number(first), shape: t.shape) }
+    if t.rank == 2, t.shape[0] == t.shape[1], t == Tensor.eye(rows: t.shape[0], cols: t.shape[0]) {
+      return Formula(.identity, shape: t.shape)
+    }
+    if t.count == 0 { return Formula(.number(0), shape: t.shape) }
+    return Formula(.constant(.init(t)), shape: t.shape)
+  }
+
+  mutating func liftNode(_ v: Variable) throws -> Formula {
+    guard let p = v.primitive else { return Self.constant(v.value) }
+    let xs = try v.inputs.map { try lift($0) }
+    let shape = v.shape
+    func f(_ k: Formula.Kind) -> Formula { Formula(k, shape: shape) }
+    func call(_ name: String? = nil) -> Formula { f(.call(name ?? p.name, xs)) }
+    guard let a = xs.first else { return call() }
+    let b = xs.count > 1 ? xs[1] : a
+    switch p.kind {
+    case .neg: return f(.product([.number(-1), a]))
+    case .add: return f(.sum([a, b]))
+    case .sub: return f(.sum([a, f(.product([.number(-1), b]))]))
+    case .mul: return f(.product([a, b]))
+    case .div: return f(.product([a, Formula(.power(b, -1), shape: b.shape)]))
+    case .pow:
+      if let k = Self.number(b) { return f(.power(a, k)) }
+      return f(.powerOf(a, b))
+    case .sqrt, .norm: return f(.power(a, 0.5))
+    case .rsqrt: return f(.power(a, -0.5))
+    case .reciprocal: return f(.power(a, -1))
+    case .exp, .log, .sin, .cos, .tan, .tanh, .sigmoid, .softplus, .abs, .relu, .log1p, .expm1, .log2, .log10,
+      .exp2, .sinh, .cosh, .asin, .acos, .atan, .asinh, .acosh, .atanh, .erf, .erfc, .erfinv, .lgamma, .cbrt,
+      .sinc, .floor, .ceil, .round, .trunc:
+      return f(.function(p.name, a))
+    case .softmax:
+      if case .axis(let axis) = p.attribute, axis == v.rank - 1 { return f(.function("softmax", a)) }
+      return call()
+    case .sign: return f(.sign(a))
+    case .isPositive: return f(.indicator(a, .positive))
+    case .isZero: return f(.indicator(a, .zero))
+    case .leakyRelu:
+      if case .number(let slope) = p.attribute { return f(.call("leaky_relu", [a, .number(slope)])) }
+      return call()
+    case .sum:
+      if case .axes(let axes) = p.attribute { return f(.total(a, axes: axes)) }
+      return call()
+    case .sumToShape:
+      return f(.total(a, axes: Self.summedAxes(from: a.shape, to: shape)))
+    case .reshape: return f(.reshape(a))
+    case .broadcast: return f(.broadcast(a))
+    case .transpose:
+      if case .permutation(let perm) = p.attribute, perm.count >= 2,
+        perm == Array(0..<(perm.count - 2)) + [perm.count - 1, perm.count - 2]
+      {
+        return f(.transpose(a))
+      }
+      if case .permutation(let perm) = p.attribute, perm == Array(0..<perm.count) { return a }
+      return call("permute")
+    case .matmul: return f(.matmul(a, b))
+    case .matmulNT: return f(.matmul(a, Self.transposed(b)))
+    case .matmulTN: return f(.matmul(Self.transposed(a), b))
+    case .matmulTT: return f(.matmul(Self.transposed(a), Self.transposed(b)))
+    case .linear:
+      let product = f(.matmul(a, Self.transposed(b)))
+      return xs.count > 2 ? f(.sum([product, xs[2]])) : product
+    case .inv: return f(.inverse(a))
+    case .det: return f(.determinant(a))
+    case .logAbsDet: return f(.function("log|det|", a))
+    case .scatterAdd:
+      if case .plan(let plan) = p.attribute, Self.isDiagonalEmbedding(plan) { return f(.diag(a)) }
+      return call()
+    case .index:
+      if case .plan(let plan) = p.attribute, Self.isDiagonalRead(plan) { return f(.call("diagonal", [a])) }
+      return call()
+    case .derivative: return a
+    case .max, .min, .prod, .root, .cumsum, .cumprod, .softmaxCrossEntropy, .concat, .im2col, .col2im,
+      .solve, .solveTriangular, .cholesky, .eigvalsh, .eigenvectors, .svdvals, .svdU, .svdVt, .qrQ, .qrR, .pinv,
+      .polygamma, .nanToNum, .atan2, .hypot, .mod, .floorDivide, .maximum, .minimum, .deg2rad, .rad2deg:
+      return call()
+    }
+  }
+
+  static func number(_ f: Formula) -> Double? {
+    if case .number(let v) = f.kind { return v }
+    return nil
+  }
+
+  static func transposed(_ f: Formula) -> Formula {
+    guard f.shape.count >= 2 else { return f }
+    var s = f.shape
+    s.swapAt(s.count - 1, s.count - 2)
+    return Formula(.transpose(f), shape: s)
+  }
+
+  /// The axes `sum_to_shape` adds up when it reduces `from` to `to` (NumPy broadcasting undone).
+  static func summedAxes(from: [Int], to: [Int]) -> [Int] {
+    let lead = from.count - to.count
+    return (0..<from.count).filter { i in i < lead || (to[i - lead] == 1 && from[i] != 1) }
+  }
+
+  /// A vector placed on the diagonal of a square matrix (`diag(v)`).
+  static func isDiagonalEmbedding(_ plan: IndexPlan) -> Bool {
+    guard plan.shape.count == 1, plan.sourceShape.count == 2, plan.sourceShape[0] == plan.sourceShape[1] else {
+      return false
+    }
+    let n = plan.shape[0]
+    return plan.sourceShape[0] == n && plan.offsets == (0..<n).map { $0 * n + $0 }
+  }
+
+  /// The diagonal of a square matrix read as a vector.
+  static func isDiagonalRead(_ plan: IndexPlan) -> Bool { isDiagonalEmbedding(plan) }
+}
