@@ -41,16 +41,31 @@ struct Algebra {
   /// The most terms an expansion may make; beyond it the product stays as it is.
   static let maximumTerms = 64
 
-  func normalize(_ f: Formula) -> Formula { build(collect(expand(f))) }
+  /// The normal form, at exactly the shape asked for: a term whose factors broadcast to less
+  /// (x ⊙ 1 with x smaller) is broadcast back, so a Σ over it still counts every entry.
+  func normalize(_ f: Formula) -> Formula {
+    var built = build(collect(expand(f)))
+    // Expanding pays when terms cancel (p − t); when they do not, the product as written is
+    // shorter and reads as the homework writes it ((x − μ) ⊘ σ), so the shorter form wins.
+    if factoring {
+      let kept = build(collect(expand(f, distributing: false)))
+      if kept.nodeCount < built.nodeCount { built = kept }
+    }
+    if built.shape == shape { return built }
+    if case .number(let v) = built.kind { return Formula(.number(v), shape: shape) }
+    return Formula(.broadcast(built), shape: shape)
+  }
 
-  func expand(_ f: Formula) -> [Term] {
+  /// The terms of f; without `distributing`, a sum inside a product stays one atom.
+  func expand(_ f: Formula, distributing: Bool = true) -> [Term] {
     switch f.kind {
     case .number(let v): return v == 0 ? [] : [.number(v)]
-    case .sum(let xs): return xs.flatMap { expand($0) }
+    case .sum(let xs): return xs.flatMap { expand($0, distributing: distributing) }
     case .product(let xs):
       var terms = [Term.number(1)]
       for x in xs {
-        let e = expand(x)
+        var e = expand(x, distributing: distributing)
+        if !distributing && e.count > 1 { e = [.atom(x)] }
         guard terms.count * Swift.max(e.count, 1) <= Self.maximumTerms else { return [.atom(f)] }
         terms = terms.flatMap { t in e.map { t.times($0) } }
       }
@@ -70,8 +85,8 @@ struct Algebra {
         if terms.count <= Self.maximumTerms { return terms }
       }
       return [.atom(f)]
-    case .broadcast(let a): return expand(a)
-    case .reshape(let a) where a.isScalar && f.isScalar: return expand(a)
+    case .broadcast(let a): return expand(a, distributing: distributing)
+    case .reshape(let a) where a.isScalar && f.isScalar: return expand(a, distributing: distributing)
     default: return [.atom(f)]
     }
   }
@@ -102,18 +117,15 @@ struct Algebra {
       let inner = build(collect(reduced))
       return Formula(.product([power(atom, k), inner]), shape: shape)
     }
-    // A coefficient every term shares comes out: 2(Wx + c).
-    if factoring, let c = terms.first?.coefficient, Swift.abs(c) != 1,
-      terms.allSatisfy({ $0.coefficient == c }), terms.allSatisfy({ !$0.order.isEmpty })
+    // A coefficient every term shares (up to sign) comes out: 2(Wx + c), (p − t)/5.
+    if factoring, let c = terms.first.map({ Swift.abs($0.coefficient) }), c != 1,
+      terms.allSatisfy({ Swift.abs($0.coefficient) == c }), terms.allSatisfy({ !$0.order.isEmpty })
     {
-      let inner = build(
-        terms.map {
-          var t = $0
-          t.coefficient = 1
-          return t
-        })
+      let inner = build(terms.map { t in Term(coefficient: t.coefficient / c, powers: t.powers, order: t.order) })
       return Formula(.product([.number(c), inner]), shape: shape)
     }
+    // A factor shared by some of the terms comes out of those, when that is shorter.
+    if factoring, terms.count > 2, let grouped = partialFactor(terms) { return grouped }
     let collected = collectProducts(terms)
     // Positive terms first (p − t), then as they came, or the simpler first where asked (A + Aᵀ).
     let sorted = collected.enumerated().sorted { x, y in
@@ -126,6 +138,27 @@ struct Algebra {
     }
     let parts = sorted.map(\.element.formula)
     return parts.count == 1 ? parts[0] : Formula(.sum(parts), shape: shape)
+  }
+
+  /// Σ_{i ∈ S} cᵢ A rᵢ + rest → A ⊙ (Σ cᵢ rᵢ) + rest for an atom A in at least two terms (not
+  /// all: that is `commonFactor`), if the result is shorter.
+  func partialFactor(_ terms: [Term]) -> Formula? {
+    let plain = Algebra(shape: shape, factoring: false, simplerFirst: simplerFirst).build(terms)
+    var best: Formula? = nil
+    var seen: Set<Formula> = []
+    for t in terms {
+      for atom in t.order where !seen.contains(atom) {
+        seen.insert(atom)
+        let with = terms.filter { ($0.powers[atom] ?? 0) >= 1 }
+        guard with.count >= 2, with.count < terms.count else { continue }
+        let without = terms.filter { ($0.powers[atom] ?? 0) < 1 }
+        let inner = build(collect(with.map { $0.times(.atom(atom, -1)) }))
+        let grouped = Term.atom(Formula(.product([atom, inner]), shape: shape))
+        let candidate = Algebra(shape: shape, factoring: false, simplerFirst: simplerFirst).build(without + [grouped])
+        if candidate.nodeCount < (best ?? plain).nodeCount { best = candidate }
+      }
+    }
+    return best
   }
 
   func formula(_ t: Term) -> Formula {

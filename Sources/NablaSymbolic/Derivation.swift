@@ -55,6 +55,10 @@ public enum Deriver {
     allNames[ObjectIdentifier(x)] = xName
     if !scalar { allNames[ObjectIdentifier(seed)] = Deriver.seedName }
     var lifter = FormulaLifter(names: allNames)
+    for (name, v) in values.sorted(by: { $0.key < $1.key }) where v.value.count > 1 {
+      let key = Formula.Constant(v.value)
+      if lifter.constantNames[key] == nil { lifter.constantNames[key] = name }
+    }
     var formula: Formula
     do {
       formula = try lifter.lift(traced.values[0])
@@ -83,6 +87,10 @@ public enum Deriver {
     do {
       let check = try FormulaEvaluator(bindings: bindings).evaluate(formula)
       mismatch = relativeDifference(check.value, value.value)
+    } catch let unknown as FormulaEvaluator.Unbound {
+      // An operation with no symbolic rule yet: say so, and show the value.
+      notes.append("no closed form for \(unknown.name) yet; here is the value")
+      return Derivation(formula: nil, value: value, mismatch: nil, notes: notes)
     } catch {
       mismatch = .infinity
     }

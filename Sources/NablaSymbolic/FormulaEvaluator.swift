@@ -57,6 +57,10 @@ public struct FormulaEvaluator {
         return try Variable.leakyRelu(xs[0], slope: slope)
       case ("diagonal", 1): return try xs[0].diag()
       case ("outer", 2): return try Variable.outer(xs[0], xs[1])
+      case ("im2col", 5):
+        let n = xs[1...].compactMap { $0.value.scalarValue.flatMap { Int(exactly: $0) } }
+        guard n.count == 4 else { throw Unbound(name: name) }
+        return try xs[0].im2col(kernelHeight: n[0], kernelWidth: n[1], stride: n[2], padding: n[3])
       default: throw Unbound(name: name)
       }
     }

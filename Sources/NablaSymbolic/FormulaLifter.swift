@@ -7,6 +7,8 @@ import NablaTensor
 public struct FormulaLifter {
   /// Names by identity: session variables, the variable differentiated against, the seed.
   public var names: [ObjectIdentifier: String]
+  /// Names of constants by value (a one-hot T made inside a loss is the session's T).
+  public var constantNames: [Formula.Constant: String] = [:]
   var memo: [ObjectIdentifier: Formula] = [:]
   /// Nodes read so far; a history longer than `limit` has no readable formula.
   var visited = 0
@@ -42,7 +44,10 @@ public struct FormulaLifter {
   }
 
   mutating func liftNode(_ v: Variable) throws -> Formula {
-    guard let p = v.primitive else { return Self.constant(v.value) }
+    guard let p = v.primitive else {
+      if v.value.count > 1, let name = constantNames[Formula.Constant(v.value)] { return .symbol(name, v.shape) }
+      return Self.constant(v.value)
+    }
     let xs = try v.inputs.map { try lift($0) }
     let shape = v.shape
     func f(_ k: Formula.Kind) -> Formula { Formula(k, shape: shape) }
@@ -106,7 +111,11 @@ public struct FormulaLifter {
       if case .plan(let plan) = p.attribute, Self.isDiagonalRead(plan) { return f(.call("diagonal", [a])) }
       return call()
     case .derivative: return a
-    case .max, .min, .prod, .root, .cumsum, .cumprod, .softmaxCrossEntropy, .concat, .im2col, .col2im,
+    case .im2col:
+      guard case .window(let w) = p.attribute else { return call() }
+      let numbers = [w.kernelHeight, w.kernelWidth, w.stride, w.padding].map { Formula.number(Double($0)) }
+      return f(.call("im2col", [a] + numbers))
+    case .max, .min, .prod, .root, .cumsum, .cumprod, .softmaxCrossEntropy, .concat, .col2im,
       .solve, .solveTriangular, .cholesky, .eigvalsh, .eigenvectors, .svdvals, .svdU, .svdVt, .qrQ, .qrR, .pinv,
       .polygamma, .nanToNum, .atan2, .hypot, .mod, .floorDivide, .maximum, .minimum, .deg2rad, .rad2deg:
       return call()

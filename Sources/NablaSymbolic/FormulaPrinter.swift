@@ -234,7 +234,13 @@ public struct FormulaPrinter {
         ? (style == .latex ? " / " : " / ") : (style == .math ? " ⊘ " : (style == .latex ? " \\oslash " : " / "))
       text += divide + wrap(d, above: .postfix)
     }
-    var level: Level = parts.count + denominators.count > 1 ? .product : .postfix
+    // A coefficient ±1/q divides instead: Σx/6, (p − t)/5.
+    if coefficient != 1, coefficient != -1, let q = Self.reciprocalInteger(Swift.abs(coefficient)), !parts.isEmpty {
+      text = (numerators.count == 1 && parts.count == 1 ? wrap(numerators[0], above: .postfix) : text) + " / \(q)"
+      coefficient = coefficient < 0 ? -1 : 1
+    }
+    var level: Level = parts.count + denominators.count > 1 || coefficient != 1 ? .product : .postfix
+    if text.hasSuffix(")") == false, text.contains(" / ") { level = .product }
     if coefficient != 1 {
       if coefficient == -1 {
         text = minus + text
@@ -263,6 +269,14 @@ public struct FormulaPrinter {
   func normOf(_ a: Formula) -> Formula? {
     if case .total(let s, let axes) = a.kind, axes.count == s.shape.count, case .power(let x, 2) = s.kind { return x }
     return nil
+  }
+
+  /// q when v = 1/q for a whole q from 2 to 1000.
+  static func reciprocalInteger(_ v: Double) -> Int? {
+    guard v > 0, v < 1 else { return nil }
+    let q = (1 / v).rounded()
+    guard q >= 2, q <= 1000, Swift.abs(1 / q - v) <= 1e-15 * v else { return nil }
+    return Int(q)
   }
 
   func power(_ a: Formula, _ k: Double) -> (String, Level) {
@@ -340,7 +354,15 @@ public struct FormulaPrinter {
   }
 
   func call(_ name: String, _ args: [Formula]) -> String {
-    "\(name)(" + args.map { render($0).text }.joined(separator: ", ") + ")"
+    // im2col's window numbers are plumbing in the notation; nabla syntax needs them.
+    if name == "im2col", args.count == 5 {
+      if style == .nabla {
+        let n = args[1...].map { render($0).text }
+        return "im2col(\(render(args[0]).text), \(n[0]), \(n[1]), stride: \(n[2]), padding: \(n[3]))"
+      }
+      return (style == .latex ? "\\operatorname{im2col}" : "im2col") + "(\(render(args[0]).text))"
+    }
+    return "\(name)(" + args.map { render($0).text }.joined(separator: ", ") + ")"
   }
 
   /// The factors of a chain of matrix products, left to right (products are associative).

@@ -72,7 +72,11 @@ public struct Simplifier {
       return f
     case .diag(let a):
       if case .number(let v) = a.kind, v == 1 { return Formula(.identity, shape: f.shape) }
-      // diag(c) of a scalar c is c·I.
+      // diag(c) of a scalar c (or of a scalar broadcast) is c·I.
+      if case .broadcast(let s) = a.kind, s.isScalar {
+        return Algebra(shape: f.shape, factoring: factoring).normalize(
+          Formula(.product([reshape(s, to: []), Formula(.identity, shape: f.shape)]), shape: f.shape))
+      }
       if a.isScalar {
         return Algebra(shape: f.shape, factoring: factoring).normalize(
           Formula(.product([reshape(a, to: []), Formula(.identity, shape: f.shape)]), shape: f.shape))
@@ -170,16 +174,16 @@ public struct Simplifier {
         Formula(.product([.number(Double(count)), reshape(s, to: [])]), shape: f.shape))
     case .sum(let xs):
       // Σ is linear: sum each term, so terms can cancel.
-      let parts = xs.map {
-        total(
-          $0.shape == a.shape ? $0 : Formula(.broadcast($0), shape: a.shape), axes: axes,
-          Formula(.total($0, axes: axes), shape: f.shape))
+      let parts = xs.map { term -> Formula in
+        // Each term at the sum's shape, so Σ counts the entries a smaller term was broadcast to.
+        let full = term.shape == a.shape ? term : Formula(.broadcast(term), shape: a.shape)
+        return total(full, axes: axes, Formula(.total(full, axes: axes), shape: f.shape))
       }
       return Algebra(shape: f.shape, factoring: factoring).normalize(Formula(.sum(parts), shape: f.shape))
-    case .product(let xs) where axes.count == a.shape.count:
-      // Scalar factors come out of Σ.
-      let scalars = xs.filter(\.shape.isEmpty)
-      let rest = xs.filter { !$0.shape.isEmpty }
+    case .product(let xs) where axes.count == a.shape.count || xs.contains(where: { $0.numberValue != nil }):
+      // Scalar factors come out of Σ (numbers over any axes, scalars over all of them).
+      let scalars = xs.filter { axes.count == a.shape.count ? $0.shape.isEmpty : $0.numberValue != nil }
+      let rest = xs.filter { x in !scalars.contains(x) }
       if !scalars.isEmpty, !rest.isEmpty {
         let inner = rest.count == 1 ? rest[0] : Formula(.product(rest), shape: a.shape)
         return Algebra(shape: f.shape, factoring: factoring).normalize(
