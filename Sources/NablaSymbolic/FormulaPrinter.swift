@@ -65,9 +65,8 @@ public struct FormulaPrinter {
       let all = axes.count == a.shape.count
       switch style {
       case .math:
-        return (
-          all ? "Σ" + wrap(a, above: .postfix) : "Σ_\(axes.map(String.init).joined())(\(render(a).text))", .prefix
-        )
+        if all { return ("Σ" + wrap(a, above: .postfix), .prefix) }
+        return ("Σ_\(axes.map(String.init).joined())(\(render(a).text))", .atom)
       case .nabla:
         return (
           all
