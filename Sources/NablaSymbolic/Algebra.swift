@@ -124,6 +124,10 @@ struct Algebra {
       let inner = build(terms.map { t in Term(coefficient: t.coefficient / c, powers: t.powers, order: t.order) })
       return Formula(.product([.number(c), inner]), shape: shape)
     }
+    // Matrix products sharing their first or last factors: M + M D = M (I + D).
+    if factoring, let chained = commonChain(terms) { return chained }
+    // Diagonal matrices add on the diagonal: I + diag(w) = diag(1 + w).
+    if let diagonal = diagonalSum(terms) { return diagonal }
     // A factor shared by some of the terms comes out of those, when that is shorter.
     if factoring, terms.count > 2, let grouped = partialFactor(terms) { return grouped }
     let collected = collectProducts(terms)
@@ -159,6 +163,82 @@ struct Algebra {
       }
     }
     return best
+  }
+
+  /// The factors of a chain of matrix products.
+  static func chain(_ f: Formula) -> [Formula] {
+    if case .matmul(let a, let b) = f.kind { return chain(a) + chain(b) }
+    return [f]
+  }
+
+  static func product(_ factors: ArraySlice<Formula>, shape: [Int]) -> Formula? {
+    guard var result = factors.first else { return nil }
+    for f in factors.dropFirst() {
+      let rows = result.shape.count == 2 ? result.shape[0] : 1
+      let cols = f.shape.count == 2 ? f.shape[1] : 1
+      result = Formula(.matmul(result, f), shape: f.shape.count == 2 ? [rows, cols] : [rows])
+    }
+    return result
+  }
+
+  /// Σ cᵢ (P Rᵢ S) with a common first factors P or last factors S (matrices) → P (Σ cᵢ Rᵢ) S,
+  /// an empty Rᵢ being I.
+  func commonChain(_ terms: [Term]) -> Formula? {
+    guard shape.count == 2, terms.count >= 2 else { return nil }
+    var chains: [(Double, [Formula])] = []
+    for t in terms {
+      guard t.order.count == 1, let atom = t.order.first, t.powers[atom] == 1, case .matmul = atom.kind else {
+        return nil
+      }
+      chains.append((t.coefficient, Self.chain(atom)))
+    }
+    let shortest = chains.map(\.1.count).min() ?? 0
+    var prefix = 0
+    while prefix < shortest, chains.allSatisfy({ $0.1[prefix] == chains[0].1[prefix] }) { prefix += 1 }
+    var suffix = 0
+    while suffix < shortest - prefix,
+      chains.allSatisfy({ $0.1[$0.1.count - 1 - suffix] == chains[0].1[chains[0].1.count - 1 - suffix] })
+    {
+      suffix += 1
+    }
+    guard prefix + suffix > 0 else { return nil }
+    let middles = chains.map { c, chain -> Formula? in
+      let middle = chain[prefix..<(chain.count - suffix)]
+      guard let m = Self.product(middle, shape: []) else { return nil }
+      return c == 1 ? m : Formula(.product([.number(c), m]), shape: m.shape)
+    }
+    // An empty middle is the identity of the right size.
+    let size =
+      prefix > 0
+      ? (chains[0].1[prefix - 1].shape.last ?? 1) : (chains[0].1[chains[0].1.count - suffix].shape.first ?? 1)
+    let inner = middles.enumerated().map { i, m in
+      m
+        ?? (chains[i].0 == 1
+          ? Formula(.identity, shape: [size, size])
+          : Formula(.product([.number(chains[i].0), Formula(.identity, shape: [size, size])]), shape: [size, size]))
+    }
+    let middle = Algebra(shape: [size, size], factoring: true, simplerFirst: true).normalize(
+      Formula(.sum(inner), shape: [size, size]))
+    let pieces = Array(chains[0].1[0..<prefix]) + [middle] + Array(chains[0].1[(chains[0].1.count - suffix)...])
+    guard let result = Self.product(pieces[...], shape: shape), result.shape == shape else { return nil }
+    return result
+  }
+
+  /// Terms that are all diagonal (I, c·I, diag(w)) as one diag(Σ).
+  func diagonalSum(_ terms: [Term]) -> Formula? {
+    guard shape.count == 2, shape[0] == shape[1], terms.count >= 2 else { return nil }
+    var entries: [Formula] = []
+    for t in terms {
+      guard t.order.count == 1, let atom = t.order.first, t.powers[atom] == 1 else { return nil }
+      let c = Formula.number(t.coefficient)
+      switch atom.kind {
+      case .identity: entries.append(c)
+      case .diag(let w): entries.append(t.coefficient == 1 ? w : Formula(.product([c, w]), shape: w.shape))
+      default: return nil
+      }
+    }
+    let w = Algebra(shape: [shape[0]], factoring: true).normalize(Formula(.sum(entries), shape: [shape[0]]))
+    return Formula(.diag(w), shape: shape)
   }
 
   func formula(_ t: Term) -> Formula {

@@ -56,6 +56,8 @@ public struct FormulaEvaluator {
         guard let slope = xs[1].value.scalarValue else { throw Unbound(name: name) }
         return try Variable.leakyRelu(xs[0], slope: slope)
       case ("diagonal", 1): return try xs[0].diag()
+      case ("maximum", 2): return try Variable.maximum(xs[0], xs[1])
+      case ("minimum", 2): return try Variable.minimum(xs[0], xs[1])
       case ("outer", 2): return try Variable.outer(xs[0], xs[1])
       case ("im2col", 5):
         let n = xs[1...].compactMap { $0.value.scalarValue.flatMap { Int(exactly: $0) } }

@@ -256,7 +256,7 @@ public struct FormulaPrinter {
             }
             return style == .latex ? " " : "·"
           } ?? ""
-        text = parts.isEmpty && denominators.isEmpty ? c : c + joiner + text
+        text = parts.isEmpty ? c + String(text.dropFirst()) : c + joiner + text
       }
       level = .product
       if coefficient < 0 { level = .prefix }

@@ -47,6 +47,22 @@ enum LinearMap {
   static func coefficient(_ t: Formula, seed: String, n: Int, m: Int) -> Coefficient? {
     if case .symbol(let s) = t.kind, s == seed { return .diagonal(.number(1)) }
     switch t.kind {
+    case .broadcast(let inner) where inner.shape.reduce(1, *) == t.shape.reduce(1, *):
+      return coefficient(inner, seed: seed, n: n, m: m)
+    case .sum(let terms):
+      // A sum of linear terms: diagonals add up; otherwise each becomes a matrix.
+      var diagonals: [Formula] = []
+      var matrices: [Formula] = []
+      for term in terms {
+        switch coefficient(term, seed: seed, n: n, m: m) {
+        case .diagonal(let w)?: diagonals.append(w)
+        case .matrix(let a)?: matrices.append(a)
+        case nil: return nil
+        }
+      }
+      if matrices.isEmpty { return .diagonal(Formula(.sum(diagonals), shape: [m])) }
+      let all = diagonals.map { Formula(.diag($0), shape: [m, m]) } + matrices
+      return .matrix(Formula(.sum(all), shape: [n, m]))
     case .product(let factors):
       let linear = factors.filter { $0.contains(symbol: seed) }
       guard linear.count == 1, let g = linear.first else { return nil }

@@ -63,7 +63,7 @@ public struct Simplifier {
       if case .number(let v) = a.kind { return Formula(.number(Math.pow(v, k)), shape: f.shape) }
       if case .power(let b, let j) = a.kind { return rewrite(Formula(.power(b, j * k), shape: f.shape)) }
       return f
-    case .sum, .product: return recognize(Algebra(shape: f.shape, factoring: factoring).normalize(f))
+    case .sum, .product: return transposesOut(recognize(Algebra(shape: f.shape, factoring: factoring).normalize(f)))
     case .function("softmax", let a):
       // softmax(u + c) = softmax(u) for a number c (the shift cancels).
       if case .sum(let xs) = a.kind, xs.count == 2, let c = xs.firstIndex(where: { $0.numberValue != nil }) {
@@ -294,11 +294,53 @@ public struct Simplifier {
     }
   }
 
+  /// Pᵀ − Tᵀ is (P − T)ᵀ: one transpose outside a sum of transposes.
+  func transposesOut(_ f: Formula) -> Formula {
+    guard case .sum(let xs) = f.kind, xs.count > 1, f.shape.count == 2 else { return f }
+    var inner: [Formula] = []
+    for x in xs {
+      switch x.kind {
+      case .transpose(let a): inner.append(a)
+      case .product(let fs) where fs.count == 2 && fs[0].numberValue != nil:
+        guard case .transpose(let a) = fs[1].kind else { return f }
+        inner.append(Formula(.product([fs[0], a]), shape: a.shape))
+      default: return f
+      }
+    }
+    let s = Self.swapped(f.shape)
+    return Formula(.transpose(Formula(.sum(inner), shape: s)), shape: f.shape)
+  }
+
   // MARK: Names
 
   /// Subformulas equal to a named value's formula written as its name (p for softmax(x)).
+  /// Bottom up, so a name found inside (x3 = Hx + v) lets an outer one match (y = x + relu(x3)).
   public func name(_ f: Formula, _ definitions: [(name: String, formula: Formula)]) -> Formula {
-    for d in definitions where d.formula == f && d.formula.nodeCount > 1 { return .symbol(d.name, f.shape) }
-    return f.mapChildren { name($0, definitions) }
+    let inner = f.mapChildren { name($0, definitions) }
+    for d in definitions where d.formula.nodeCount > 1 && (d.formula == inner || d.formula == f) {
+      return .symbol(d.name, f.shape)
+    }
+    // Some of a sum's terms may make up a named sum: y + Hᵀ(…) for y = x + relu(x3).
+    if case .sum(var terms) = inner.kind {
+      for d in definitions {
+        guard case .sum(let parts) = d.formula.kind, parts.count < terms.count, d.formula.shape == f.shape else {
+          continue
+        }
+        var rest = terms
+        var found = true
+        for p in parts {
+          guard let i = rest.firstIndex(of: p) else {
+            found = false
+            break
+          }
+          rest.remove(at: i)
+        }
+        if found {
+          terms = [.symbol(d.name, f.shape)] + rest
+          return Formula(.sum(terms), shape: f.shape)
+        }
+      }
+    }
+    return inner
   }
 }
