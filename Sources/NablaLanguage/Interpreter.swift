@@ -31,6 +31,8 @@ public struct DerivationReport {
   public let notes: [String]
   /// The largest relative difference between the formula's value and autodiff's.
   public let mismatch: Double?
+  /// What names in the formula stand for, when the title writes them out: (p = softmax(x)).
+  public var legend: String? = nil
 
   public init(title: String, math: String?, formula: String?, latex: String?, notes: [String], mismatch: Double?) {
     self.title = title

@@ -232,7 +232,7 @@ public final class Session {
   func derivation(_ report: DerivationReport, value: Tensor, formatter: TensorFormatter) -> String {
     let shown = formatter.format(value)
     guard let math = report.math else { return report.title + "\n" + shown }
-    let head = report.title + " = " + math
+    let head = report.title + " = " + math + (report.legend.map { "        " + $0 } ?? "")
     if shown.contains("\n") { return head + "\n" + shown }
     return head + "\n" + String(repeating: " ", count: report.title.count) + " = " + shown
   }

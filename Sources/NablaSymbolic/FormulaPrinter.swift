@@ -16,7 +16,16 @@ public struct FormulaPrinter {
     static func < (a: Level, b: Level) -> Bool { a.rawValue < b.rawValue }
   }
 
-  public func print(_ f: Formula) -> String { render(f).text }
+  public func print(_ f: Formula) -> String {
+    // A number standing for a whole tensor is written as one where its shape matters.
+    if style == .nabla, f.numberValue != nil, !f.shape.isEmpty { return filled(f) }
+    return render(f).text
+  }
+
+  /// full([shape], v) for a number of a tensor's shape (nabla syntax).
+  func filled(_ f: Formula) -> String {
+    "full([\(f.shape.map(String.init).joined(separator: ", "))], \(number(f.numberValue ?? 0)))"
+  }
 
   func render(_ f: Formula) -> (text: String, level: Level) {
     switch f.kind {
@@ -105,7 +114,7 @@ public struct FormulaPrinter {
 
   func wrap(_ f: Formula, above level: Level) -> String {
     let (text, own) = render(f)
-    return own < level ? (style == .latex ? "\\left(\(text)\\right)" : "(\(text))") : text
+    return own < level ? "(\(text))" : text
   }
 
   func symbol(_ name: String) -> String {
@@ -165,7 +174,7 @@ public struct FormulaPrinter {
         negative = true
         text = number(-v)
       }
-      if level == .sum { text = style == .latex ? "\\left(\(text)\\right)" : "(\(text))" }
+      if level == .sum { text = "(\(text))" }
       if k == 0 {
         out = negative ? (minus + text) : text
       } else {
@@ -393,6 +402,11 @@ public struct FormulaPrinter {
   }
 
   func matmulPair(_ a: Formula, _ b: Formula) -> (String, Level) {
+    func operand(_ f: Formula) -> String {
+      if f.numberValue != nil, !f.shape.isEmpty { return filled(f) }
+      return wrap(f, above: .postfix)
+    }
+    if style == .nabla { return ("\(operand(a)) @ \(operand(b))", .product) }
     switch style {
     case .nabla:
       // 1-D on both sides: an outer product is written as one; anything else is NumPy's @.
@@ -421,7 +435,9 @@ public struct FormulaPrinter {
     switch style {
     case .math: return (wrap(a, above: .postfix) + "ᵀ", .postfix)
     case .nabla: return (wrap(a, above: .postfix) + "'", .postfix)
-    case .latex: return ("{\(wrap(a, above: .postfix))}^\\top", .postfix)
+    case .latex:
+      let base = wrap(a, above: .postfix)
+      return ((base.count == 1 ? base : "{\(base)}") + "^\\top", .postfix)
     }
   }
 }

@@ -42,10 +42,18 @@ extension Builtins {
         "warning: this formula disagrees with autodiff by \(mismatch) (relative); the value below is autodiff's. Please report it: a wrong formula is a bug"
       )
     }
-    let report = DerivationReport(
+    var report = DerivationReport(
       title: title, math: derivation.formula.map(FormulaPrinter(.math).print),
       formula: derivation.formula.map(FormulaPrinter(.nabla).print),
       latex: derivation.formula.map(FormulaPrinter(.latex).print), notes: notes, mismatch: derivation.mismatch)
+    // Names in the formula whose definitions the title writes out: (p = softmax(x)).
+    if let formula = derivation.formula {
+      let printer = FormulaPrinter(.math)
+      let legend = definitions.filter { d in
+        formula.contains(symbol: d.name) && title.contains(printer.print(d.formula))
+      }.map { "\($0.name) = \(printer.print($0.formula))" }
+      if !legend.isEmpty { report.legend = "(" + legend.joined(separator: ", ") + ")" }
+    }
     interpreter.record(report, for: result)
     for note in notes {
       interpreter.notes.append(note.hasPrefix("note:") || note.hasPrefix("warning:") ? note : "note: " + note)
