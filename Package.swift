@@ -20,7 +20,7 @@ let package = Package(
     // Derivatives as formulas: the recorded backward pass read back as matrix notation.
     .target(name: "NablaSymbolic", dependencies: ["NablaTensor", "NablaAutodiff"]),
     .target(name: "NablaLanguage", dependencies: ["NablaTensor", "NablaAutodiff", "NablaSymbolic"]),
-    .target(name: "NablaSession", dependencies: ["NablaTensor", "NablaAutodiff", "NablaLanguage"]),
+    .target(name: "NablaSession", dependencies: ["NablaTensor", "NablaAutodiff", "NablaSymbolic", "NablaLanguage"]),
     // Runs other programs for the end-to-end tests and the bench (not part of nabla itself).
     .target(name: "NablaChildProcess"),
     .executableTarget(

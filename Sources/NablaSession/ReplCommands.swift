@@ -95,32 +95,23 @@ extension Session {
       }
       write(.values, Session.describeGraph(ReverseMode.graph(of: v), title: argument, names: names))
     case "explain":
-      let inner = argument.hasPrefix("grad(") && argument.hasSuffix(")") ? String(argument.dropFirst(5).dropLast()) : ""
-      guard let comma = inner.lastIndex(of: ","), let e = evaluateQuietly(String(inner[..<comma])),
-        let x = evaluateQuietly(String(inner[inner.index(after: comma)...])), case .tensor(let ev) = e,
-        case .tensor(let xv) = x
+      // The argument is parsed as the expression it is, so grad(e, [W, b]) or grad(f(x), x) work.
+      guard let statements = try? Parser.parse(argument), statements.count == 1,
+        case .expression(let call) = statements[0].kind, case .call(let callee, let arguments) = call.kind,
+        case .identifier(let verb) = callee.kind, verb == "grad" || verb == "jacobian", arguments.count == 2,
+        let e = evaluateQuietly(source: argument, arguments[0].value), case .tensor(let ev) = e,
+        let x = evaluateQuietly(source: argument, arguments[1].value), case .tensor(let xv) = x
       else {
-        return commandError("usage: :explain grad(e, x) with e and x tensors")
+        return commandError("usage: :explain grad(e, x) (or jacobian(y, x)) with e and x tensors")
       }
-      let eName = String(inner[..<comma]).trimmingSpaces()
-      let xName = String(inner[inner.index(after: comma)...]).trimmingSpaces()
-      let steps = ReverseMode.graph(of: ev, target: xv)
-      guard steps.contains(where: \.isTarget) else {
+      let text = SourceText(argument)
+      let eName = text.slice(arguments[0].value.range)
+      let xName = text.slice(arguments[1].value.range)
+      let explanation = ChainRuleExplanation(interpreter: interpreter, precision: options.precision)
+      guard let lines = explanation.explain(ev, eName, withRespectTo: xv, xName) else {
         let note = interpreter.independenceNote(of: ev, eName, on: xName, result: "∂\(eName)/∂\(xName) is zeros")
         write(.values, String(note.dropFirst("note: ".count)))
         return .ok
-      }
-      var lines = [
-        "∂\(eName)/∂\(xName) by the chain rule: starting from ∂\(eName)/∂\(eName) = 1, each step passes the gradient back through one primitive's VJP:"
-      ]
-      for step in steps.reversed() where step.reachesTarget {
-        if step.isTarget {
-          lines.append("  → arrives at \(xName) \(Tensor.describe(step.shape))")
-        } else if let name = step.primitive {
-          lines.append(
-            "  #\(step.index) \(name) → \(Tensor.describe(step.shape)), back to its inputs #"
-              + step.inputs.map(String.init).joined(separator: ", #"))
-        }
       }
       write(.values, lines.joined(separator: "\n"))
     case "save":
@@ -176,6 +167,15 @@ extension Session {
   }
 
   /// The value of an expression, evaluated in this session without printing anything.
+  /// An expression already parsed from `source`, evaluated without notes.
+  func evaluateQuietly(source: String, _ e: Expr) -> Value? {
+    interpreter.notes = []
+    var value: Value? = nil
+    guarded { value = try? interpreter.evaluate(e) }
+    interpreter.notes = []
+    return value
+  }
+
   func evaluateQuietly(_ text: String) -> Value? {
     guard let statements = try? Parser.parse(text), statements.count == 1,
       case .expression(let e) = statements[0].kind

@@ -14,6 +14,13 @@ public struct Derivation {
   /// Why there is no formula, or what a simplification assumed (Σt = 1).
   public let notes: [String]
 
+  public init(formula: Formula?, value: Variable, mismatch: Double?, notes: [String]) {
+    self.formula = formula
+    self.value = value
+    self.mismatch = mismatch
+    self.notes = notes
+  }
+
   /// Whether the formula and autodiff agree to rounding.
   public var agrees: Bool { (mismatch ?? 0) <= 1e-8 }
 }

@@ -68,7 +68,7 @@ extension Builtins {
 extension Interpreter {
   /// The session's tensors by identity (sorted names, plain names first, so the choice is the
   /// same every time) and by name; the variable differentiated against is named by the caller.
-  func sessionNames(excluding xName: String) -> ([ObjectIdentifier: String], [String: Variable]) {
+  public func sessionNames(excluding xName: String) -> ([ObjectIdentifier: String], [String: Variable]) {
     var names: [ObjectIdentifier: String] = [:]
     var values: [String: Variable] = [:]
     let ordered = globals.keys.sorted { a, b in
@@ -85,7 +85,7 @@ extension Interpreter {
   }
 
   /// The session's computed values as formulas of the others, so a formula can name them.
-  func definitions(names: [ObjectIdentifier: String]) -> [(name: String, formula: Formula)] {
+  public func definitions(names: [ObjectIdentifier: String]) -> [(name: String, formula: Formula)] {
     var out: [(name: String, formula: Formula)] = []
     for (id, name) in names.sorted(by: { $0.value < $1.value }) {
       guard case .tensor(let v)? = globals[name], v.primitive != nil else { continue }
