@@ -85,7 +85,9 @@ public enum Deriver {
       }
       formula = simplifier.simplify(jacobian)
     }
-    formula = simplifier.name(formula, definitions)
+    // Names inside the formula only: the whole derivative replaced by a name (a hand-derived
+    // d2 = (P − T)/5) would hide the formula the user asked for.
+    formula = formula.mapChildren { simplifier.name($0, definitions) }
     notes.append(contentsOf: simplifier.usedFacts)
     // The check: the formula's own value against autodiff's.
     var bindings = values
