@@ -85,10 +85,12 @@ public enum Deriver {
       }
       formula = simplifier.simplify(jacobian)
     }
-    // Names inside the formula only: the whole derivative replaced by a name (a hand-derived
-    // d2 = (P − T)/5) would hide the formula the user asked for.
-    formula = formula.mapChildren { simplifier.name($0, definitions) }
+    formula = simplifier.name(formula, definitions, whole: false)
     notes.append(contentsOf: simplifier.usedFacts)
+    guard formula.nodeCount <= 4000 else {
+      notes.append("the formula is too long to show; here is its value")
+      return Derivation(formula: nil, value: value, mismatch: nil, notes: notes)
+    }
     // The check: the formula's own value against autodiff's.
     var bindings = values
     bindings[xName] = x

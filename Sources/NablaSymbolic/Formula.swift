@@ -66,10 +66,35 @@ public struct Formula: Hashable, Sendable {
 
   public let kind: Kind
   public let shape: [Int]
+  /// The number of nodes, kept as the formula is built: a formula is a tree, and a shared value
+  /// used twice counts twice, so a long history can make a formula exponentially large; callers
+  /// check this before going on.
+  public let nodeCount: Int
 
   public init(_ kind: Kind, shape: [Int]) {
     self.kind = kind
     self.shape = shape
+    var n = 1
+    switch kind {
+    case .symbol, .number, .constant, .identity: break
+    case .sum(let xs), .product(let xs), .call(_, let xs):
+      for x in xs { n = n.addingReportingOverflow(x.nodeCount).partialValue }
+    case .power(let a, _), .function(_, let a), .transpose(let a), .reshape(let a), .broadcast(let a),
+      .total(let a, _), .diag(let a), .indicator(let a, _), .sign(let a), .inverse(let a), .determinant(let a):
+      n += a.nodeCount
+    case .powerOf(let a, let b), .matmul(let a, let b): n += a.nodeCount + b.nodeCount
+    }
+    self.nodeCount = Swift.min(n, Int.max / 4)
+  }
+
+  public static func == (a: Formula, b: Formula) -> Bool {
+    a.nodeCount == b.nodeCount && a.shape == b.shape && a.kind == b.kind
+  }
+
+  public func hash(into h: inout Hasher) {
+    h.combine(nodeCount)
+    h.combine(shape)
+    h.combine(kind)
   }
 
   public static func symbol(_ name: String, _ shape: [Int]) -> Formula { Formula(.symbol(name), shape: shape) }
@@ -127,6 +152,4 @@ public struct Formula: Hashable, Sendable {
     return Formula(k, shape: shape)
   }
 
-  /// Every node, children before parents.
-  public var nodeCount: Int { 1 + children.reduce(0) { $0 + $1.nodeCount } }
 }

@@ -29,6 +29,8 @@ public struct FormulaLifter {
     visited += 1
     guard visited <= limit else { throw TooLong() }
     let f = try liftNode(v)
+    // Shared values repeat in a tree: a history whose formula would be huge has none to show.
+    guard f.nodeCount <= limit else { throw TooLong() }
     memo[id] = f
     return f
   }

@@ -34,7 +34,8 @@ public struct Simplifier {
     // A few rounds reach a fixed point for the formulas derivatives produce.
     for _ in 0..<8 {
       let next = pass(current)
-      if next == current { break }
+      // Expansion can grow a formula; past a size nobody reads, stop where it is.
+      if next == current || next.nodeCount > 20_000 { break }
       current = next
     }
     return current
@@ -315,9 +316,11 @@ public struct Simplifier {
 
   /// Subformulas equal to a named value's formula written as its name (p for softmax(x)).
   /// Bottom up, so a name found inside (x3 = Hx + v) lets an outer one match (y = x + relu(x3)).
-  public func name(_ f: Formula, _ definitions: [(name: String, formula: Formula)]) -> Formula {
+  /// At the top (`whole: false`) the formula itself is never replaced: a derivative replaced
+  /// by a hand-derived name (d2 = (P − T)/5) would hide the formula asked for.
+  public func name(_ f: Formula, _ definitions: [(name: String, formula: Formula)], whole: Bool = true) -> Formula {
     let inner = f.mapChildren { name($0, definitions) }
-    for d in definitions where d.formula.nodeCount > 1 && (d.formula == inner || d.formula == f) {
+    for d in definitions where whole && d.formula.nodeCount > 1 && (d.formula == inner || d.formula == f) {
       return .symbol(d.name, f.shape)
     }
     // Some of a sum's terms may make up a named sum: y + Hᵀ(…) for y = x + relu(x3).
