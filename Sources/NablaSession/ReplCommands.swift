@@ -16,7 +16,10 @@ extension Session {
     ("history", ":history", "the statements of this session that ran"),
     ("time", ":time stmt", "run a statement and report how long it took"),
     ("graph", ":graph expr", "the computation that produced a value, step by step"),
-    ("explain", ":explain grad(e, x)", "the path the gradient takes back from e to x"),
+    (
+      "explain", ":explain grad(e, x)",
+      "the chain rule from e back to x through your named values, each step a formula with its shape and value"
+    ),
     ("save", ":save file.nabla", "write the statements that ran, with their outputs, as a notebook"),
     ("load", ":load file.nabla", "replay a notebook into this session"),
     ("quit", ":quit", "leave nabla (Ctrl-D works too)"),

@@ -12,6 +12,8 @@ struct RandomInputTests {
   static let vocabulary = [
     "x", "W", "f", "g", "e", "p", "sum", "softmax", "grad", "jacobian", "reshape", "zeros", "ones", "eye", "onehot",
     "transpose", "concat", "stack", "max", "argmax", "prod", "norm", "inv", "det", "diag", "range", "arange", "detach",
+    "derive", "hessian", "einsum", "solve", "svd", "eigh", "qr", "cumprod", "sort", "where", "tile", "pad", "\"ij,jk\"",
+    "%", "//", "x[0] =",
     "0", "1", "-1", "2", "3", "0.5", "1e308", "1e-320", "nan", "inf", "pi", "true", "\"s\"", "+", "-", "*", "/", "@",
     "^",
     "**", "'", ".T", ".shape", "==", "<", "=", "+=", "-=", "(", ")", "[", "]", "{", "}", ",", ";", ":", "::", "..",

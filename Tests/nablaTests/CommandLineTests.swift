@@ -792,3 +792,33 @@ struct RobustnessTests {
     #expect(session.run("keep_fn(keep)") == .ok)
   }
 }
+
+@Suite("derive, as README shows it")
+struct DeriveCommandTests {
+  @Test("the README's derive session prints as written, and --json carries the formula")
+  func readme() throws {
+    let run = try runNabla(
+      [
+        "-e",
+        "x = [1, 2, 0.5]; t = onehot(1, 3); p = softmax(x); e = cross_entropy(p, t); derive(e, x); A = [[2, 1, 0], [0, 3, 1], [1, 0, 1]]; derive(x @ A @ x, x); derive(softmax(x), x)",
+      ], stdin: nil, environment: testEnvironment())
+    let out = lines(run.stdout)
+    try #require(out.count >= 5, "\(run.stdout)")
+    #expect(out[0] == "∂e/∂x = p − t")
+    #expect(out[1] == "      = [ 0.2312  -0.3715   0.1402]")
+    #expect(out[2] == "∂(xᵀAx)/∂x = (A + Aᵀ) x")
+    #expect(out[3] == "           = [ 6.5000  13.5000   4.0000]")
+    #expect(out[4] == "∂softmax(x)/∂x = diag(p) − p pᵀ        (p = softmax(x))")
+    let json = try runNabla(
+      ["--json", "-e", "x = [1, 2, 0.5]; A = [[2, 1, 0], [0, 3, 1], [1, 0, 1]]; derive(x @ A @ x, x)"], stdin: nil,
+      environment: testEnvironment())
+    let objects = try jsonObjects(json.stdout)
+    let d = try #require(objects.last)
+    #expect(d["formula"] as? String == "(A + A') @ x")
+    #expect(d["math"] as? String == "(A + Aᵀ) x")
+    #expect(d["latex"] as? String == "(A + A^\\top) x")
+    #expect(d["shape"] as? [Int] == [3])
+    // (A + Aᵀ) x at x = [1, 2, 0.5].
+    #expect(d["data"] as? [Double] == [6.5, 13.5, 4.0])
+  }
+}
