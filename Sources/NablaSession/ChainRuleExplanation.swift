@@ -9,6 +9,8 @@ import NablaTensor
 struct ChainRuleExplanation {
   let interpreter: Interpreter
   let precision: Int
+  /// The terminal's width: a line that would not fit puts its shape and value on the next line.
+  var width = 80
 
   /// The lines, or nil when e does not depend on x.
   func explain(_ e: Variable, _ eName: String, withRespectTo x: Variable, _ xName: String) -> [String]? {
@@ -39,7 +41,7 @@ struct ChainRuleExplanation {
       return found.sorted()
     }
     let named = steps.indices.filter { k in k != top && steps[k].reachesTarget && name(k) != nil }
-    var lines: [(String, String?)] = []
+    var lines: [Row] = []
     let formatter = TensorFormatter(precision: precision)
     for k in named.sorted(by: >) {
       let u = steps[k].variable
@@ -51,7 +53,7 @@ struct ChainRuleExplanation {
       let formula = gradient.formula.map(FormulaPrinter(.math).print) ?? "(no closed form)"
       let sources = downstream(k)
       if sources == [top] {
-        lines.append(("\(title) = \(formula)", "\(shape)   = \(value)"))
+        lines.append(Row(left: "\(title) = \(formula)", shape: shape, value: value, indent: title.count))
         continue
       }
       let pad = String(repeating: " ", count: title.count)
@@ -63,22 +65,44 @@ struct ChainRuleExplanation {
         let upstreamText = upstream.formula.map(FormulaPrinter(.math).print) ?? "∂\(eName)/∂\(sName)"
         let shapes = "\(Self.describe(steps[s].variable.shape + u.shape))ᵀ\(Self.describe(steps[s].variable.shape))"
         lines.append(
-          ("\(title) = (\(jacobian))ᵀ ∂\(Self.bracketed(eName))/∂\(sName) = (\(localText))ᵀ(\(upstreamText))", shapes))
+          Row(
+            left: "\(title) = (\(jacobian))ᵀ ∂\(Self.bracketed(eName))/∂\(sName) = (\(localText))ᵀ(\(upstreamText))",
+            shape: shapes, value: nil, indent: title.count))
       } else {
         let terms = sources.compactMap(name).map { "(∂\($0)/∂\(uName))ᵀ ∂\(Self.bracketed(eName))/∂\($0)" }
-        lines.append(("\(title) = " + terms.joined(separator: " + ") + ": the gradients sum at the split", nil))
+        lines.append(
+          Row(
+            left: "\(title) = " + terms.joined(separator: " + ") + ": the gradients sum at the split", shape: nil,
+            value: nil, indent: title.count))
       }
-      lines.append(("\(pad) = \(formula)", "\(shape)   = \(value)"))
+      lines.append(Row(left: "\(pad) = \(formula)", shape: shape, value: value, indent: title.count))
     }
-    return Self.aligned(lines)
+    return Self.aligned(lines, width: width)
   }
 
-  /// The shapes and values in one column: each line's formula padded to the longest.
-  static func aligned(_ lines: [(String, String?)]) -> [String] {
-    let width = lines.compactMap { $0.1 == nil ? nil : $0.0.count }.max() ?? 0
-    return lines.map { left, right in
-      guard let right else { return left }
-      return left + String(repeating: " ", count: width - left.count + 3) + right
+  /// One step: the formula, its shape and value (none for a line that composes).
+  struct Row {
+    let left: String
+    let shape: String?
+    let value: String?
+    /// Where the `=` of this step's title is.
+    let indent: Int
+  }
+
+  /// Shapes and values in one column after the formulas; where that would not fit the terminal,
+  /// each value goes under its formula's `=` instead.
+  static func aligned(_ rows: [Row], width: Int) -> [String] {
+    let column = rows.compactMap { $0.shape == nil ? nil : $0.left.count }.max() ?? 0
+    let fits = rows.allSatisfy { row in
+      guard let shape = row.shape else { return true }
+      return column + 3 + shape.count + (row.value.map { 5 + $0.count } ?? 0) <= width
+    }
+    return rows.flatMap { row -> [String] in
+      guard let shape = row.shape else { return [row.left] }
+      let padded = row.left + String(repeating: " ", count: (fits ? column - row.left.count : 0) + 3) + shape
+      guard let value = row.value else { return [padded] }
+      if fits { return [padded + "   = " + value] }
+      return [padded, String(repeating: " ", count: row.indent) + " = " + value]
     }
   }
 

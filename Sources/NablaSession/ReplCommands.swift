@@ -110,7 +110,8 @@ extension Session {
       let text = SourceText(argument)
       let eName = text.slice(arguments[0].value.range)
       let xName = text.slice(arguments[1].value.range)
-      let explanation = ChainRuleExplanation(interpreter: interpreter, precision: options.precision)
+      let explanation = ChainRuleExplanation(
+        interpreter: interpreter, precision: options.precision, width: options.width)
       guard let lines = explanation.explain(ev, eName, withRespectTo: xv, xName) else {
         let note = interpreter.independenceNote(of: ev, eName, on: xName, result: "∂\(eName)/∂\(xName) is zeros")
         write(.values, String(note.dropFirst("note: ".count)))
