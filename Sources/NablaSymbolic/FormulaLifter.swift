@@ -16,7 +16,7 @@ public struct FormulaLifter {
 
   public struct TooLong: Error {}
 
-  public init(names: [ObjectIdentifier: String], limit: Int = 4000) {
+  public init(names: [ObjectIdentifier: String], limit: Int = 2000) {
     self.names = names
     self.limit = limit
   }

@@ -218,23 +218,11 @@ public struct FormulaPrinter {
         parts.append(wrap(f, above: .postfix))
       }
     }
-    var text: String
-    if parts.isEmpty {
-      text = "1"
-    } else {
-      // Scalar factors join with ·, tensors with ⊙ (both * in nabla syntax).
-      text = parts[0]
-      for (i, p) in parts.enumerated().dropFirst() {
-        let both = numerators[i].isScalar || numerators[i - 1].isScalar
-        text += both ? scalarTimes : elementwise
-      }
-      if parts.count > 1 {
-        text = ""
-        for (i, p) in parts.enumerated() {
-          if i > 0 { text += (numerators[i].isScalar || numerators[i - 1].isScalar) ? scalarTimes : elementwise }
-          text += p
-        }
-      }
+    // Scalar factors join with ·, tensors with ⊙ (both * in nabla syntax).
+    var text = parts.isEmpty ? "1" : ""
+    for (i, p) in parts.enumerated() {
+      if i > 0 { text += (numerators[i].isScalar || numerators[i - 1].isScalar) ? scalarTimes : elementwise }
+      text += p
     }
     for d in denominators {
       let divide =
@@ -244,7 +232,11 @@ public struct FormulaPrinter {
     }
     // A coefficient ±1/q divides instead: Σx/6, (p − t)/5.
     if coefficient != 1, coefficient != -1, let q = Self.reciprocalInteger(Swift.abs(coefficient)), !parts.isEmpty {
-      text = (numerators.count == 1 && parts.count == 1 ? wrap(numerators[0], above: .postfix) : text) + " / \(q)"
+      // A lone matrix product keeps no parentheses in front of the division it does not need.
+      let lone = numerators.count == 1 && denominators.isEmpty
+      text =
+        (lone ? wrap(numerators[0], above: .postfix) : (parts.count + denominators.count > 1 ? "(\(text))" : text))
+        + " / \(q)"
       coefficient = coefficient < 0 ? -1 : 1
     }
     var level: Level = parts.count + denominators.count > 1 || coefficient != 1 ? .product : .postfix

@@ -84,6 +84,10 @@ struct DeriveTableTests {
     Case(y: "log(x)", x: "x", math: "diag(x⁻¹)"),
     Case(y: "sum(sin(x))", x: "x", math: "cos(x)"),
     Case(y: "sum(sqrt(x))", x: "x", math: "0.5 ⊘ (√x)"),
+    // Coefficients that divide, beside a quotient.
+    Case(y: "sum(x / a) / 2", x: "x", math: "0.5 ⊘ a"),
+    Case(y: "sum(x * a) / 6", x: "x", math: "a / 6"),
+    Case(y: "sum(x * a / w) / 3", x: "x", math: "(a ⊘ w) / 3"),
     // A derivative of a derivative.
     Case(y: "derive(x @ A @ x, x)", x: "x", math: "A + Aᵀ"),
   ]
