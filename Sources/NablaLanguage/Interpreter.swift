@@ -173,11 +173,17 @@ public final class Interpreter {
   /// Binds a session variable, remembering the value it replaces (see `replacedValues`).
   public func setGlobal(_ name: String, _ value: Value) {
     globalWrites &+= 1
-    if case .tensor(let old)? = globals[name] {
-      replacedValues.append(ReplacedValue(old, name: name))
-      if replacedValues.count > 128 { replacedValues.removeFirst(64) }
-    }
+    rememberReplaced(name)
     globals[name] = value
+  }
+
+  /// Remembers the value `name` holds now as one it held before (a training run calls this once
+  /// for its parameters instead of at every step: only the value before the run can be in the
+  /// history of something computed earlier).
+  public func rememberReplaced(_ name: String) {
+    guard case .tensor(let old)? = globals[name] else { return }
+    replacedValues.append(ReplacedValue(old, name: name))
+    if replacedValues.count > 128 { replacedValues.removeFirst(64) }
   }
 
   /// Every name in scope, for suggestions.

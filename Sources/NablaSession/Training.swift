@@ -174,6 +174,8 @@ extension Session {
       interpreter.watchesNonFinite = watching
       interpreter.interruptRequested = interruptRequested
     }
+    // What the parameters held before the run may be in the history of values computed earlier.
+    for name in names { interpreter.rememberReplaced(name) }
     while run.step < target {
       if interruptRequested() {
         interrupted = true
@@ -194,7 +196,7 @@ extension Session {
       }
       let grads = try Differentiation.gradient(of: l, withRespectTo: parameters)
       for (k, name) in names.enumerated() {
-        interpreter.setGlobal(name, .tensor(Variable(run.update(k, parameters[k].value, grads.values[k].value))))
+        interpreter.globals[name] = .tensor(Variable(run.update(k, parameters[k].value, grads.values[k].value)))
       }
       run.history.append(l.value.data[0])
       run.step += 1
