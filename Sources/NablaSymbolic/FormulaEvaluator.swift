@@ -56,6 +56,9 @@ public struct FormulaEvaluator {
         guard let slope = xs[1].value.scalarValue else { throw Unbound(name: name) }
         return try Variable.leakyRelu(xs[0], slope: slope)
       case ("diagonal", 1): return try xs[0].diag()
+      case ("slice", 2):
+        guard let k = xs[1].value.scalarValue.flatMap({ Int(exactly: $0) }) else { throw Unbound(name: name) }
+        return try xs[0].indexed([.single(k)])
       case ("maximum", 2): return try Variable.maximum(xs[0], xs[1])
       case ("minimum", 2): return try Variable.minimum(xs[0], xs[1])
       case ("outer", 2): return try Variable.outer(xs[0], xs[1])

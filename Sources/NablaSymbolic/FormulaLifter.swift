@@ -110,8 +110,12 @@ public struct FormulaLifter {
       if case .plan(let plan) = p.attribute, Self.isDiagonalEmbedding(plan) { return f(.diag(a)) }
       return call()
     case .index:
-      if case .plan(let plan) = p.attribute, Self.isDiagonalRead(plan) { return f(.call("diagonal", [a])) }
-      return call()
+      guard case .plan(let plan) = p.attribute else { return call() }
+      if Self.isDiagonalRead(plan) { return f(.call("diagonal", [a])) }
+      // x[k]: one whole slice along the first axis.
+      if let k = Self.sliceRead(plan) { return f(.call("slice", [a, .number(Double(k))])) }
+      // Other reads keep their offsets, so two different ones never compare equal.
+      return f(.call("index", [a, Self.constant(Tensor(vector: plan.offsets.map(Double.init)))]))
     case .derivative: return a
     case .im2col:
       guard case .window(let w) = p.attribute else { return call() }
@@ -149,6 +153,17 @@ public struct FormulaLifter {
     }
     let n = plan.shape[0]
     return plan.sourceShape[0] == n && plan.offsets == (0..<n).map { $0 * n + $0 }
+  }
+
+  /// k when the plan reads x[k] (a whole slice along the first axis), else nil.
+  static func sliceRead(_ plan: IndexPlan) -> Int? {
+    guard let first = plan.sourceShape.first, first > 0, plan.shape == Array(plan.sourceShape.dropFirst()) else {
+      return nil
+    }
+    let size = plan.shape.reduce(1, *)
+    guard size > 0, let start = plan.offsets.first, start % size == 0, plan.offsets == Array(start..<(start + size))
+    else { return nil }
+    return start / size
   }
 
   /// The diagonal of a square matrix read as a vector.

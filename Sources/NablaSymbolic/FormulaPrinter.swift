@@ -354,6 +354,7 @@ public struct FormulaPrinter {
   }
 
   func call(_ name: String, _ args: [Formula]) -> String {
+    if name == "slice", args.count == 2 { return "\(wrap(args[0], above: .postfix))[\(render(args[1]).text)]" }
     // im2col's window numbers are plumbing in the notation; nabla syntax needs them.
     if name == "im2col", args.count == 5 {
       if style == .nabla {

@@ -88,6 +88,9 @@ struct DeriveTableTests {
     Case(y: "sum(x / a) / 2", x: "x", math: "0.5 ⊘ a"),
     Case(y: "sum(x * a) / 6", x: "x", math: "a / 6"),
     Case(y: "sum(x * a / w) / 3", x: "x", math: "(a ⊘ w) / 3"),
+    // A row of a matrix, read as x[k].
+    Case(y: "sum(X[1] * x)", x: "x", math: "X[1]"),
+    Case(y: "tanh(A @ x + X[2])", x: "x", math: "diag(1 − tanh(Ax + X[2])²) A"),
     // A derivative of a derivative.
     Case(y: "derive(x @ A @ x, x)", x: "x", math: "A + Aᵀ"),
   ]
