@@ -175,6 +175,24 @@ extension Session {
       return .string(text)
     },
     Builtin(
+      "image", [Parameter("x", .tensor)], category: "Showing",
+      doc:
+        "A small grayscale image in the terminal ([H, W], or [C, H, W] side by side), larger values in denser shades; ASCII with --ascii.",
+      example: "image(reshape(arange(16), 4, 4))"
+    ) { c in
+      guard let session = c.interpreter.owner as? Session else { throw c.fail("needs a session") }
+      let t = try c.tensor("x").value
+      guard t.rank == 2 || t.rank == 3, t.count > 0 else {
+        throw c.fail("draws a matrix [H, W] or planes [C, H, W], not shape \(Tensor.describe(t.shape))", argument: "x")
+      }
+      guard t.shape.suffix(2).allSatisfy({ $0 <= 256 }), t.count <= 1 << 16 else {
+        throw c.fail("an image of shape \(Tensor.describe(t.shape)) is too large to draw in a terminal", argument: "x")
+      }
+      let text = GrayscaleImage(ascii: session.options.ascii).render(t).joined(separator: "\n")
+      c.interpreter.present(.text(text), for: c)
+      return .string(text)
+    },
+    Builtin(
       "table", [Parameter("x", .tensor)], category: "Showing",
       doc: "A vector or matrix as a table with its row and column indices.",
       example: "table([1, 2; 3, 4])"

@@ -71,3 +71,26 @@ struct FormattingTests {
     #expect(lines[3].split(separator: " ") == ["y[1]", "5", "6", "7", "8"])
   }
 }
+
+@Suite("image")
+struct ImageTests {
+  @Test("pixels scale between the smallest and largest value, two characters each")
+  func shades() {
+    // 0 → lightest, 4 → densest, 1 and 2 between; a constant image is all lightest.
+    let t = Tensor(uncheckedShape: [2, 2], data: [0, 1, 2, 4])
+    #expect(GrayscaleImage(ascii: false).render(t) == ["  ░░", "▒▒██"])
+    #expect(GrayscaleImage(ascii: true).render(t) == ["  ..", "::##"])
+    #expect(GrayscaleImage(ascii: false).render(Tensor(repeating: 3, shape: [1, 2])) == ["    "])
+    // Planes side by side, two spaces apart.
+    let planes = Tensor(uncheckedShape: [2, 1, 2], data: [0, 4, 4, 0])
+    #expect(GrayscaleImage(ascii: false).render(planes) == ["  ██  ██  "])
+  }
+
+  @Test("image of a wrong shape is an error naming it")
+  func wrongShape() {
+    var errors: [String] = []
+    let session = Session(write: { channel, text in if channel == .diagnostics { errors.append(text) } })
+    #expect(session.run("image([1, 2, 3])") != .ok)
+    #expect(errors.contains { $0.contains("draws a matrix [H, W] or planes [C, H, W], not shape [3]") })
+  }
+}
