@@ -99,6 +99,28 @@ extension Variable {
     try batchnorm(x, gamma, beta, eps: .constant(eps))
   }
 
+  /// Batch normalisation in eval mode: with given statistics (the running mean and variance
+  /// gathered in training), one per feature or channel, instead of the batch's.
+  public static func batchnorm(
+    _ x: Variable, _ gamma: Variable, _ beta: Variable, mean: Variable, variance: Variable, eps: Variable
+  ) throws -> Variable {
+    let parameterShape: [Int]
+    switch x.rank {
+    case 2: parameterShape = [x.shape[1]]
+    case 4: parameterShape = [x.shape[1], 1, 1]
+    default:
+      throw ShapeError(operation: "batchnorm", shapes: [x.shape], rule: "x must be [N, F] or [N, C, H, W]")
+    }
+    for p in [gamma, beta, mean, variance] where p.value.count != parameterShape[0] {
+      throw ShapeError(
+        operation: "batchnorm", shapes: [x.shape, p.shape],
+        rule: "gamma, beta and the running statistics need \(parameterShape[0]) entries, one per feature")
+    }
+    let normalized =
+      try (x - mean.reshaped(parameterShape)) / Variable.sqrt(variance.reshaped(parameterShape) + eps.reshaped([]))
+    return try normalized * gamma.reshaped(parameterShape) + beta.reshaped(parameterShape)
+  }
+
   /// Batch normalisation with `eps` a value, so it is differentiable in eps too.
   public static func batchnorm(_ x: Variable, _ gamma: Variable, _ beta: Variable, eps: Variable) throws -> Variable {
     let axes: [Int]

@@ -292,7 +292,8 @@ public struct FormulaPrinter {
     }
     if k == 0.5 {
       switch style {
-      case .math: return ("√" + wrap(a, above: .atom), .prefix)
+      // √ binds as tightly as a function call: √x, √(x + 1).
+      case .math: return ("√" + wrap(a, above: .atom), .atom)
       case .nabla: return ("sqrt(\(render(a).text))", .atom)
       case .latex: return ("\\sqrt{\(render(a).text)}", .atom)
       }

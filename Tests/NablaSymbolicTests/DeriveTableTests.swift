@@ -83,7 +83,7 @@ struct DeriveTableTests {
     Case(y: "sum(log(x))", x: "x", math: "x⁻¹"),
     Case(y: "log(x)", x: "x", math: "diag(x⁻¹)"),
     Case(y: "sum(sin(x))", x: "x", math: "cos(x)"),
-    Case(y: "sum(sqrt(x))", x: "x", math: "0.5 ⊘ (√x)"),
+    Case(y: "sum(sqrt(x))", x: "x", math: "0.5 ⊘ √x"),
     // Coefficients that divide, beside a quotient.
     Case(y: "sum(x / a) / 2", x: "x", math: "0.5 ⊘ a"),
     Case(y: "sum(x * a) / 6", x: "x", math: "a / 6"),

@@ -84,12 +84,29 @@ extension Builtins {
       [
         Parameter("x", .tensor), Parameter("gamma", .tensor), Parameter("beta", .tensor),
         Parameter("eps", .scalar, default: .value(.scalar(1e-5)), namedOnly: true),
+        Parameter("running_mean", .tensor, default: .absent, namedOnly: true),
+        Parameter("running_var", .tensor, default: .absent, namedOnly: true),
+        Parameter("training", .bool, default: .absent, namedOnly: true),
       ], category: "Neural networks",
-      doc: "Batch normalisation with batch statistics (over axis 0 for [N, F]; over N, H, W for [N, C, H, W]).",
+      doc:
+        "Batch normalisation: with batch statistics (over axis 0 for [N, F]; over N, H, W for [N, C, H, W]), or in eval mode with running_mean: and running_var: (training: false, the default when they are given).",
       example: "batchnorm([1, 2; 3, 5; 4, 0], ones(2), zeros(2))"
     ) { c in
       _ = try c.double("eps")
-      return .tensor(try Variable.batchnorm(c.tensor("x"), c.tensor("gamma"), c.tensor("beta"), eps: c.tensor("eps")))
+      let (x, gamma, beta, eps) = (try c.tensor("x"), try c.tensor("gamma"), try c.tensor("beta"), try c.tensor("eps"))
+      let hasRunning = c.has("running_mean") || c.has("running_var")
+      let training = c.has("training") ? try c.bool("training") : !hasRunning
+      if training { return .tensor(try Variable.batchnorm(x, gamma, beta, eps: eps)) }
+      guard c.has("running_mean"), c.has("running_var") else {
+        throw c.fail("eval mode (training: false) needs running_mean: and running_var:")
+      }
+      do {
+        return .tensor(
+          try Variable.batchnorm(
+            x, gamma, beta, mean: c.tensor("running_mean"), variance: c.tensor("running_var"), eps: eps))
+      } catch let error as ShapeError {
+        throw c.fail(error.rule)
+      }
     },
     Builtin(
       "mse", [Parameter("pred", .tensor), Parameter("target", .tensor)], category: "Neural networks",
