@@ -50,7 +50,12 @@ struct ChainRuleExplanation {
       let title = "∂\(Self.bracketed(eName))/∂\(uName)"
       let value = formatter.format(gradient.value.value).split(separator: "\n").joined(separator: " ")
       let shape = Self.describe(u.shape)
-      let formula = gradient.formula.map(FormulaPrinter(.math).print) ?? "(no closed form)"
+      // A formula that disagrees with autodiff is marked here too, never shown as if right.
+      let formula =
+        gradient.formula.map {
+          FormulaPrinter(.math).print($0) + (gradient.agrees ? "" : " (disagrees with autodiff!)")
+        }
+        ?? "(no closed form)"
       let sources = downstream(k)
       if sources == [top] {
         lines.append(Row(left: "\(title) = \(formula)", shape: shape, value: value, indent: title.count))

@@ -73,8 +73,10 @@ struct Algebra {
     case .power(let a, let k):
       let e = expand(a)
       if e.count == 1, let t = e.first {
-        // (c·Π aᵢ^eᵢ)^k: only where the coefficient's power is real.
+        // (c·Π aᵢ^eᵢ)^k: only where the coefficient's power is real, and for a fractional k only
+        // over first powers (√(a²) is |a|, not a).
         guard t.coefficient > 0 || k == k.rounded() else { return [.atom(f)] }
+        guard k == k.rounded() || t.order.allSatisfy({ t.powers[$0] == 1 }) else { return [.atom(f)] }
         var raised = Term.number(Math.pow(t.coefficient, k))
         for a in t.order { raised = raised.times(.atom(a, (t.powers[a] ?? 0) * k)) }
         return [raised]
@@ -202,6 +204,14 @@ struct Algebra {
       suffix += 1
     }
     guard prefix + suffix > 0 else { return nil }
+    // The middles must all have one shape, square where one of them is empty (an identity).
+    let middleShapes = chains.map { _, chain -> [Int]? in
+      let middle = chain[prefix..<(chain.count - suffix)]
+      return Self.product(middle, shape: [])?.shape
+    }
+    let present = middleShapes.compactMap { $0 }
+    guard present.allSatisfy({ $0 == present.first }) else { return nil }
+    if present.count < middleShapes.count, let s = present.first, s.count != 2 || s[0] != s[1] { return nil }
     let middles = chains.map { c, chain -> Formula? in
       let middle = chain[prefix..<(chain.count - suffix)]
       guard let m = Self.product(middle, shape: []) else { return nil }

@@ -78,24 +78,65 @@ public struct Formula: Hashable, Sendable {
     switch kind {
     case .symbol, .number, .constant, .identity: break
     case .sum(let xs), .product(let xs), .call(_, let xs):
-      for x in xs { n = n.addingReportingOverflow(x.nodeCount).partialValue }
+      for x in xs { n = Swift.min(n + x.nodeCount, Int.max / 4) }
     case .power(let a, _), .function(_, let a), .transpose(let a), .reshape(let a), .broadcast(let a),
       .total(let a, _), .diag(let a), .indicator(let a, _), .sign(let a), .inverse(let a), .determinant(let a):
-      n += a.nodeCount
-    case .powerOf(let a, let b), .matmul(let a, let b): n += a.nodeCount + b.nodeCount
+      n = Swift.min(n + a.nodeCount, Int.max / 4)
+    case .powerOf(let a, let b), .matmul(let a, let b): n = Swift.min(n + a.nodeCount + b.nodeCount, Int.max / 4)
     }
-    self.nodeCount = Swift.min(n, Int.max / 4)
+    self.nodeCount = n
+    // The hash from this node's own data and its children's hashes: hashing never walks a tree.
+    var h = Hasher()
+    h.combine(shape)
+    switch kind {
+    case .symbol(let name):
+      h.combine(0)
+      h.combine(name)
+    case .number(let v):
+      h.combine(1)
+      h.combine(v)
+    case .constant(let c):
+      h.combine(2)
+      h.combine(c)
+    case .identity: h.combine(3)
+    case .sum: h.combine(4)
+    case .product: h.combine(5)
+    case .power(_, let k):
+      h.combine(6)
+      h.combine(k)
+    case .powerOf: h.combine(7)
+    case .function(let name, _):
+      h.combine(8)
+      h.combine(name)
+    case .matmul: h.combine(9)
+    case .transpose: h.combine(10)
+    case .reshape: h.combine(11)
+    case .broadcast: h.combine(12)
+    case .total(_, let axes):
+      h.combine(13)
+      h.combine(axes)
+    case .diag: h.combine(14)
+    case .indicator(_, let t):
+      h.combine(15)
+      h.combine(t)
+    case .sign: h.combine(16)
+    case .inverse: h.combine(17)
+    case .determinant: h.combine(18)
+    case .call(let name, _):
+      h.combine(19)
+      h.combine(name)
+    }
+    for child in Formula.children(of: kind) { h.combine(child.cachedHash) }
+    cachedHash = h.finalize()
   }
+
+  let cachedHash: Int
 
   public static func == (a: Formula, b: Formula) -> Bool {
-    a.nodeCount == b.nodeCount && a.shape == b.shape && a.kind == b.kind
+    a.cachedHash == b.cachedHash && a.nodeCount == b.nodeCount && a.shape == b.shape && a.kind == b.kind
   }
 
-  public func hash(into h: inout Hasher) {
-    h.combine(nodeCount)
-    h.combine(shape)
-    h.combine(kind)
-  }
+  public func hash(into h: inout Hasher) { h.combine(cachedHash) }
 
   public static func symbol(_ name: String, _ shape: [Int]) -> Formula { Formula(.symbol(name), shape: shape) }
   public static func number(_ v: Double) -> Formula { Formula(.number(v), shape: []) }
@@ -110,7 +151,9 @@ public struct Formula: Hashable, Sendable {
   }
 
   /// The subformulas, in order.
-  public var children: [Formula] {
+  public var children: [Formula] { Formula.children(of: kind) }
+
+  static func children(of kind: Kind) -> [Formula] {
     switch kind {
     case .symbol, .number, .constant, .identity: return []
     case .sum(let xs), .product(let xs), .call(_, let xs): return xs
@@ -119,6 +162,12 @@ public struct Formula: Hashable, Sendable {
       return [a]
     case .powerOf(let a, let b), .matmul(let a, let b): return [a, b]
     }
+  }
+
+  /// The same formula with the symbol `from` written `to`.
+  public func renaming(_ from: String, to: String) -> Formula {
+    if case .symbol(let s) = kind, s == from { return .symbol(to, shape) }
+    return mapChildren { $0.renaming(from, to: to) }
   }
 
   /// Whether `symbol` occurs anywhere in the formula.

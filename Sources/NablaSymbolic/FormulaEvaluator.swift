@@ -25,11 +25,13 @@ public struct FormulaEvaluator {
       let n = f.shape.last ?? 0
       return .constant(Tensor.eye(rows: n, cols: n))
     case .sum(let terms):
-      var total = try evaluate(terms[0])
+      guard let first = terms.first else { return .constant(Tensor(repeating: 0, shape: f.shape)) }
+      var total = try evaluate(first)
       for t in terms.dropFirst() { total = try total + evaluate(t) }
       return try fit(total, f.shape)
     case .product(let factors):
-      var total = try evaluate(factors[0])
+      guard let first = factors.first else { return .constant(Tensor(repeating: 1, shape: f.shape)) }
+      var total = try evaluate(first)
       for t in factors.dropFirst() { total = try total * evaluate(t) }
       return try fit(total, f.shape)
     case .power(let a, let k): return try Variable.pow(evaluate(a), k)

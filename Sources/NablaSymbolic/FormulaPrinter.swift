@@ -12,7 +12,10 @@ public struct FormulaPrinter {
   /// Binding strength: a child weaker than its context is parenthesised.
   enum Level: Int, Comparable {
     case sum = 0
-    case product, prefix, postfix, atom
+    case product, prefix
+    /// x², x^k: binds tighter than a product, looser than a transpose ((x²)ᵀ, not x²ᵀ).
+    case power
+    case postfix, atom
     static func < (a: Level, b: Level) -> Bool { a.rawValue < b.rawValue }
   }
 
@@ -44,8 +47,8 @@ public struct FormulaPrinter {
     case .powerOf(let a, let b):
       let base = wrap(a, above: .postfix)
       switch style {
-      case .latex: return ("{\(base)}^{\(render(b).text)}", .postfix)
-      default: return ("\(base)^\(wrap(b, above: .postfix))", .postfix)
+      case .latex: return ("{\(base)}^{\(render(b).text)}", .power)
+      default: return ("\(base)^\(wrap(b, above: .postfix))", .power)
       }
     case .function(let name, let a): return (function(name, a), .atom)
     case .matmul(let a, let b): return matmul(a, b)
@@ -55,6 +58,10 @@ public struct FormulaPrinter {
       if a.shape.count == 1, f.shape == [1, a.shape[0]], style != .nabla { return transpose(a) }
       if style == .nabla, a.shape != f.shape, case .reshape = f.kind {
         return ("reshape(\(render(a).text), \(f.shape.map(String.init).joined(separator: ", ")))", .atom)
+      }
+      // In nabla syntax a broadcast keeps its shape (the sum over it counts every entry).
+      if style == .nabla, a.shape != f.shape, case .broadcast = f.kind, a.shape.reduce(1, *) != f.shape.reduce(1, *) {
+        return ("\(wrap(a, above: .power)) * ones(\(f.shape.map(String.init).joined(separator: ", ")))", .product)
       }
       return render(a)
     case .total(let a, let axes)
@@ -74,15 +81,18 @@ public struct FormulaPrinter {
       let all = axes.count == a.shape.count
       switch style {
       case .math:
-        if all { return ("Σ" + wrap(a, above: .postfix), .prefix) }
+        if all { return ("Σ" + wrap(a, above: .power), .prefix) }
         return ("Σ_\(axes.map(String.init).joined())(\(render(a).text))", .atom)
       case .nabla:
+        // A Σ that keeps its axes (shape [1, n]) says so.
+        let keep = f.shape.count == a.shape.count && !f.shape.isEmpty ? ", keepdims: true" : ""
+        if all && keep.isEmpty { return ("sum(\(render(a).text))", .atom) }
+        return ("sum(\(render(a).text), axis: [\(axes.map(String.init).joined(separator: ", "))]\(keep))", .atom)
+      case .latex:
         return (
-          all
-            ? "sum(\(render(a).text))"
-            : "sum(\(render(a).text), axis: [\(axes.map(String.init).joined(separator: ", "))])", .atom
+          "\\sum" + (all ? "" : "_{\(axes.map(String.init).joined(separator: ","))}") + " " + wrap(a, above: .power),
+          .prefix
         )
-      case .latex: return ("\\sum " + wrap(a, above: .postfix), .prefix)
       }
     case .diag(let a):
       switch style {
@@ -93,7 +103,7 @@ public struct FormulaPrinter {
       switch style {
       case .math: return ("1{\(render(a).text) \(test.rawValue) 0}", .atom)
       case .nabla: return ("(\(render(a).text) \(test == .zero ? "==" : ">") 0)", .atom)
-      case .latex: return ("\\mathbb{1}\\{\(render(a).text) \(test.rawValue) 0\\}", .atom)
+      case .latex: return ("\\mathbf{1}\\{\(render(a).text) \(test.rawValue) 0\\}", .atom)
       }
     case .sign(let a): return (call(style == .latex ? "\\operatorname{sign}" : "sign", [a]), .atom)
     case .inverse(let a):
@@ -151,8 +161,10 @@ public struct FormulaPrinter {
   }
 
   func literal(_ t: Tensor) -> String {
-    let items = t.data.prefix(8).map { number($0) }.joined(separator: ", ")
-    let more = t.count > 8 ? ", …" : ""
+    // Shown in full in nabla syntax (it must evaluate), shortened in the notations people read.
+    let shown = style == .nabla ? t.data[...] : t.data.prefix(8)
+    let items = shown.map { number($0) }.joined(separator: ", ")
+    let more = t.count > shown.count ? ", …" : ""
     if style == .latex { return "\\begin{bmatrix}\(items)\(more)\\end{bmatrix}" }
     if t.rank == 1 || style == .math { return "[\(items)\(more)]" }
     return
@@ -215,7 +227,7 @@ public struct FormulaPrinter {
       if case .determinant(let m) = f.kind, style != .nabla, numerators.count + denominators.count > 1 {
         parts.append((style == .latex ? "\\det" : "det") + "(\(render(m).text))")
       } else {
-        parts.append(wrap(f, above: .postfix))
+        parts.append(wrap(f, above: .power))
       }
     }
     // Scalar factors join with ·, tensors with ⊙ (both * in nabla syntax).
@@ -228,7 +240,7 @@ public struct FormulaPrinter {
       let divide =
         d.isScalar
         ? (style == .latex ? " / " : " / ") : (style == .math ? " ⊘ " : (style == .latex ? " \\oslash " : " / "))
-      text += divide + wrap(d, above: .postfix)
+      text += divide + wrap(d, above: .power)
     }
     // A coefficient ±1/q divides instead: Σx/6, (p − t)/5.
     if coefficient != 1, coefficient != -1, let q = Self.reciprocalInteger(Swift.abs(coefficient)), !parts.isEmpty {
@@ -288,7 +300,7 @@ public struct FormulaPrinter {
       case .nabla: text = "norm(\(render(x).text))"
       case .latex: text = "\\lVert \(render(x).text) \\rVert"
       }
-      return k == 0.5 ? (text, .atom) : (raise(text, 2 * k), .postfix)
+      return k == 0.5 ? (text, .atom) : (raise(text, 2 * k), .power)
     }
     if k == 0.5 {
       switch style {
@@ -307,11 +319,11 @@ public struct FormulaPrinter {
       ]
       let text = number(k).replacingOccurrences(of: "−", with: "-")
       if text.allSatisfy({ superscripts[$0] != nil }) {
-        return (base + String(text.compactMap { superscripts[$0] }), .postfix)
+        return (base + String(text.compactMap { superscripts[$0] }), .power)
       }
-      return (base + "^" + text, .postfix)
-    case .nabla: return (base + "^" + (k < 0 ? "(\(number(k)))" : number(k)), .postfix)
-    case .latex: return ("{\(base)}^{\(number(k))}", .postfix)
+      return (base + "^" + text, .power)
+    case .nabla: return (base + "^" + (k < 0 ? "(\(number(k)))" : number(k)), .power)
+    case .latex: return ("{\(base)}^{\(number(k))}", .power)
     }
   }
 
@@ -355,6 +367,8 @@ public struct FormulaPrinter {
   }
 
   func call(_ name: String, _ args: [Formula]) -> String {
+    // The diagonal of a matrix is diag(X) in nabla, as in NumPy.
+    if name == "diagonal", args.count == 1 { return "diag(\(render(args[0]).text))" }
     if name == "slice", args.count == 2 { return "\(wrap(args[0], above: .postfix))[\(render(args[1]).text)]" }
     // im2col's window numbers are plumbing in the notation; nabla syntax needs them.
     if name == "im2col", args.count == 5 {
@@ -379,7 +393,7 @@ public struct FormulaPrinter {
       var text = ""
       for (i, f) in factors.enumerated() {
         // A vector first in a chain is a row: uᵀM, uᵀv.
-        let piece = i == 0 && f.shape.count == 1 && factors.count > 1 ? transpose(f).0 : wrap(f, above: .postfix)
+        let piece = i == 0 && f.shape.count == 1 && factors.count > 1 ? transpose(f).0 : wrap(f, above: .power)
         if i > 0 {
           let short: Bool
           switch (factors[i - 1].kind, f.kind) {
@@ -398,13 +412,13 @@ public struct FormulaPrinter {
   func matmulPair(_ a: Formula, _ b: Formula) -> (String, Level) {
     func operand(_ f: Formula) -> String {
       if f.numberValue != nil, !f.shape.isEmpty { return filled(f) }
-      return wrap(f, above: .postfix)
+      return wrap(f, above: .power)
     }
     if style == .nabla { return ("\(operand(a)) @ \(operand(b))", .product) }
     switch style {
     case .nabla:
       // 1-D on both sides: an outer product is written as one; anything else is NumPy's @.
-      return ("\(wrap(a, above: .postfix)) @ \(wrap(b, above: .postfix))", .product)
+      return ("\(wrap(a, above: .power)) @ \(wrap(b, above: .power))", .product)
     case .math, .latex:
       // A vector on the left of a product is a row: uᵀM and uᵀv.
       let left = a.shape.count == 1 ? transpose(a).0 : wrap(a, above: .postfix)

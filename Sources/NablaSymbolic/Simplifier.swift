@@ -62,7 +62,10 @@ public struct Simplifier {
       if k == 1 { return a }
       if k == 0 { return Formula(.number(1), shape: f.shape) }
       if case .number(let v) = a.kind { return Formula(.number(Math.pow(v, k)), shape: f.shape) }
-      if case .power(let b, let j) = a.kind { return rewrite(Formula(.power(b, j * k), shape: f.shape)) }
+      // (bʲ)ᵏ = bʲᵏ for a whole k (√(b²) is |b|, not b).
+      if case .power(let b, let j) = a.kind, k == k.rounded() {
+        return rewrite(Formula(.power(b, j * k), shape: f.shape))
+      }
       return f
     case .sum, .product: return transposesOut(recognize(Algebra(shape: f.shape, factoring: factoring).normalize(f)))
     case .function("softmax", let a):
@@ -72,7 +75,11 @@ public struct Simplifier {
       }
       return f
     case .diag(let a):
-      if case .number(let v) = a.kind, v == 1 { return Formula(.identity, shape: f.shape) }
+      if case .number(let v) = a.kind {
+        // diag(1) = I, diag(c) = c·I.
+        let eye = Formula(.identity, shape: f.shape)
+        return v == 1 ? eye : Formula(.product([.number(v), eye]), shape: f.shape)
+      }
       // diag(c) of a scalar c (or of a scalar broadcast) is c·I.
       if case .broadcast(let s) = a.kind, s.isScalar {
         return Algebra(shape: f.shape, factoring: factoring).normalize(
@@ -145,16 +152,30 @@ public struct Simplifier {
     return t
   }
 
+  /// Mᵀ or c·Mᵀ.
+  static func isTransposeTerm(_ f: Formula) -> Bool {
+    switch f.kind {
+    case .transpose: return true
+    case .product(let fs): return fs.count == 2 && fs[0].numberValue != nil && isTransposeTerm(fs[1])
+    default: return false
+    }
+  }
+
   func transpose(_ a: Formula, _ f: Formula) -> Formula {
     if a.shape.count < 2 { return a }
     switch a.kind {
     case .transpose(let b): return b
     case .number, .identity, .diag: return Formula(a.kind, shape: f.shape)
-    case .reshape(let v) where v.shape.count == 1: return Formula(.reshape(v), shape: f.shape)
-    case .sum(let xs):
-      return Formula(
-        .sum(xs.map { transpose($0, Formula(.transpose($0), shape: Self.swapped($0.shape))) }), shape: f.shape)
-    case .product(let xs):
+    // A vector as a row is the vector as a column, and back (only those: a reshape to a
+    // matrix is not transposed by swapping its shape).
+    case .reshape(let v) where v.shape.count == 1 && a.shape.contains(1): return Formula(.reshape(v), shape: f.shape)
+    // Only over terms of the same shape: a broadcast term would be transposed the wrong way.
+    case .sum(let xs) where xs.allSatisfy({ $0.shape == a.shape }):
+      let terms = xs.map { transpose($0, Formula(.transpose($0), shape: Self.swapped($0.shape))) }
+      // (P − T)ᵀ stays as it is rather than Pᵀ − Tᵀ (the form `transposesOut` makes).
+      if terms.allSatisfy(Self.isTransposeTerm) { return f }
+      return Formula(.sum(terms), shape: f.shape)
+    case .product(let xs) where xs.allSatisfy({ $0.shape == a.shape || $0.shape.isEmpty }):
       return Formula(
         .product(xs.map { transpose($0, Formula(.transpose($0), shape: Self.swapped($0.shape))) }), shape: f.shape)
     case .matmul(let x, let y):
@@ -251,11 +272,12 @@ public struct Simplifier {
       )
     }
     // Products distribute over sums (the terms are collected again later).
-    if case .sum(let xs) = a.kind {
+    // (Only over terms of the operand's own shape: a broadcast term would multiply wrongly.)
+    if case .sum(let xs) = a.kind, xs.allSatisfy({ $0.shape == a.shape }) {
       return Algebra(shape: f.shape, factoring: factoring).normalize(
         Formula(.sum(xs.map { matmul($0, b, Formula(.matmul($0, b), shape: f.shape)) }), shape: f.shape))
     }
-    if case .sum(let xs) = b.kind {
+    if case .sum(let xs) = b.kind, xs.allSatisfy({ $0.shape == b.shape }) {
       return Algebra(shape: f.shape, factoring: factoring).normalize(
         Formula(.sum(xs.map { matmul(a, $0, Formula(.matmul(a, $0), shape: f.shape)) }), shape: f.shape))
     }

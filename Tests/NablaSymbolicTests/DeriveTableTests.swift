@@ -91,6 +91,10 @@ struct DeriveTableTests {
     // A row of a matrix, read as x[k].
     Case(y: "sum(X[1] * x)", x: "x", math: "X[1]"),
     Case(y: "tanh(A @ x + X[2])", x: "x", math: "diag(1 − tanh(Ax + X[2])²) A"),
+    // Found in review: a scaled identity, √(a²) (which is |a|, not a), a broadcast scalar.
+    Case(y: "2 * x", x: "x", math: "2·I"),
+    Case(y: "sum(sqrt(a^2))", x: "a", math: "a ⊘ √(a²)"),
+    Case(y: "sum(x * b[0])", x: "x", math: "b[0]"),
     // A derivative of a derivative.
     Case(y: "derive(x @ A @ x, x)", x: "x", math: "A + Aᵀ"),
   ]

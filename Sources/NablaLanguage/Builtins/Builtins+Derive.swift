@@ -18,9 +18,12 @@ extension Builtins {
     let (y, x, yName) = try c.functionOrValue("y", at: "x")
     // For a function, the formula is written in its own parameter: derive(f, x0) with f(z) gives ∂f/∂z.
     var xName = try c.wrtName("x", differentiating: "y")
+    // …and its nabla syntax in the name the session has for x0, when it has one.
+    var sessionName = xName
     if case .function(let f) = try c.value("y"), case .user(let parameters, _, _) = f.kind, let first = parameters.first
     {
       xName = first
+      if let written = c.text("x"), Builtins.isPlainName(written) { sessionName = written }
     }
     let interpreter = c.interpreter
     let (names, values) = interpreter.sessionNames(excluding: xName)
@@ -44,7 +47,7 @@ extension Builtins {
     }
     var report = DerivationReport(
       title: title, math: derivation.formula.map(FormulaPrinter(.math).print),
-      formula: derivation.formula.map(FormulaPrinter(.nabla).print),
+      formula: derivation.formula.map { FormulaPrinter(.nabla).print($0.renaming(xName, to: sessionName)) },
       latex: derivation.formula.map(FormulaPrinter(.latex).print), notes: notes, mismatch: derivation.mismatch)
     // Names in the formula whose definitions the title writes out: (p = softmax(x)).
     if let formula = derivation.formula {
