@@ -13,6 +13,8 @@ public struct Derivation {
   public let mismatch: Double?
   /// Why there is no formula, or what a simplification assumed (Σt = 1).
   public let notes: [String]
+  /// False when y does not depend on x at all (the derivative is zeros).
+  public var dependsOn = true
 
   public init(formula: Formula?, value: Variable, mismatch: Double?, notes: [String]) {
     self.formula = formula
@@ -56,7 +58,9 @@ public enum Deriver {
       scalar ? Variable.constant(Tensor(repeating: 1, shape: y.shape)) : Variable(Tensor(repeating: 0, shape: y.shape))
     let traced = try ReverseMode.gradients(of: y, withRespectTo: [x], seed: seed, createGraph: true)
     guard traced.dependsOn[0] else {
-      return Derivation(formula: Formula(.number(0), shape: value.shape), value: value, mismatch: 0, notes: notes)
+      var zero = Derivation(formula: Formula(.number(0), shape: value.shape), value: value, mismatch: 0, notes: notes)
+      zero.dependsOn = false
+      return zero
     }
     var allNames = names
     allNames[ObjectIdentifier(x)] = xName

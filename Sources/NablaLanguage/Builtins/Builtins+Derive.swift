@@ -40,6 +40,9 @@ extension Builtins {
     }[0]
     let title = interpreter.derivativeTitle(of: y, written: yName, names: namesWithX, xName: xName)
     var notes = derivation.notes
+    if !derivation.dependsOn {
+      notes.append(interpreter.independenceNote(of: y, yName, on: xName, result: "the derivative is zeros"))
+    }
     if let mismatch = derivation.mismatch, !derivation.agrees {
       notes.append(
         "warning: this formula disagrees with autodiff by \(mismatch) (relative); the value below is autodiff's. Please report it: a wrong formula is a bug"
