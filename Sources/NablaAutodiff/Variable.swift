@@ -92,6 +92,14 @@ public final class Variable: @unchecked Sendable {
     }
   }
 
+  /// `compute(false)` now, remembering `compute(true)` (the same derivatives with the backward
+  /// pass recorded) as the rebuild: a derivative call stated once for both.
+  public static func rememberingHistory(_ compute: @escaping (_ createGraph: Bool) throws -> [Variable]) throws
+    -> [Variable]
+  {
+    rememberingHistory(try compute(false)) { try compute(true) }
+  }
+
   /// True when this value's history may still hold a derivative to rebuild.
   var mayHoldDeferred: Bool { deferred != nil || node?.holdsDeferred == true }
 

@@ -138,10 +138,9 @@ extension Interpreter {
           "\(f.name) must return a tensor to be differentiated", at: expression?.range ?? first.range)
       }
       // Differentiable again (grad(grad(f))): the backward pass is recorded only if asked.
-      let g = try Differentiation.gradient(of: y, withRespectTo: [x])
       return .tensor(
-        Variable.rememberingHistory(g.values) {
-          try Differentiation.gradient(of: y, withRespectTo: [x], createGraph: true).values
+        try Variable.rememberingHistory {
+          try Differentiation.gradient(of: y, withRespectTo: [x], createGraph: $0).values
         }[0])
     }
   }

@@ -102,8 +102,8 @@ extension Session {
       guard let statements = try? Parser.parse(argument), statements.count == 1,
         case .expression(let call) = statements[0].kind, case .call(let callee, let arguments) = call.kind,
         case .identifier(let verb) = callee.kind, verb == "grad" || verb == "jacobian", arguments.count == 2,
-        let e = evaluateQuietly(source: argument, arguments[0].value), case .tensor(let ev) = e,
-        let x = evaluateQuietly(source: argument, arguments[1].value), case .tensor(let xv) = x
+        let e = evaluateQuietly(arguments[0].value), case .tensor(let ev) = e,
+        let x = evaluateQuietly(arguments[1].value), case .tensor(let xv) = x
       else {
         return commandError("usage: :explain grad(e, x) (or jacobian(y, x)) with e and x tensors")
       }
@@ -172,18 +172,15 @@ extension Session {
 
   /// The value of an expression, evaluated in this session without printing anything.
   /// An expression already parsed from `source`, evaluated without notes.
-  func evaluateQuietly(source: String, _ e: Expr) -> Value? {
-    interpreter.notes = []
-    var value: Value? = nil
-    guarded { value = try? interpreter.evaluate(e) }
-    interpreter.notes = []
-    return value
-  }
-
   func evaluateQuietly(_ text: String) -> Value? {
     guard let statements = try? Parser.parse(text), statements.count == 1,
       case .expression(let e) = statements[0].kind
     else { return nil }
+    return evaluateQuietly(e)
+  }
+
+  /// The value of `e` with its notes dropped, or nil if it fails.
+  func evaluateQuietly(_ e: Expr) -> Value? {
     interpreter.notes = []
     var value: Value? = nil
     // As a statement would run: a deep recursion in :graph f(250) needs the large stack.

@@ -43,7 +43,7 @@ extension Tensor {
     return (try a.broadcast(to: batch + [n, n]), try b.broadcast(to: batch + [n, k]), batch, n, k)
   }
 
-  /// A zero pivot relative to the matrix's size: singular to working precision (as `inverse`).
+  /// A zero pivot relative to the matrix's size: singular to working precision.
   static func singularPivot(_ diagonal: [Double], scale: Double) -> Int? {
     diagonal.firstIndex { Swift.abs($0) <= 1e-14 * Swift.max(scale, 1e-300) }
   }

@@ -60,7 +60,7 @@ extension Tensor {
       let (lu, pivots, _) = Tensor.luFactor(Array(data[(b * n * n)..<((b + 1) * n * n)]), n: n)
       var scale = 0.0
       for v in data[(b * n * n)..<((b + 1) * n * n)] { scale = Swift.max(scale, Swift.abs(v)) }
-      for i in 0..<n where Swift.abs(lu[i * n + i]) <= 1e-14 * Swift.max(scale, 1e-300) {
+      if let i = Tensor.singularPivot((0..<n).map { lu[$0 * n + $0] }, scale: scale) {
         throw ShapeError(
           operation: "inv", shapes: [shape], rule: "the matrix is singular (pivot \(i) is zero), so it has no inverse")
       }

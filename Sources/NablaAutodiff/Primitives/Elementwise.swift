@@ -96,6 +96,14 @@ extension Primitive {
 /// 1{x > other} + ½·1{x = other}, broadcast to both shapes: maximum's share for x (minimum's for
 /// `other` when called with the arguments swapped).
 private func choose(_ x: Variable, _ other: Variable) throws -> Variable {
+  // First order (training's binary cross-entropy): one fused pass, as leaky_relu's rule does.
+  guard x.isTracked || other.isTracked else {
+    return Variable.constant(
+      try Tensor.zip(x.value, other.value, operation: "mask") { a, b in
+        let d = a - b
+        return d > 0 ? 1 : (d == 0 ? 0.5 : 0)
+      })
+  }
   let d = try x - other
   return try Primitive.isPositive.apply(d) + Primitive.isZero.apply(d) * 0.5
 }

@@ -129,10 +129,9 @@ extension Builtins {
     ) { c in
       let (y, x, _) = try c.functionOrValue("f", at: "x0")
       let v = try c.tensor("v")
-      let jv = try Differentiation.jvp(of: y, withRespectTo: x, tangent: v).values
       return .tensor(
-        Variable.rememberingHistory(jv) {
-          try Differentiation.jvp(of: y, withRespectTo: x, tangent: v, createGraph: true).values
+        try Variable.rememberingHistory {
+          try Differentiation.jvp(of: y, withRespectTo: x, tangent: v, createGraph: $0).values
         }[0])
     },
     Builtin(
@@ -143,10 +142,9 @@ extension Builtins {
     ) { c in
       let (y, x, _) = try c.functionOrValue("f", at: "x0")
       let u = try c.tensor("u")
-      let uJ = try Differentiation.vjp(of: y, withRespectTo: x, cotangent: u).values
       return .tensor(
-        Variable.rememberingHistory(uJ) {
-          try Differentiation.vjp(of: y, withRespectTo: x, cotangent: u, createGraph: true).values
+        try Variable.rememberingHistory {
+          try Differentiation.vjp(of: y, withRespectTo: x, cotangent: u, createGraph: $0).values
         }[0])
     },
     derive,
