@@ -9,7 +9,7 @@ public struct SessionOptions {
   public var color = false
   /// Output goes to a terminal: training redraws its curve in place and shows timings.
   public var interactive = false
-  /// Characters per line for plots.
+  /// Characters per line (the terminal's width) for plots and derivations.
   public var width = 80
   /// Plots in plain ASCII instead of braille (NABLA_ASCII=1, --ascii, a non-UTF-8 locale).
   public var ascii = false
@@ -232,7 +232,12 @@ public final class Session {
   func derivation(_ report: DerivationReport, value: Tensor, formatter: TensorFormatter) -> String {
     let shown = formatter.format(value)
     guard let math = report.math else { return report.title + "\n" + shown }
-    let head = report.title + " = " + math + (report.legend.map { "        " + $0 } ?? "")
+    var head = report.title + " = " + math
+    // The legend sits beside the formula when the line fits, else on a line of its own.
+    if let legend = report.legend {
+      let beside = head + "        " + legend
+      head = beside.count <= options.width ? beside : head + "\n" + legend
+    }
     if shown.contains("\n") { return head + "\n" + shown }
     return head + "\n" + String(repeating: " ", count: report.title.count) + " = " + shown
   }

@@ -43,7 +43,9 @@ struct RunNotebook: ParsableCommand {
     let color = !display.noColor && getenv("NO_COLOR") == nil && isatty(STDOUT_FILENO) != 0
     let json = display.json
     // Braille whatever the locale, so a notebook's recorded curves replay identically.
-    let options = SessionOptions(precision: display.precision, json: json, color: false)
+    var options = SessionOptions(precision: display.precision, json: json, color: false)
+    // A presentation fits the screen it is shown on; a replay or check keeps the recorded width.
+    if step, isatty(STDOUT_FILENO) != 0 { options.width = Terminal.width }
     let session = Session(options: options, write: Terminal.write)
     Terminal.installInterruptHandler()
     session.interpreter.interruptRequested = { Terminal.takeInterrupt() }

@@ -103,6 +103,23 @@ struct Presenter {
     }
   }
 
+  /// `line` split between words into lines of at most `width` characters (a longer word stays whole).
+  static func wrapped(_ line: String, width: Int) -> [String] {
+    guard line.count > width else { return [line] }
+    var lines: [String] = []
+    var current = ""
+    for word in line.split(separator: " ", omittingEmptySubsequences: false) {
+      if !current.isEmpty, current.count + 1 + word.count > width {
+        lines.append(current)
+        current = String(word)
+      } else {
+        current += (current.isEmpty ? "" : " ") + word
+      }
+    }
+    lines.append(current)
+    return lines
+  }
+
   func show(banner: String) {
     print(color ? "\u{1B}[2m\(banner)\u{1B}[0m" : "── \(banner)")
     fflush(nil)
@@ -111,7 +128,11 @@ struct Presenter {
   func display(_ step: (cell: Int, heading: [String]), number: Int, of total: Int, output: [String]?) {
     if interactive { print("\u{1B}[2J\u{1B}[H", terminator: "") }
     print(color ? "\u{1B}[2m[\(number)/\(total)]\u{1B}[0m" : "── [\(number)/\(total)]")
-    for line in step.heading { print(color ? "\u{1B}[1;36m\(line)\u{1B}[0m" : line) }
+    // Prose breaks between words at the terminal's edge, not mid-word as the terminal would.
+    let width = interactive ? Terminal.width : Int.max
+    for line in step.heading.flatMap({ Self.wrapped($0, width: width) }) {
+      print(color ? "\u{1B}[1;36m\(line)\u{1B}[0m" : line)
+    }
     if !step.heading.isEmpty { print("") }
     if case .statement(let code, _) = replay.notebook.cells[step.cell] {
       for (k, line) in replay.notebook.lines[code].enumerated() {

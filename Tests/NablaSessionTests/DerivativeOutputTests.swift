@@ -18,6 +18,25 @@ struct DerivativeOutputTests {
     return (values.joined(separator: "\n"), diagnostics.joined(separator: "\n"))
   }
 
+  @Test("derive's legend sits beside the formula at 80 columns and below it at 40")
+  func deriveLegendWidth() {
+    for (width, head) in [
+      (80, ["∂softmax(x)/∂x = diag(p) − p pᵀ        (p = softmax(x))"]),
+      (40, ["∂softmax(x)/∂x = diag(p) − p pᵀ", "(p = softmax(x))"]),
+    ] {
+      var options = SessionOptions()
+      options.width = width
+      var values: [String] = []
+      let session = Session(options: options, write: { channel, text in if channel == .values { values.append(text) } })
+      session.run("x = [1, 2, 0.5]; p = softmax(x); derive(softmax(x), x)")
+      let lines = values.joined(separator: "\n").split(separator: "\n").map(String.init)
+      #expect(Array(lines.prefix(head.count)) == head, "width \(width)")
+      // The value follows: the Jacobian diag(p) − p pᵀ, first entry p₀(1 − p₀) = 0.1778.
+      #expect(lines.dropFirst(head.count).first == "[3, 3]", "width \(width)")
+      #expect(lines.dropFirst(head.count + 1).first?.hasPrefix(" 0.1778") == true, "width \(width)")
+    }
+  }
+
   @Test("a Hessian prints as a table titled ∂²e/∂x²")
   func hessianTable() {
     let (out, _) = run("x = [1, 2]\nhessian(sum(x^3), x)")
