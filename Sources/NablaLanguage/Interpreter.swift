@@ -682,9 +682,12 @@ public final class Interpreter {
     do {
       bind(name, .tensor(try flattened.setting(resolved, to: v).reshaped(x.shape)))
     } catch let error as ShapeError {
+      // Named by the statement as typed (`x[i] += v` as well as `x[i] = v`) when it is short.
+      let range = nameRange.union(e.range)
+      let typed = source.slice(range)
       throw Diagnostic(
-        "\(name)[…] = \(operandName(e)): \(name) has shape \(Tensor.describe(x.shape)); \(error.rule)",
-        at: nameRange.union(e.range))
+        "\(typed.count <= 32 ? typed : "\(name)[…] = …"): \(name) has shape \(Tensor.describe(x.shape)); \(error.rule)",
+        at: range)
     }
   }
 

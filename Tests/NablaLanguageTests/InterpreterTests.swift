@@ -382,6 +382,21 @@ struct InterpreterLiteralTests: InterpreterHarness {
     #expect(d.message.contains("out of bounds"))
   }
 
+  @Test("an entry assignment that does not fit is named as typed and keeps x; k = 1e20 is too large, not fractional")
+  func entryAssignmentAndIntegerErrors() throws {
+    let interpreter = Interpreter()
+    try evaluate("x = [1, 2, 0.5]", in: interpreter)
+    let compound = try #require(failure("x[x > 1] += [1, 2, 3]", in: interpreter))
+    #expect(compound.message.hasPrefix("x[x > 1] += [1, 2, 3]: x has shape [3]; "))
+    let plain = try #require(failure("x[9] = 1", in: interpreter))
+    #expect(plain.message.hasPrefix("x[9] = 1: x has shape [3]; index 9 is out of bounds"))
+    #expect(global("x", in: interpreter)?.data == [1, 2, 0.5])
+    let large = try #require(failure("matrix_power([1, 2; 3, 4], 1e20)", in: interpreter))
+    #expect(large.message.contains("'k' must be a whole number of at most 2^40 in size, got 1e+20"))
+    let fractional = try #require(failure("matrix_power([1, 2; 3, 4], 1.5)", in: interpreter))
+    #expect(fractional.message.contains("'k' must be a whole number, got 1.5"))
+  }
+
   @Test func unpackingAList() throws {
     let interpreter = Interpreter()
     let v = try evaluate("X, y = [ones(2), zeros(3)]", in: interpreter)

@@ -214,7 +214,8 @@ public final class BuiltinCall {
   public func integer(_ name: String) throws -> Int {
     let v = try double(name)
     guard let i = Int(exactly: v), i.magnitude <= 1 << 40 else {
-      throw fail("'\(name)' must be a whole number, got \(v)", argument: name)
+      let bound = v.rounded() == v ? " of at most 2^40 in size" : ""
+      throw fail("'\(name)' must be a whole number\(bound), got \(v)", argument: name)
     }
     return i
   }
