@@ -99,18 +99,22 @@ extension Variable {
     try batchnorm(x, gamma, beta, eps: .constant(eps))
   }
 
+  /// The axes batch statistics run over, and the shape a per-feature parameter broadcasts as.
+  private static func batchnormLayout(_ x: Variable) throws(ShapeError) -> (axes: [Int], parameterShape: [Int]) {
+    switch x.rank {
+    case 2: return ([0], [x.shape[1]])
+    case 4: return ([0, 2, 3], [x.shape[1], 1, 1])
+    default:
+      throw ShapeError(operation: "batchnorm", shapes: [x.shape], rule: "x must be [N, F] or [N, C, H, W]")
+    }
+  }
+
   /// Batch normalisation in eval mode: with given statistics (the running mean and variance
   /// gathered in training), one per feature or channel, instead of the batch's.
   public static func batchnorm(
     _ x: Variable, _ gamma: Variable, _ beta: Variable, mean: Variable, variance: Variable, eps: Variable
   ) throws -> Variable {
-    let parameterShape: [Int]
-    switch x.rank {
-    case 2: parameterShape = [x.shape[1]]
-    case 4: parameterShape = [x.shape[1], 1, 1]
-    default:
-      throw ShapeError(operation: "batchnorm", shapes: [x.shape], rule: "x must be [N, F] or [N, C, H, W]")
-    }
+    let parameterShape = try batchnormLayout(x).parameterShape
     for p in [gamma, beta, mean, variance] where p.value.count != parameterShape[0] {
       throw ShapeError(
         operation: "batchnorm", shapes: [x.shape, p.shape],
@@ -123,18 +127,7 @@ extension Variable {
 
   /// Batch normalisation with `eps` a value, so it is differentiable in eps too.
   public static func batchnorm(_ x: Variable, _ gamma: Variable, _ beta: Variable, eps: Variable) throws -> Variable {
-    let axes: [Int]
-    let parameterShape: [Int]
-    switch x.rank {
-    case 2:
-      axes = [0]
-      parameterShape = [x.shape[1]]
-    case 4:
-      axes = [0, 2, 3]
-      parameterShape = [x.shape[1], 1, 1]
-    default:
-      throw ShapeError(operation: "batchnorm", shapes: [x.shape], rule: "x must be [N, F] or [N, C, H, W]")
-    }
+    let (axes, parameterShape) = try batchnormLayout(x)
     let features = parameterShape[0]
     for p in [gamma, beta] where p.value.count != features {
       throw ShapeError(
