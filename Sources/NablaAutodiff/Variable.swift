@@ -23,6 +23,10 @@ public final class Variable: @unchecked Sendable {
   /// that pass's order. Saves a hash lookup per node.
   var visitedBy: UInt64 = 0
   var orderIndex = 0
+  /// The session name this value held before the name was rebound, so a note can tell "x was
+  /// reassigned after e was computed" from "e never involved x". A field rather than a weak
+  /// record in the interpreter: a weak reference moves every retain of the value to the slow path.
+  public var replacedName: String?
   /// True for the 0/1 result of a comparison (or `true`/`false`): indexing with it selects
   /// where it is 1, as NumPy's boolean masks do, instead of reading positions 0 and 1.
   public private(set) var isBoolean = false

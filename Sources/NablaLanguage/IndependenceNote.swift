@@ -1,16 +1,5 @@
 import NablaAutodiff
 
-/// A value a session name held before it was rebound; weak, so the record keeps nothing alive.
-final class ReplacedValue {
-  weak var value: Variable?
-  let name: String
-
-  init(_ value: Variable, name: String) {
-    self.value = value
-    self.name = name
-  }
-}
-
 extension Interpreter {
   /// Why `e` does not depend on the value `x` holds, as a note ending in `result`
   /// ("∂e/∂x is zeros"). Told apart by looking at what e was computed from: nothing (a value
@@ -27,9 +16,7 @@ extension Interpreter {
     }
     let steps = ReverseMode.graph(of: e)
     let inGraph = Set(steps.map { ObjectIdentifier($0.variable) })
-    if replacedValues.contains(where: { r in
-      r.name == xName && r.value.map { inGraph.contains(ObjectIdentifier($0)) } == true
-    }) {
+    if steps.contains(where: { $0.variable.replacedName == xName }) {
       return
         "\(lead): \(xName) was reassigned or updated after \(eName) was computed, and \(eName) depends on its earlier value, so \(result); compute \(eName) again to differentiate it at the new \(xName)"
     }

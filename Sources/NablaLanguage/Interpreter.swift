@@ -81,9 +81,6 @@ public final class Interpreter {
   /// Text a call shows even when its value is assigned: see `report(_:for:)`.
   var pendingReport: (Expr, String)?
   var callDepth = 0
-  /// The latest values that session names held before they were rebound (held weakly), so a
-  /// note can tell "x was reassigned after e was computed" from "e never involved x".
-  var replacedValues: [ReplacedValue] = []
   /// The derivations `derive` made, by the identity of the values it returned, so JSON output
   /// and `latex(d)` can show the formula with the value.
   public internal(set) var derivations: [ObjectIdentifier: (value: WeakVariable, report: DerivationReport)] = [:]
@@ -170,7 +167,7 @@ public final class Interpreter {
     }
   }
 
-  /// Binds a session variable, remembering the value it replaces (see `replacedValues`).
+  /// Binds a session variable, marking the value it replaces (see `Variable.replacedName`).
   public func setGlobal(_ name: String, _ value: Value) {
     globalWrites &+= 1
     rememberReplaced(name)
@@ -182,8 +179,7 @@ public final class Interpreter {
   /// history of something computed earlier).
   public func rememberReplaced(_ name: String) {
     guard case .tensor(let old)? = globals[name] else { return }
-    replacedValues.append(ReplacedValue(old, name: name))
-    if replacedValues.count > 128 { replacedValues.removeFirst(64) }
+    old.replacedName = name
   }
 
   /// Every name in scope, for suggestions.
