@@ -13,18 +13,21 @@ struct ReplTests {
     let name = "nabla-test-\(UInt32.random(in: 0..<UInt32.max))"
     let home: URL
 
-    /// A fresh HOME, or `home` to start again where an earlier nabla left its history.
-    init(home existing: URL? = nil) throws {
+    /// A fresh HOME, or `home` to start again where an earlier nabla left its history;
+    /// `arguments` for nabla (none: the REPL), in a terminal `width` columns wide.
+    init(home existing: URL? = nil, width: Int = 120, arguments: String = "", waitingFor prompt: String = "nabla>")
+      throws
+    {
       home = existing ?? FileManager.default.temporaryDirectory.appendingPathComponent(name)
       try FileManager.default.createDirectory(at: home, withIntermediateDirectories: true)
       // No pipes here: this call may start the tmux server, a daemon that must not hold them.
       _ = try ChildProcess.run(
         "/usr/bin/tmux",
         [
-          "new-session", "-d", "-s", name, "-x", "120", "-y", "40",
-          "env HOME=\(home.path) NO_COLOR=1 \(nablaBinary.path)",
+          "new-session", "-d", "-s", name, "-x", "\(width)", "-y", "40",
+          "env HOME=\(home.path) NO_COLOR=1 \(nablaBinary.path) \(arguments)",
         ], captureOutput: false, timeout: 30)
-      _ = try waitFor("nabla>")
+      _ = try waitFor(prompt)
     }
 
     deinit {
@@ -62,6 +65,24 @@ struct ReplTests {
       try type(line)
       try send("Enter")
     }
+  }
+
+  @Test("--step at 40 columns breaks prose between words and puts derive's legend on its own line")
+  func stepAtFortyColumns() throws {
+    let path = FileManager.default.temporaryDirectory.appendingPathComponent(
+      "narrow-\(UInt32.random(in: 0..<UInt32.max)).nabla")
+    try
+      "# The Jacobian of softmax, from exercise 4.2, as a formula with p named:\nx = [1, 2, 0.5]; p = softmax(x)\nderive(softmax(x), x)\n"
+      .write(to: path, atomically: true, encoding: .utf8)
+    defer { try? FileManager.default.removeItem(at: path) }
+    let t = try Terminal(width: 40, arguments: "run --step \(path.path)", waitingFor: "statements")
+    try t.send("Space")
+    let first = try t.waitFor("nabla>")
+    // Column 40 falls inside "4.2": the terminal would split it; the presenter moves it down.
+    #expect(first.contains("The Jacobian of softmax, from exercise\n4.2, as a formula with p named:"), "\(first)")
+    try t.send("Space")
+    let second = try t.waitFor("[3, 3]")
+    #expect(second.contains("∂softmax(x)/∂x = diag(p) − p pᵀ\n(p = softmax(x))\n[3, 3]"), "\(second)")
   }
 
   @Test("the five statements of the README give the Jacobian table and the gradient")
