@@ -229,7 +229,7 @@ extension Interpreter {
   /// Text the call shows whether or not its value is: in place of the value when the call is
   /// the whole statement, on its own when the value is assigned (`h = train(...)` still shows
   /// its curve); nothing after a trailing `;`.
-  public func report(_ text: String, for call: BuiltinCall) {
+  public func report(_ text: DrawnText, for call: BuiltinCall) {
     if let e = call.expression { pendingReport = (e, text) }
   }
 }

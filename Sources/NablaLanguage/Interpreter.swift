@@ -15,6 +15,8 @@ public enum Presentation {
   indirect case items([Presentation])
   /// Text shown as it is instead of the value (`latex(x)`).
   case text(String)
+  /// Text drawn for the output's layout instead of the value (a plot, an image).
+  case drawn(DrawnText)
   /// A gradient check's table and verdict, shown instead of its 1 or 0.
   case gradientCheck(GradientCheckReport, output: String, input: String)
   /// `derive`: the derivative as a formula above its value (shown as `value` shows it).
@@ -50,7 +52,38 @@ public struct Outcome {
   public var value: Value?
   public var presentation: Presentation?
   /// What a call reported although its value is not shown (`h = train(...)`'s curve).
-  public var report: String? = nil
+  public var report: DrawnText? = nil
+}
+
+/// How output is laid out: as wide as the terminal and redrawn live there, or a notebook's
+/// fixed layout, so that what a notebook records does not depend on the terminal it ran in.
+public struct OutputLayout: Equatable, Sendable {
+  /// Characters per line, for plots and the placement of a derivation's legend.
+  public var width: Int
+  /// A terminal that shows progress as it happens (training's curve, times).
+  public var live: Bool
+  /// Plots and images in ASCII instead of braille and block shades.
+  public var ascii: Bool
+
+  public init(width: Int, live: Bool = false, ascii: Bool = false) {
+    self.width = width
+    self.live = live
+    self.ascii = ascii
+  }
+
+  /// What notebooks record and `--check` compares: 80 columns, no live redraws, Unicode.
+  public static let notebook = OutputLayout(width: 80)
+}
+
+/// Text that depends on the layout it is drawn for (a plot, a training run's summary): drawn
+/// once for the terminal and, when that layout differs, once more for the notebook record.
+public struct DrawnText {
+  public let draw: (OutputLayout) -> String
+
+  public init(_ draw: @escaping (OutputLayout) -> String) { self.draw = draw }
+
+  /// The same text whatever the layout.
+  public init(fixed text: String) { self.draw = { _ in text } }
 }
 
 /// Evaluates statements against the session's variables.
@@ -79,7 +112,7 @@ public final class Interpreter {
   var source = SourceText("")
   var pendingPresentation: (Expr, Presentation)?
   /// Text a call shows even when its value is assigned: see `report(_:for:)`.
-  var pendingReport: (Expr, String)?
+  var pendingReport: (Expr, DrawnText)?
   var callDepth = 0
   /// The derivations `derive` made, by the identity of the values it returned, so JSON output
   /// and `latex(d)` can show the formula with the value.
@@ -110,11 +143,11 @@ public final class Interpreter {
         presentation = p
       }
       if statement.suppressed { return Outcome(value: nil, presentation: nil) }
-      var report: String? = nil
+      var report: DrawnText? = nil
       if let (target, text) = pendingReport {
         // Shown in place of the value when the call is the statement, else before it.
         if case .expression(let e) = statement.kind, target === e {
-          return Outcome(value: value, presentation: .text(text))
+          return Outcome(value: value, presentation: .drawn(text))
         }
         report = text
       }

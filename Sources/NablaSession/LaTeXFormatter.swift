@@ -120,7 +120,7 @@ public struct LaTeXFormatter {
       return zip(items, shown).compactMap { display($0, presentation: $1) }.joined(separator: "\n\n")
     case (.tensor(let v), .derivation(let report, _)?):
       return derivation(report, value: v.value)
-    case (_, .text?), (_, .gradientCheck?):
+    case (_, .text?), (_, .drawn?), (_, .gradientCheck?):
       // A plot, a table, a training curve, gradcheck's report: shown as text, as in the terminal.
       return nil
     case (.tensor(let v), _):

@@ -3,8 +3,12 @@ import NablaLanguage
 /// Replays a notebook's statements in a session, capturing what each one prints.
 public struct NotebookReplay {
   public struct Outcome {
-    /// The output lines, as they would be recorded (values, notes and errors, in order).
+    /// The output lines as a notebook records them (values, notes and errors, in order; laid
+    /// out as `OutputLayout.notebook`), for `--check` and `--update`.
     public var output: [String]
+    /// The same output as the session's layout shows it (ASCII plots with `--ascii`, the
+    /// terminal's width when presenting).
+    public var shown: [String]
     public var failed: Bool
   }
 
@@ -23,18 +27,15 @@ public struct NotebookReplay {
   public func run(cell index: Int, lineShift: Int = 0) -> Outcome? {
     guard case .statement(let code, _) = notebook.cells[index] else { return nil }
     var captured: [String] = []
-    let saved = session.write
-    let savedColor = session.options.color
+    let saved = (session.write, session.options.color, session.recording)
     session.options.color = false
+    session.recording = []
     session.write = { _, text in
       captured.append(contentsOf: text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init))
     }
-    defer {
-      session.write = saved
-      session.options.color = savedColor
-    }
+    defer { (session.write, session.options.color, session.recording) = saved }
     let status = session.run(notebook.code(code), firstLine: code.lowerBound + 1 + lineShift)
-    return Outcome(output: captured, failed: status != .ok)
+    return Outcome(output: session.recording ?? captured, shown: captured, failed: status != .ok)
   }
 
   /// Every statement in order: cell index → outcome.

@@ -31,14 +31,14 @@ extension Session {
     let argument = String(body.dropFirst(name.count)).trimmingSpaces()
     switch name {
     case "help", "h", "?":
-      write(.values, help(argument.isEmpty ? nil : argument))
+      emit(.values, help(argument.isEmpty ? nil : argument))
     case "vars":
       let names = interpreter.globals.keys.sorted()
       if names.isEmpty {
-        write(.values, "no variables yet")
+        emit(.values, "no variables yet")
       } else {
         let width = names.map(\.count).max() ?? 1
-        write(
+        emit(
           .values,
           names.map { n in padRight(n, width) + "  " + describe(interpreter.globals[n] ?? .nothing) }.joined(
             separator: "\n"))
@@ -51,10 +51,14 @@ extension Session {
       }
     case "reset":
       interpreter.globals = [:]
-      write(.values, "all variables cleared")
+      training = nil
+      // A notebook saved after this replays only what follows, with the display as it is now.
+      transcript = displaySettings.map { ($0, []) }
+      unreproducible = []
+      emit(.values, "all variables cleared")
     case "precision":
       if argument.isEmpty {
-        write(.values, "precision \(options.precision) (:precision N changes it)")
+        emit(.values, "precision \(options.precision) (:precision N changes it)")
         return .ok
       }
       guard let n = Int(argument), n >= 0, n <= 17 else {
@@ -79,13 +83,13 @@ extension Session {
       default: return commandError("usage: :color on|off")
       }
     case "history":
-      write(.values, history.enumerated().map { "\($0.offset + 1)  \($0.element)" }.joined(separator: "\n"))
+      emit(.values, history.enumerated().map { "\($0.offset + 1)  \($0.element)" }.joined(separator: "\n"))
     case "time":
       guard !argument.isEmpty else { return commandError("usage: :time stmt") }
       let start = ContinuousClock.now
       let status = run(argument)
       let elapsed = ContinuousClock.now - start
-      write(.diagnostics, "time: \(Session.describe(elapsed))")
+      emit(.diagnostics, "time: \(Session.describe(elapsed))")
       return status
     case "graph":
       guard let value = evaluateQuietly(argument), case .tensor(let v) = value else {
@@ -96,7 +100,7 @@ extension Session {
       for (name, value) in interpreter.globals {
         if case .tensor(let t) = value { names[ObjectIdentifier(t)] = name }
       }
-      write(.values, Session.describeGraph(ReverseMode.graph(of: v), title: argument, names: names))
+      emit(.values, Session.describeGraph(ReverseMode.graph(of: v), title: argument, names: names))
     case "explain":
       // The argument is parsed as the expression it is, so grad(e, [W, b]) or grad(f(x), x) work.
       guard let statements = try? Parser.parse(argument), statements.count == 1,
@@ -110,14 +114,17 @@ extension Session {
       let text = SourceText(argument)
       let eName = text.slice(arguments[0].value.range)
       let xName = text.slice(arguments[1].value.range)
-      let explanation = ChainRuleExplanation(
-        interpreter: interpreter, precision: options.precision, width: options.width)
-      guard let lines = explanation.explain(ev, eName, withRespectTo: xv, xName) else {
+      func explained(width: Int) -> String? {
+        ChainRuleExplanation(interpreter: interpreter, precision: options.precision, width: width)
+          .explain(ev, eName, withRespectTo: xv, xName)?.joined(separator: "\n")
+      }
+      guard let shown = explained(width: options.width) else {
         let note = interpreter.independenceNote(of: ev, eName, on: xName, result: "∂\(eName)/∂\(xName) is zeros")
-        write(.values, String(note.dropFirst("note: ".count)))
+        emit(.values, String(note.dropFirst("note: ".count)))
         return .ok
       }
-      write(.values, lines.joined(separator: "\n"))
+      let width = OutputLayout.notebook.width
+      emit(.values, shown, recorded: options.width == width ? nil : explained(width: width))
     case "save":
       guard !argument.isEmpty else { return commandError("usage: :save file.nabla") }
       var lines = ["# nabla session, saved with :save"]
@@ -126,7 +133,7 @@ extension Session {
         lines.append("# These statements were interrupted or failed after changing variables, so a replay")
         lines.append("# (which runs the rest of the session without them) may show other values after them:")
         lines.append(contentsOf: unreproducible.map { "#   " + $0.split(separator: "\n").joined(separator: " ") })
-        write(
+        emit(
           .diagnostics,
           "note: \(unreproducible.count) statement\(unreproducible.count == 1 ? " was" : "s were") interrupted or failed after changing variables; the notebook says so at the top, and --check may find differences after them"
         )
@@ -138,7 +145,7 @@ extension Session {
       guard TextFile.writeAtomically(lines.joined(separator: "\n") + "\n", to: argument) else {
         return commandError("cannot write \(argument)")
       }
-      write(.diagnostics, "saved \(transcript.count) statements to \(argument)")
+      emit(.diagnostics, "saved \(transcript.count) statements to \(argument)")
     case "load":
       guard !argument.isEmpty else { return commandError("usage: :load file.nabla") }
       let path = TextFile.expandingHome(argument)
@@ -154,9 +161,19 @@ extension Session {
       defer { loading.remove(key) }
       let notebook = Notebook(text: text)
       var status = Status.ok
+      // Each statement is shown above its output, prose as text, as `nabla run` shows them.
+      let echo = !options.json
       for cell in notebook.cells {
-        if case .statement(let code, _) = cell, run(notebook.code(code), firstLine: code.lowerBound + 1) != .ok {
-          status = .failed
+        switch cell {
+        case .prose(let range):
+          for line in notebook.lines[range] where echo && !Notebook.isOutputLine(line) {
+            write(.values, TranscriptText.prose(line))
+          }
+        case .statement(let code, _):
+          for (k, line) in notebook.lines[code].enumerated() where echo {
+            write(.values, (k == 0 ? "nabla> " : "   ... ") + line)
+          }
+          if run(notebook.code(code), firstLine: code.lowerBound + 1) != .ok { status = .failed }
         }
       }
       return status
@@ -204,8 +221,18 @@ extension Session {
     return lines.joined(separator: "\n")
   }
 
+  /// The commands that set how later output prints, as they are set now (nothing for the
+  /// defaults): a saved notebook starts with them.
+  var displaySettings: [String] {
+    var commands: [String] = []
+    if options.precision != SessionOptions().precision { commands.append(":precision \(options.precision)") }
+    let format = options.json ? "json" : options.latex ? "latex" : options.table ? "table" : nil
+    if let format { commands.append(":format \(format)") }
+    return commands
+  }
+
   func commandError(_ message: String) -> Status {
-    write(
+    emit(
       options.json ? .values : .diagnostics,
       options.json ? "{\"error\": \(JSONOutput.string(message))}" : "error: \(message)")
     return .failed

@@ -141,7 +141,9 @@ extension Session {
         guard c.has("b"), c.has("c") else { throw c.fail("plot(f, a, b) needs an interval") }
         let (lo, hi) = (try c.double("b"), try c.double("c"))
         guard lo < hi, lo.isFinite, hi.isFinite else { throw c.fail("the interval must have a < b") }
-        let n = max(2 * session.options.width, 40)
+        // As many samples as a notebook's plot has dot columns, whatever the terminal's width
+        // (consecutive points are joined), so the shown and the recorded plot sample f alike.
+        let n = 2 * OutputLayout.notebook.width
         for i in 0..<n {
           let x = lo + (hi - lo) * Double(i) / Double(n - 1)
           guard case .tensor(let y) = try c.interpreter.call(f, [.scalar(x)], at: c.range), let v = y.value.scalarValue
@@ -168,11 +170,12 @@ extension Session {
       if log, ys.contains(where: { !($0 > 0) }) {
         throw c.fail("log: true needs every y to be positive", argument: "log")
       }
-      let lines = Plot(width: session.options.width, height: 12, ascii: session.options.ascii, logScale: log).render(
-        x: xs, y: ys)
-      let text = lines.joined(separator: "\n")
-      c.interpreter.present(.text(text), for: c)
-      return .string(text)
+      let drawn = DrawnText { layout in
+        Plot(width: layout.width, height: 12, ascii: layout.ascii, logScale: log).render(x: xs, y: ys).joined(
+          separator: "\n")
+      }
+      c.interpreter.present(.drawn(drawn), for: c)
+      return .string(drawn.draw(session.layout))
     },
     Builtin(
       "image", [Parameter("x", .tensor)], category: "Showing",
@@ -188,9 +191,9 @@ extension Session {
       guard t.shape.suffix(2).allSatisfy({ $0 <= 256 }), t.count <= 1 << 16 else {
         throw c.fail("an image of shape \(Tensor.describe(t.shape)) is too large to draw in a terminal", argument: "x")
       }
-      let text = GrayscaleImage(ascii: session.options.ascii).render(t).joined(separator: "\n")
-      c.interpreter.present(.text(text), for: c)
-      return .string(text)
+      let drawn = DrawnText { layout in GrayscaleImage(ascii: layout.ascii).render(t).joined(separator: "\n") }
+      c.interpreter.present(.drawn(drawn), for: c)
+      return .string(drawn.draw(session.layout))
     },
     Builtin(
       "table", [Parameter("x", .tensor)], category: "Showing",

@@ -59,8 +59,11 @@ public final class Session {
   public internal(set) var transcript: [(statement: String, output: [String])] = []
   /// Called with each shown value and its presentation (the Markdown export uses it).
   public var onResult: ((Value, Presentation?) -> Void)?
-  /// What the statement running now has shown so far.
+  /// What the statement running now has shown so far, as a notebook records it.
   var currentOutput: [String] = []
+  /// When set, collects every line of output as a notebook records it (a replay compares these
+  /// with a notebook's `#>` lines, whatever the terminal's width).
+  public var recording: [String]?
   /// The last training run, kept so `train(..., resume: true)` can continue it.
   var training: TrainingRun?
   /// Set by `:quit`.
@@ -158,7 +161,9 @@ public final class Session {
       do {
         let outcome = try interpreter.run(statement, in: source)
         flushNotes()
-        if let report = outcome.report, !options.json { emit(.values, report) }
+        if let report = outcome.report, !options.json {
+          emit(.values, report.draw(layout), recorded: layout == .notebook ? nil : report.draw(.notebook))
+        }
         if let value = outcome.value {
           show(value, presentation: outcome.presentation)
           onResult?(value, outcome.presentation)
@@ -176,9 +181,18 @@ public final class Session {
     return .ok
   }
 
+  /// The layout output is shown in now (the terminal's width, live redraws when interactive).
+  public var layout: OutputLayout {
+    OutputLayout(width: options.width, live: options.interactive, ascii: options.ascii)
+  }
+
   /// Writes output and remembers it as the running statement's.
-  func emit(_ channel: OutputChannel, _ text: String) {
-    currentOutput.append(contentsOf: text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init))
+  /// - Parameter recorded: the same output as a notebook records it (`OutputLayout.notebook`),
+  ///   when that differs from what is shown.
+  func emit(_ channel: OutputChannel, _ text: String, recorded: String? = nil) {
+    let lines = (recorded ?? text).split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+    currentOutput.append(contentsOf: lines)
+    recording?.append(contentsOf: lines)
     write(channel, text)
   }
 
@@ -211,7 +225,10 @@ public final class Session {
     {
       emit(.values, math)
     } else {
-      emit(.values, format(value, presentation: presentation))
+      let shown = format(value, presentation: presentation)
+      emit(
+        .values, shown,
+        recorded: layout == .notebook ? nil : format(value, presentation: presentation, layout: .notebook))
     }
   }
 
@@ -229,21 +246,23 @@ public final class Session {
   }
 
   /// `∂e/∂x = p − t` over `      = [values]` (the value's rows below the formula when it is a matrix).
-  func derivation(_ report: DerivationReport, value: Tensor, formatter: TensorFormatter) -> String {
+  func derivation(_ report: DerivationReport, value: Tensor, formatter: TensorFormatter, width: Int) -> String {
     let shown = formatter.format(value)
     guard let math = report.math else { return report.title + "\n" + shown }
     var head = report.title + " = " + math
     // The legend sits beside the formula when the line fits, else on a line of its own.
     if let legend = report.legend {
       let beside = head + "        " + legend
-      head = beside.count <= options.width ? beside : head + "\n" + legend
+      head = beside.count <= width ? beside : head + "\n" + legend
     }
     if shown.contains("\n") { return head + "\n" + shown }
     return head + "\n" + String(repeating: " ", count: report.title.count) + " = " + shown
   }
 
-  /// The text a value shows as, honouring a gradient title or a Jacobian table.
-  public func format(_ value: Value, presentation: Presentation?) -> String {
+  /// The text a value shows as, honouring a gradient title or a Jacobian table, laid out for
+  /// `layout` (the session's own when nil).
+  public func format(_ value: Value, presentation: Presentation?, layout: OutputLayout? = nil) -> String {
+    let layout = layout ?? self.layout
     let formatter = TensorFormatter(precision: options.precision)
     switch (value, presentation) {
     case (.tensor(let v), nil) where options.table && (1...2).contains(v.rank):
@@ -266,17 +285,20 @@ public final class Session {
         values: v.value, precision: options.precision
       ).render()
     case (.list(let items), .items(let shown)?) where items.count == shown.count:
-      return zip(items, shown).map { format($0, presentation: $1) }.joined(separator: "\n\n")
+      return zip(items, shown).map { format($0, presentation: $1, layout: layout) }.joined(separator: "\n\n")
     case (_, .text(let text)?):
       return text
+    case (_, .drawn(let text)?):
+      return text.draw(layout)
     case (.tensor(let v), .derivation(let report, _)?):
-      return derivation(report, value: v.value, formatter: formatter)
+      return derivation(report, value: v.value, formatter: formatter, width: layout.width)
     case (_, .gradientCheck(let report, let output, let input)?):
       return GradientCheckTable(report: report, output: output, input: input).render()
     case (.tensor(let v), .gradient(let titles)?):
       return (titles.first ?? "") + "\n" + formatter.format(v.value)
     case (.list(let items), .gradient(let titles)?) where titles.count == items.count:
-      return zip(titles, items).map { $0 + "\n" + format($1, presentation: nil) }.joined(separator: "\n\n")
+      return zip(titles, items).map { $0 + "\n" + format($1, presentation: nil, layout: layout) }.joined(
+        separator: "\n\n")
     case (.tensor(let v), _):
       return formatter.format(v.value)
     case (.function(let f), _):
@@ -286,7 +308,7 @@ public final class Session {
     case (.list(let items), _):
       if items.isEmpty { return "[]" }
       return items.enumerated().map { i, item in
-        let text = format(item, presentation: nil)
+        let text = format(item, presentation: nil, layout: layout)
         return text.contains("\n") ? "[\(i)]\n\(text)" : "[\(i)] \(text)"
       }.joined(separator: "\n")
     case (.nothing, _):

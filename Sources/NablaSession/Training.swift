@@ -212,7 +212,7 @@ extension Session {
       )
     }
     let history = Tensor(vector: run.history)
-    let text = view.finish(run, interrupted: interrupted)
+    let text = view.finish(run)
     if interrupted {
       run.unfinished = (target, steps)
       unreproducible.append(c.callText ?? "train(...)")
@@ -242,16 +242,14 @@ final class TrainingView {
     self.first = first
   }
 
-  var plot: Plot {
-    Plot(width: min(session.options.width, 100), height: 10, ascii: session.options.ascii)
-  }
-
-  func curve(_ run: TrainingRun) -> [String] {
-    plot.render(x: run.history.indices.map { Double($0 + 1) }, y: run.history)
+  func curve(_ history: [Double], layout: OutputLayout) -> [String] {
+    Plot(width: min(layout.width, 100), height: 10, ascii: layout.ascii).render(
+      x: history.indices.map { Double($0 + 1) }, y: history)
   }
 
   func update(_ run: TrainingRun) {
-    guard session.options.interactive, !session.options.json else { return }
+    let layout = session.layout
+    guard layout.live, !session.options.json else { return }
     let now = ContinuousClock.now
     guard now - lastDraw > .milliseconds(80) || run.step == total else { return }
     lastDraw = now
@@ -261,15 +259,15 @@ final class TrainingView {
     let progress =
       "step \(run.step)/\(total)  loss \(NumberStyle.printf(run.history.last ?? .nan, "%.4f"))  "
       + NumberStyle.printf(rate, "%.0f steps/s") + "  " + NumberStyle.printf(left, "%.1f s left")
-    let frame = curve(run) + [progress]
+    let frame = curve(run.history, layout: layout) + [progress]
     let up = drawnLines > 0 ? "\u{1B}[\(drawnLines)A\u{1B}[J" : ""
     session.write(.values, up + frame.joined(separator: "\n"))
     drawnLines = frame.count
   }
 
-  /// The text shown when training ends: the summary (and, when nothing was drawn live, the
-  /// final curve).
-  func finish(_ run: TrainingRun, interrupted: Bool) -> String {
+  /// The text shown when training ends: the summary, after the final curve when nothing was
+  /// drawn live (in a notebook's record too, which never shows the time a run took).
+  func finish(_ run: TrainingRun) -> DrawnText {
     // Four decimals, or scientific for a loss that blew up or vanished.
     func loss(_ v: Double) -> String {
       let a = Swift.abs(v)
@@ -277,13 +275,13 @@ final class TrainingView {
     }
     let first = run.history.first.map(loss) ?? "-"
     let last = run.history.last.map(loss) ?? "-"
-    var summary =
+    let summary =
       "trained \(run.history.count) steps with \(run.optimizer) (lr \(Plot.label(run.learningRate))): loss \(first) → \(last)"
-    if session.options.interactive {
-      summary += NumberStyle.printf(Session.seconds(ContinuousClock.now - start), " in %.2f s")
-      return summary
+    let took = NumberStyle.printf(Session.seconds(ContinuousClock.now - start), " in %.2f s")
+    let history = run.history
+    return DrawnText { layout in
+      layout.live ? summary + took : (self.curve(history, layout: layout) + [summary]).joined(separator: "\n")
     }
-    return (curve(run) + [summary]).joined(separator: "\n")
   }
 }
 

@@ -42,8 +42,10 @@ struct RunNotebook: ParsableCommand {
     let notebook = Notebook(text: text)
     let color = !display.noColor && getenv("NO_COLOR") == nil && isatty(STDOUT_FILENO) != 0
     let json = display.json
-    // Braille whatever the locale, so a notebook's recorded curves replay identically.
     var options = SessionOptions(precision: display.precision, json: json, color: false)
+    // --ascii (or a locale without UTF-8) draws what a replay or a presentation shows; --check
+    // and --update compare and record the notebook's own layout (braille, 80 columns) regardless.
+    options.ascii = display.ascii || Terminal.prefersASCII
     // A presentation fits the screen it is shown on; a replay or check keeps the recorded width.
     if step, isatty(STDOUT_FILENO) != 0 { options.width = Terminal.width }
     let session = Session(options: options, write: Terminal.write)
@@ -104,7 +106,7 @@ struct RunNotebook: ParsableCommand {
           print(style.statement(line, first: k == 0))
         }
         if let outcome = replay.run(cell: index) {
-          for line in outcome.output { print(line) }
+          for line in outcome.shown { print(line) }
           failed = failed || outcome.failed
         }
       }

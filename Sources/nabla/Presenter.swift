@@ -80,7 +80,7 @@ struct Presenter {
             show(banner: "what will it print? (any key reveals)")
             guard terminal.readKey() != nil else { return }
           }
-          outputs[position] = replay.run(cell: step.cell)?.output ?? []
+          outputs[position] = replay.run(cell: step.cell)?.shown ?? []
         }
         display(step, number: position + 1, of: steps.count, output: outputs[position])
       default:

@@ -111,6 +111,53 @@ struct NotebookTests {
     #expect(warned.contains("#   for i in range(100) { acc += 1 }"))
   }
 
+  @Test(":save in a wide, live terminal records the notebook layout: run --check then passes at 80 columns")
+  func saveFromWideTerminal() throws {
+    let path = "/tmp/nabla-save-wide-\(UInt32.random(in: 0..<UInt32.max)).nabla"
+    var shown: [String] = []
+    var options = SessionOptions()
+    (options.width, options.interactive) = (131, true)
+    let s = Session(options: options, write: { _, text in shown.append(text) })
+    for statement in [
+      "w = 0", "loss() = (w - 3)^2", "h = train(loss, [w], steps: 40)", "plot(sin, 0, 6)", "plot(h, log: true)",
+      "x = [1, 2.0]", "derive(softmax(x), x)",
+    ] {
+      #expect(s.run(statement) == .ok, "\(statement)")
+    }
+    // The terminal saw the live layout: a 131-column plot, a summary with its time.
+    #expect(shown.contains { $0.split(separator: "\n").contains { $0.count == 131 } })
+    #expect(shown.contains { $0.hasPrefix("trained 40 steps") && $0.hasSuffix(" s") })
+    #expect(s.run(":save \(path)") == .ok)
+    let text = try #require(TextFile.read(path))
+    // The notebook got the 80-column, static layout: the curve and a summary without a time.
+    #expect(text.split(separator: "\n").allSatisfy { $0.count <= "#> ".count + 80 })
+    #expect(text.contains("#> trained 40 steps with sgd (lr 0.1000): loss 9.0000 → ") && !text.contains(" s\n"))
+    #expect(text.contains("#>   -1.0000 ┤"))
+    let replay = NotebookReplay(notebook: Notebook(text: text), session: session())
+    let differences = replay.differences(replay.runAll())
+    #expect(differences.isEmpty, "\(differences)")
+  }
+
+  @Test(":reset starts what :save writes afresh (keeping :precision); :load shows statements with outputs")
+  func resetThenSave() throws {
+    let path = "/tmp/nabla-reset-\(UInt32.random(in: 0..<UInt32.max)).nabla"
+    let s = session()
+    s.run("a = 1")
+    s.run(":precision 2")
+    s.run("a / 3")
+    s.run(":reset")
+    s.run("b = 2")
+    s.run("b / 3")
+    #expect(s.run(":save \(path)") == .ok)
+    let text = try #require(TextFile.read(path))
+    #expect(text == "# nabla session, saved with :save\n:precision 2\nb = 2\nb / 3\n#> 0.67\n")
+    var lines: [String] = []
+    let loader = Session(write: { _, text in lines.append(text) })
+    #expect(loader.run(":load \(path)") == .ok)
+    #expect(
+      lines == ["nabla session, saved with :save", "nabla> :precision 2", "nabla> b = 2", "nabla> b / 3", "0.67"])
+  }
+
   @Test("Markdown export: prose as text, code blocks, values as LaTeX bmatrix")
   func markdown() {
     let nb = Notebook(
