@@ -53,10 +53,13 @@ public final class Session {
   /// Receives each piece of output, without a trailing newline.
   public var write: (OutputChannel, String) -> Void
   /// Statements that ran without error, as typed.
-  public private(set) var history: [String] = []
+  public internal(set) var history: [String] = []
   /// Statements that ran without error with the output each one showed, for `:save`.
   /// (`:precision` and `:format` are in it too: they change how later outputs print.)
   public internal(set) var transcript: [(statement: String, output: [String])] = []
+  /// Where a training run draws its live curve when the output is not live itself (a
+  /// presentation shows the curve as it trains, then the page with the final curve).
+  public var progress: ((String) -> Void)?
   /// Called with each shown value and its presentation (the Markdown export uses it).
   public var onResult: ((Value, Presentation?) -> Void)?
   /// What the statement running now has shown so far, as a notebook records it.

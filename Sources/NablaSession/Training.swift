@@ -249,7 +249,7 @@ final class TrainingView {
 
   func update(_ run: TrainingRun) {
     let layout = session.layout
-    guard layout.live, !session.options.json else { return }
+    guard layout.live || session.progress != nil, !session.options.json else { return }
     let now = ContinuousClock.now
     guard now - lastDraw > .milliseconds(80) || run.step == total else { return }
     lastDraw = now
@@ -261,7 +261,8 @@ final class TrainingView {
       + NumberStyle.printf(rate, "%.0f steps/s") + "  " + NumberStyle.printf(left, "%.1f s left")
     let frame = curve(run.history, layout: layout) + [progress]
     let up = drawnLines > 0 ? "\u{1B}[\(drawnLines)A\u{1B}[J" : ""
-    session.write(.values, up + frame.joined(separator: "\n"))
+    let text = up + frame.joined(separator: "\n")
+    if let progress = session.progress { progress(text) } else { session.write(.values, text) }
     drawnLines = frame.count
   }
 

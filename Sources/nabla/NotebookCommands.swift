@@ -20,7 +20,10 @@ struct RunNotebook: ParsableCommand {
   @Flag(help: "Rewrite the recorded outputs, keeping every other byte.")
   var update = false
 
-  @Flag(help: "Presentation mode: one statement per key press (space/enter next, b back, p predict, : prompt, q quit).")
+  @Flag(
+    help:
+      "Presentation mode: one statement per key press (space/enter next, b back, g N go to, n/N sections, p predict, : try a statement, ? keys, q quit)."
+  )
   var step = false
 
   @OptionGroup var display: DisplayOptions

@@ -53,9 +53,17 @@ enum Terminal {
     return false
   }
 
+  /// Columns of the terminal on stdout (read again each time, so a resize is seen), or 80.
   static var width: Int {
     var size = winsize()
     if ioctl(STDOUT_FILENO, UInt(TIOCGWINSZ), &size) == 0, size.ws_col > 0 { return Int(size.ws_col) }
     return 80
+  }
+
+  /// Rows of the terminal on stdout, or 24.
+  static var height: Int {
+    var size = winsize()
+    if ioctl(STDOUT_FILENO, UInt(TIOCGWINSZ), &size) == 0, size.ws_row > 0 { return Int(size.ws_row) }
+    return 24
   }
 }

@@ -68,17 +68,77 @@ struct NotebookCommandTests {
     #expect(run.status == 1)
   }
 
-  @Test("--step with piped keys: next, back, predict-then-reveal, quit")
+  @Test("--step with piped keys: next, back, predict-then-reveal, quit; a status line on every page")
   func step() throws {
-    let path = try notebook("# First\na = 2\n# Second\na * 3\n")
+    let path = try notebook("# Demo\n# First\na = 2\n# Second\na * 3\n")
     let run = try nabla(["run", "--step", path], stdin: "  bq")
-    #expect(run.stdout.contains("── [1/2]\nFirst\n\nnabla> a = 2"))
-    #expect(run.stdout.contains("── [2/2]\nSecond\n\nnabla> a * 3\n6"))
-    #expect(run.stdout.components(separatedBy: "── [1/2]").count == 3)  // shown, then again after b
+    #expect(run.stdout.contains("── Demo · [1/2] · ? keys\nDemo\nFirst\n\nnabla> a = 2"))
+    #expect(run.stdout.contains("── Demo · [2/2] · ? keys\nSecond\n\nnabla> a * 3\n6"))
+    #expect(run.stdout.components(separatedBy: "── Demo · [1/2]").count == 3)  // shown, then again after b
     let predict = try nabla(["run", "--step", path], stdin: "p  x q")
     // Asked once: a = 2 prints nothing, so there is nothing to predict.
     #expect(predict.stdout.components(separatedBy: "what will it print?").count == 2)
     #expect(predict.stdout.contains("nabla> a * 3\n6"))
+  }
+
+  @Test("--step: going back restores the session, so ':' sees what the screen shows")
+  func stepBackRestores() throws {
+    // The case from the issue: to the end, back three times, then ':' asks for a.
+    let path = try notebook("a = 1\na\n#> 1\na = 2\na\n#> 2\n")
+    let run = try nabla(["run", "--step", path], stdin: "    bbb:a\nq")
+    let tried = try #require(run.stdout.components(separatedBy: "try> ").last)
+    #expect(tried.hasPrefix("1\n"), "\(run.stdout)")
+    // The course notebook: at statement 9, p is still the 3-entry softmax of statement 2, not
+    // the 5-entry one of statement 18.
+    let course = try nabla(
+      ["run", "--step", "sessions/softmax-jacobian.nabla"], stdin: "g20\ng9\n:shape(p)\nq")
+    #expect(course.stdout.contains("── running statements 1 to 19"))
+    #expect(try #require(course.stdout.components(separatedBy: "try> ").last).hasPrefix("[3]\n"), "\(course.stdout)")
+  }
+
+  @Test("--step: a change tried at ':' shows in the later steps, marked as differing from the recording")
+  func stepTriedChange() throws {
+    let path = try notebook("a = 1\nb = a + 1\nb\n#> 2\na * 10\n#> 10\n")
+    let run = try nabla(["run", "--step", path], stdin: " :f(v) = {\n  v * 100\n}\n:a = f(1)\n   q")
+    #expect(run.stdout.contains("nabla> b\n101\n(this output differs from the notebook's recording)"), "\(run.stdout)")
+    #expect(run.stdout.contains("nabla> a * 10\n1000\n(this output differs from the notebook's recording)"))
+    // Stepping through untouched marks nothing.
+    let plain = try nabla(["run", "--step", path], stdin: "    q")
+    #expect(!plain.stdout.contains("differs") && plain.stdout.contains("nabla> a * 10\n10\n"))
+  }
+
+  @Test("--step: the closing prose is shown, 'end of the notebook' once; g, sections and ? keys")
+  func stepNavigation() throws {
+    let path = try notebook(
+      "# Title\n## Part one\na = 1\na + 1\n## Part two\nb = 5\nb + a\n# That is all.\n# Thanks.\n")
+    let run = try nabla(["run", "--step", path], stdin: "       q")
+    #expect(
+      run.stdout.contains("── Title · Part two · [end] · ? keys\nThat is all.\nThanks.\n\n── end of the notebook"))
+    #expect(run.stdout.components(separatedBy: "end of the notebook").count == 2)
+    let jumps = try nabla(["run", "--step", path], stdin: "g4\nNNn?q")
+    let pages = jumps.stdout.components(separatedBy: "── Title · ").dropFirst().map { $0.prefix(while: { $0 != "\n" }) }
+    #expect(
+      pages == [
+        "Part two · [4/4] · ? keys", "Part two · [3/4] · ? keys", "Part one · [1/4] · ? keys",
+        "Part two · [3/4] · ? keys",
+      ], "\(pages)")
+    #expect(jumps.stdout.contains("nabla> b + a\n6"))
+    #expect(jumps.stdout.contains("g N enter     go to statement N"))
+    let sections = try nabla(["run", "--step", path], stdin: "nnNq")
+    let visited = sections.stdout.components(separatedBy: "── Title · ").dropFirst().map {
+      $0.prefix(while: { $0 != "\n" })
+    }
+    #expect(visited == ["Part one · [1/4] · ? keys", "Part two · [3/4] · ? keys", "Part one · [1/4] · ? keys"])
+  }
+
+  @Test("run --ascii draws plots in ASCII; --check still compares the braille recording")
+  func asciiRun() throws {
+    let path = try notebook("plot([1, 4, 9])\n")
+    #expect(try nabla(["run", "--update", path]).status == 0)
+    let ascii = try nabla(["run", "--ascii", path])
+    #expect(ascii.stdout.contains("|") && ascii.stdout.contains("*") && !ascii.stdout.contains("┤"))
+    #expect(try nabla(["run", "--check", "--ascii", path]).status == 0)
+    #expect(try String(contentsOfFile: path, encoding: .utf8).contains("┤"))
   }
 
   @Test("export --markdown writes prose, code and LaTeX matrices")

@@ -15,16 +15,17 @@ struct ReplTests {
 
     /// A fresh HOME, or `home` to start again where an earlier nabla left its history;
     /// `arguments` for nabla (none: the REPL), in a terminal `width` columns wide.
-    init(home existing: URL? = nil, width: Int = 120, arguments: String = "", waitingFor prompt: String = "nabla>")
-      throws
-    {
+    init(
+      home existing: URL? = nil, width: Int = 120, height: Int = 40, arguments: String = "",
+      waitingFor prompt: String = "nabla>"
+    ) throws {
       home = existing ?? FileManager.default.temporaryDirectory.appendingPathComponent(name)
       try FileManager.default.createDirectory(at: home, withIntermediateDirectories: true)
       // No pipes here: this call may start the tmux server, a daemon that must not hold them.
       _ = try ChildProcess.run(
         "/usr/bin/tmux",
         [
-          "new-session", "-d", "-s", name, "-x", "\(width)", "-y", "40",
+          "new-session", "-d", "-s", name, "-x", "\(width)", "-y", "\(height)",
           "env HOME=\(home.path) NO_COLOR=1 \(nablaBinary.path) \(arguments)",
         ], captureOutput: false, timeout: 30)
       _ = try waitFor(prompt)
@@ -83,6 +84,38 @@ struct ReplTests {
     try t.send("Space")
     let second = try t.waitFor("[3, 3]")
     #expect(second.contains("∂softmax(x)/∂x = diag(p) − p pᵀ\n(p = softmax(x))\n[3, 3]"), "\(second)")
+  }
+
+  @Test("--step at 60×20: a wide Jacobian wraps in column blocks, a tall page waits for space, Ctrl-C quits")
+  func stepPagingAndWrapping() throws {
+    let path = FileManager.default.temporaryDirectory.appendingPathComponent(
+      "paging-\(UInt32.random(in: 0..<UInt32.max)).nabla")
+    try "# Paging\nx = linspace(1, 2, 9); y = softmax(x)[0:3]\njacobian(y, x)\nrandn(30, 2, seed: 1)\n"
+      .write(to: path, atomically: true, encoding: .utf8)
+    defer { try? FileManager.default.removeItem(at: path) }
+    let t = try Terminal(width: 60, height: 20, arguments: "run --step \(path.path)", waitingFor: "statements")
+    try t.send("Space")
+    _ = try t.waitFor("[1/3]")
+    try t.send("Space")
+    let table = try t.waitFor("x[8]")
+    let lines = table.split(separator: "\n", omittingEmptySubsequences: false)
+    // Every line fits, the row labels start every block, and each number is whole.
+    #expect(lines.allSatisfy { $0.count <= 60 }, "\(table)")
+    #expect(lines.filter { $0.hasPrefix("y[0]") }.count == 2, "\(table)")
+    #expect(lines.contains { $0.contains("x[0]") } && lines.contains { $0.contains("x[8]") })
+    #expect(table.contains(" 0.0") && !table.contains("0.\n"))
+    // The status line stays at the top.
+    #expect(lines.first?.contains("Paging · [2/3] · ? keys") == true, "\(table)")
+    try t.send("Space")
+    let first = try t.waitFor("more: space")
+    #expect(first.split(separator: "\n").first?.contains("[3/3]") == true, "\(first)")
+    #expect(first.contains("nabla> randn(30, 2, seed: 1)"))
+    try t.send("Space")
+    let second = try t.waitFor("end of the notebook")
+    #expect(second.split(separator: "\n").first?.contains("[3/3]") == true && !second.contains("nabla> randn"))
+    try t.send("C-c")
+    for _ in 0..<100 where try t.sessionExists() { Thread.sleep(forTimeInterval: 0.05) }
+    #expect(try !t.sessionExists())
   }
 
   @Test("the five statements of the README give the Jacobian table and the gradient")
