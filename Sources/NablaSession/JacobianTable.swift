@@ -44,6 +44,28 @@ public struct JacobianTable {
       values: jacobian, precision: precision)
   }
 
+  /// The table a derivative is shown as (`jacobian`, `hessian`, a block of a Hessian with
+  /// respect to a list), or nil for another presentation.
+  public init?(_ values: Tensor, presentation: Presentation, precision: Int) {
+    switch presentation {
+    case .jacobian(let output, let input, let outputShape, let inputShape):
+      self.init(
+        output: output, input: input, outputShape: outputShape, inputShape: inputShape, jacobian: values,
+        precision: precision)
+    case .hessian(let of, let input, let shape):
+      self.init(
+        title: "∂²" + JacobianTable.bracketed(of) + "/∂" + input + "²", rowName: input, rowShape: shape,
+        columnName: input, columnShape: shape, values: values, precision: precision)
+    case .hessianBlock(let of, let row, let rowShape, let column, let columnShape):
+      let title = "∂²" + JacobianTable.bracketed(of) + "/" + (row == column ? "∂\(row)²" : "∂\(row)∂\(column)")
+      self.init(
+        title: title, rowName: row, rowShape: rowShape, columnName: column, columnShape: columnShape,
+        values: values, precision: precision)
+    default:
+      return nil
+    }
+  }
+
   /// `name` when it is a plain identifier, the function's name when it is a call of one, else
   /// `fallback`.
   static func labelName(_ name: String, or fallback: String) -> String {
@@ -114,33 +136,69 @@ public struct JacobianTable {
     return lines.joined(separator: "\n")
   }
 
-  /// The header line and one line per row in `rowRange`.
-  func block(rowRange: Range<Int>) -> [String] {
+  /// The labels and cells of the rows in `rowRange`, elided as the terminal shows them.
+  func grid(rowRange: Range<Int>) -> (columnLabels: [String], rows: [(label: String, cells: [String])]) {
     let columns = columnShape.reduce(1, *)
     let style = NumberStyle(for: values.data, precision: precision)
     let rowIndices = JacobianTable.visible(rowRange.count, limit: JacobianTable.maxRows).map {
       $0 < 0 ? -1 : rowRange.lowerBound + $0
     }
     let columnIndices = JacobianTable.visible(columns, limit: JacobianTable.maxColumns)
-    let rowLabels = rowIndices.map { $0 < 0 ? "⋮" : JacobianTable.label(rowName, $0, shape: rowShape) }
     let columnLabels = columnIndices.map { $0 < 0 ? "…" : JacobianTable.label(columnName, $0, shape: columnShape) }
-    let labelWidth = rowLabels.map(\.count).max() ?? 1
-    var width = columnLabels.map(\.count).max() ?? 1
-    for r in rowIndices where r >= 0 {
-      for c in columnIndices where c >= 0 {
-        width = Swift.max(width, style.format(values.data[r * columns + c]).count)
+    let rows = rowIndices.map { r in
+      let cells = columnIndices.map { c -> String in
+        if r < 0 || c < 0 { return r < 0 ? "⋮" : "…" }
+        return style.format(values.data[r * columns + c])
       }
+      return (label: r < 0 ? "⋮" : JacobianTable.label(rowName, r, shape: rowShape), cells: cells)
     }
-    var lines = [
+    return (columnLabels, rows)
+  }
+
+  /// The header line and one line per row in `rowRange`.
+  func block(rowRange: Range<Int>) -> [String] {
+    let (columnLabels, rows) = grid(rowRange: rowRange)
+    let labelWidth = rows.map(\.label.count).max() ?? 1
+    let width = (columnLabels + rows.flatMap(\.cells)).map(\.count).max() ?? 1
+    return [
       String(repeating: " ", count: labelWidth) + "  " + columnLabels.map { pad($0, width) }.joined(separator: "  ")
     ]
-    for (k, r) in rowIndices.enumerated() {
-      let cells = columnIndices.map { c -> String in
-        if r < 0 || c < 0 { return pad(r < 0 ? "⋮" : "…", width) }
-        return pad(style.format(values.data[r * columns + c]), width)
+      + rows.map { row in
+        padRight(row.label, labelWidth) + "  " + row.cells.map { pad($0, width) }.joined(separator: "  ")
       }
-      lines.append(padRight(rowLabels[k], labelWidth) + "  " + cells.joined(separator: "  "))
+  }
+
+  /// The table as Markdown for a write-up: the title, then a pipe table per block with the
+  /// same labels and elision as the terminal.
+  public func markdown() -> [String] {
+    func table(_ rowRange: Range<Int>) -> String {
+      let (columnLabels, rows) = grid(rowRange: rowRange)
+      let cell = { (text: String) in MarkdownProse.escaped(text) }
+      var lines = ["| | " + columnLabels.map(cell).joined(separator: " | ") + " |"]
+      lines.append("|:--|" + String(repeating: "--:|", count: columnLabels.count))
+      lines += rows.map { "| " + cell($0.label) + " | " + $0.cells.map(cell).joined(separator: " | ") + " |" }
+      return lines.joined(separator: "\n")
     }
-    return lines
+    let rows = rowShape.reduce(1, *)
+    guard rowShape.count >= 2, let leading = rowShape.first, leading > 0 else {
+      return ["**" + MarkdownProse.escaped(title) + "**", table(0..<rows)]
+    }
+    let perBlock = rows / leading
+    var blocks = [
+      "**" + MarkdownProse.escaped(title) + "** (shape "
+        + MarkdownProse.escaped(Tensor.describe(rowShape + columnShape))
+        + "; in each block, rows are entries of " + MarkdownProse.escaped(rowName) + ", columns entries of "
+        + MarkdownProse.escaped(columnName) + ")"
+    ]
+    for b in JacobianTable.visible(leading, limit: 8) {
+      if b < 0 {
+        blocks.append("⋮")
+        continue
+      }
+      let rest = [String](repeating: ":", count: rowShape.count - 1).joined(separator: ",")
+      blocks.append("*" + MarkdownProse.escaped("\(JacobianTable.bracketed(rowName))[\(b),\(rest)]") + "*")
+      blocks.append(table((b * perBlock)..<((b + 1) * perBlock)))
+    }
+    return blocks
   }
 }

@@ -1,4 +1,5 @@
 import NablaLanguage
+import NablaSymbolic
 import NablaTensor
 
 /// Values as LaTeX, for write-ups: tensors as `bmatrix` blocks, derivatives with their
@@ -21,38 +22,49 @@ public struct LaTeXFormatter {
     return "\(mantissa) \\times 10^{\(exponent)}"
   }
 
-  /// A scalar bare, a vector as a row, a matrix as rows; higher ranks as a list of matrices.
-  /// Past 10 rows or columns the middle is elided with \cdots, \vdots and \ddots (NumPy keeps
-  /// the first and last three), which also keeps a bmatrix within amsmath's 10 columns.
-  public func tensor(_ t: Tensor) -> String {
+  /// A scalar bare, a vector as a row (a column when `column`), a matrix as rows; higher ranks
+  /// as a list of matrices. Elided as the terminal elides (past 1000 entries, the first and
+  /// last three along each axis around \cdots, \vdots and \ddots); more than 10 columns
+  /// (amsmath's limit for bmatrix) are written as an array in brackets.
+  public func tensor(_ t: Tensor, column: Bool = false) -> String {
     let style = NumberStyle(for: t.data, precision: precision)
+    let elide = t.count > TensorFormatter(precision: precision).elisionThreshold
     /// Indices to show along an axis of `n`, nil marking the elided middle.
-    func shown(_ n: Int) -> [Int?] { n > 10 ? [0, 1, 2, nil, n - 3, n - 2, n - 1] : (0..<n).map { $0 } }
+    func shown(_ n: Int) -> [Int?] {
+      TensorFormatter(precision: precision).visibleIndices(n, elide: elide).map { $0 < 0 ? nil : $0 }
+    }
+    func matrix(_ rows: [[String]]) -> String {
+      let columns = rows.map(\.count).max() ?? 0
+      let body = rows.map { $0.joined(separator: " & ") }.joined(separator: " \\\\ ")
+      if columns <= 10 { return "\\begin{bmatrix} " + body + " \\end{bmatrix}" }
+      return "\\left[\\begin{array}{" + String(repeating: "r", count: columns) + "} " + body
+        + " \\end{array}\\right]"
+    }
     switch t.rank {
     case 0:
       return number(t.data.first ?? 0, style)
     case 1:
-      let cells = shown(t.count).map { i in i.map { number(t.data[$0], style) } ?? "\\cdots" }
-      return "\\begin{bmatrix} " + cells.joined(separator: " & ") + " \\end{bmatrix}"
+      let cells = shown(t.count).map { i in i.map { number(t.data[$0], style) } ?? (column ? "\\vdots" : "\\cdots") }
+      return matrix(column ? cells.map { [$0] } : [cells])
     default:
       let columns = t.shape[t.rank - 1]
       let rows = t.shape[t.rank - 2]
       let perMatrix = rows * columns
       let matrices = perMatrix == 0 ? 0 : t.count / perMatrix
-      let matrix = { (m: Int) -> String in
-        let body = shown(rows).map { r -> String in
-          shown(columns).map { c -> String in
-            switch (r, c) {
-            case (let r?, let c?): return number(t.data[m * perMatrix + r * columns + c], style)
-            case (nil, nil): return "\\ddots"
-            case (nil, _): return "\\vdots"
-            case (_, nil): return "\\cdots"
+      let one = { (m: Int) -> String in
+        matrix(
+          shown(rows).map { r -> [String] in
+            shown(columns).map { c -> String in
+              switch (r, c) {
+              case (let r?, let c?): return number(t.data[m * perMatrix + r * columns + c], style)
+              case (nil, nil): return "\\ddots"
+              case (nil, _): return "\\vdots"
+              case (_, nil): return "\\cdots"
+              }
             }
-          }.joined(separator: " & ")
-        }.joined(separator: " \\\\ ")
-        return "\\begin{bmatrix} " + body + " \\end{bmatrix}"
+          })
       }
-      let blocks = shown(matrices).map { m in m.map(matrix) ?? "\\ldots" }
+      let blocks = (matrices > 1 ? shown(matrices) : [0]).map { m in m.map(one) ?? "\\ldots" }
       return blocks.count == 1 ? blocks[0] : "\\left(" + blocks.joined(separator: ",\\; ") + "\\right)"
     }
   }
@@ -79,13 +91,11 @@ public struct LaTeXFormatter {
     "\\frac{\\partial \(symbol(of))}{\\partial \(symbol(wrt))}"
   }
 
-  /// A name in math mode: one letter as is, longer names upright.
+  /// A name in math mode: a letter with its index as math (x, σ, W0 → W_{0}, x_i → x_{i}),
+  /// longer names upright.
   static func symbol(_ name: String) -> String {
-    let greek: [Character: String] = [
-      "α": "\\alpha", "β": "\\beta", "γ": "\\gamma", "θ": "\\theta", "σ": "\\sigma", "λ": "\\lambda", "μ": "\\mu",
-    ]
-    if name.count == 1, let c = name.first, let g = greek[c] { return g }
-    if name.count == 1 { return name }
+    let letters = name.prefix { !$0.isNumber && $0 != "_" }
+    if letters.count == 1 { return FormulaPrinter.latexName(name) }
     return "\\mathrm{\(name.replacingUnderscores())}"
   }
 

@@ -267,26 +267,14 @@ public final class Session {
   public func format(_ value: Value, presentation: Presentation?, layout: OutputLayout? = nil) -> String {
     let layout = layout ?? self.layout
     let formatter = TensorFormatter(precision: options.precision)
+    if case .tensor(let v) = value, let presentation,
+      let table = JacobianTable(v.value, presentation: presentation, precision: options.precision)
+    {
+      return table.render()
+    }
     switch (value, presentation) {
     case (.tensor(let v), nil) where options.table && (1...2).contains(v.rank):
       return Session.indexedTable(v.value, title: Tensor.describe(v.shape), precision: options.precision)
-    case (.tensor(let v), .jacobian(let output, let input, let outputShape, let inputShape)?):
-      return JacobianTable(
-        output: output, input: input, outputShape: outputShape, inputShape: inputShape, jacobian: v.value,
-        precision: options.precision
-      ).render()
-    case (.tensor(let v), .hessian(let of, let input, let shape)?):
-      let title = "∂²" + JacobianTable.bracketed(of) + "/∂" + input + "²"
-      return JacobianTable(
-        title: title, rowName: input, rowShape: shape, columnName: input, columnShape: shape, values: v.value,
-        precision: options.precision
-      ).render()
-    case (.tensor(let v), .hessianBlock(let of, let row, let rowShape, let column, let columnShape)?):
-      let title = "∂²" + JacobianTable.bracketed(of) + "/" + (row == column ? "∂\(row)²" : "∂\(row)∂\(column)")
-      return JacobianTable(
-        title: title, rowName: row, rowShape: rowShape, columnName: column, columnShape: columnShape,
-        values: v.value, precision: options.precision
-      ).render()
     case (.list(let items), .items(let shown)?) where items.count == shown.count:
       return zip(items, shown).map { format($0, presentation: $1, layout: layout) }.joined(separator: "\n\n")
     case (_, .text(let text)?):

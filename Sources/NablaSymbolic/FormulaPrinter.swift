@@ -128,25 +128,28 @@ public struct FormulaPrinter {
   }
 
   func symbol(_ name: String) -> String {
-    guard style == .latex else { return name }
-    // W0 → W_0, Greek letters as commands.
+    style == .latex ? FormulaPrinter.latexName(name) : name
+  }
+
+  /// A variable's name in LaTeX: Greek letters as commands, trailing digits and what follows
+  /// an underscore as a subscript (W0 → W_{0}, x_i → x_{i}, W12 → W_{12}).
+  public static func latexName(_ name: String) -> String {
     let greek: [Character: String] = [
       "α": "\\alpha", "β": "\\beta", "γ": "\\gamma", "δ": "\\delta", "ε": "\\epsilon", "θ": "\\theta",
       "λ": "\\lambda", "μ": "\\mu", "σ": "\\sigma", "τ": "\\tau", "φ": "\\phi", "ω": "\\omega", "Ḡ": "\\bar{G}",
     ]
-    var head = ""
-    var digits = ""
-    for ch in name {
-      if ch.isNumber && !head.isEmpty {
-        digits.append(ch)
-      } else if let g = greek[ch] {
-        head += g
-      } else {
-        head.append(ch)
-      }
+    func letters(_ text: Substring) -> String {
+      text.map { greek[$0] ?? String($0) }.joined().split(separator: "_", omittingEmptySubsequences: false).joined(
+        separator: "\\_")
     }
-    head = head.replacingUnderscores()
-    return digits.isEmpty ? head : "\(head)_{\(digits)}"
+    if let underscore = name.firstIndex(of: "_"), underscore != name.startIndex,
+      name.index(after: underscore) != name.endIndex
+    {
+      return letters(name[..<underscore]) + "_{" + letters(name[name.index(after: underscore)...]) + "}"
+    }
+    let digits = name.reversed().prefix { $0.isASCII && $0.isNumber }.count
+    guard digits > 0, digits < name.count else { return letters(name[...]) }
+    return letters(name.dropLast(digits)) + "_{" + name.suffix(digits) + "}"
   }
 
   func number(_ v: Double) -> String {

@@ -141,10 +141,15 @@ enum FileOutput {
   }
 }
 
-/// `nabla export notebook.nabla --markdown`: a write-up with values as LaTeX matrices.
+/// `nabla export notebook.nabla --markdown`: a write-up with values as LaTeX matrices, on
+/// stdout unless `-o` names a file.
 struct ExportNotebook: ParsableCommand {
   static let configuration = CommandConfiguration(
-    commandName: "export", abstract: "Export a notebook as Markdown with values as LaTeX matrices.")
+    commandName: "export",
+    abstract: "Export a notebook as Markdown: prose, code with its output, values as LaTeX matrices.",
+    discussion:
+      "Writes to stdout (nabla export nb.nabla --markdown > nb.md), or to the file -o names. The result converts with pandoc, to HTML or to PDF (pandoc nb.md -o nb.pdf)."
+  )
 
   @ArgumentParser.Argument(help: "The .nabla notebook.")
   var path: String
@@ -152,8 +157,7 @@ struct ExportNotebook: ParsableCommand {
   @Flag(help: "Write Markdown (the one format so far).")
   var markdown = false
 
-  @Option(
-    name: [.customShort("o"), .customLong("output")], help: "Where to write (default: the notebook's name with .md).")
+  @Option(name: [.customShort("o"), .customLong("output")], help: "The file to write (- or none: stdout).")
   var output: String?
 
   @OptionGroup var display: DisplayOptions
@@ -167,13 +171,19 @@ struct ExportNotebook: ParsableCommand {
       FileOutput.error("cannot read \(path)")
       throw ExitCode(1)
     }
-    let session = Session(options: SessionOptions(precision: display.precision), write: { _, _ in })
+    var options = SessionOptions(precision: display.precision)
+    options.ascii = display.ascii
+    let session = Session(options: options, write: { _, _ in })
+    session.replaying(path)
     let document = MarkdownExport.render(Notebook(text: text), session: session)
-    let target = output ?? (path.hasSuffix(".nabla") ? String(path.dropLast(6)) : path) + ".md"
-    guard TextFile.writeAtomically(document, to: target) else {
-      FileOutput.error("cannot write \(target)")
+    guard let output, output != "-" else {
+      print(document, terminator: "")
+      return
+    }
+    guard TextFile.writeAtomically(document, to: output) else {
+      FileOutput.error("cannot write \(output)")
       throw ExitCode(1)
     }
-    print("wrote \(target)")
+    fputs("wrote \(output)\n", stderr)
   }
 }

@@ -158,34 +158,126 @@ struct NotebookTests {
       lines == ["nabla session, saved with :save", "nabla> :precision 2", "nabla> b = 2", "nabla> b / 3", "0.67"])
   }
 
-  @Test("Markdown export: prose as text, code blocks, values as LaTeX bmatrix")
+  @Test("Markdown export: title in the header, code blocks shared, Jacobians as labelled tables, values as LaTeX")
   func markdown() {
     let nb = Notebook(
-      text: "# The softmax Jacobian\nx = [1, 2, 0.5]\np = softmax(x)\njacobian(p, x)\ngrad(sum(x^2), x)\n")
+      text:
+        "# The softmax Jacobian\nx = [1, 2, 0.5]\np = softmax(x)\njacobian(p, x)\nW0 = [1.0, 2]\ngrad(sum(W0^2), W0)\n"
+    )
     let md = MarkdownExport.render(nb, session: session())
-    #expect(md.hasPrefix("The softmax Jacobian\n\n```\nx = [1, 2, 0.5]\n```"))
-    #expect(md.contains("$$\\frac{\\partial p}{\\partial x} = \\begin{bmatrix} 0.1778 & -0.1453 & -0.0324 \\\\"))
+    #expect(md.hasPrefix("---\ntitle: \"The softmax Jacobian\"\n"))
+    // Two statements with no output share one block; the title is not repeated as prose.
+    #expect(md.contains("---\n\n```\nx = [1, 2, 0.5]\np = softmax(x)\njacobian(p, x)\n```\n\n**∂p/∂x**\n\n"))
     #expect(
-      md.contains("$$\\frac{\\partial \\mathrm{sum(x^2)}}{\\partial x} = \\begin{bmatrix} 2 & 4 & 1 \\end{bmatrix}$$"))
+      md.contains(
+        "| | x\\[0\\] | x\\[1\\] | x\\[2\\] |\n|:--|--:|--:|--:|\n| p\\[0\\] | 0.1778 | -0.1453 | -0.0324 |\n"))
+    // A name with digits is a subscript.
+    #expect(
+      md.contains("$$\\frac{\\partial \\mathrm{sum(W0^2)}}{\\partial W_{0}} = \\begin{bmatrix} 2 & 4 \\end{bmatrix}$$"))
   }
 
-  @Test("Markdown export: reports as text, lists of derivatives titled, large matrices elided")
+  @Test("Markdown export: text output in the code block, Hessians as tables, the terminal's elision, notes")
   func markdownKinds() {
     let nb = Notebook(
       text:
-        "x = [1.0, 2]\ngradcheck(softmax, x)\nb = 3\ne = sum(x^2) * b^2\nhessian(e, [x, b])\nrandn(20, 20, seed: 1)\nw = 0\nloss() = (w - 3)^2\ntrain(loss, [w], steps: 5)\n"
+        "x = [1.0, 2]\ngradcheck(softmax, x)\nb = 3\ne = sum(x^2) * b^2\nhessian(e, [x, b])\nrandn(20, 20, seed: 1)\nrandn(40, 40, seed: 1)\nw = 0\nloss() = (w - 3)^2\ntrain(loss, [w], steps: 5)\nlog(x - 1)\n"
     )
     let md = MarkdownExport.render(nb, session: session())
-    #expect(md.contains("```text\nentry ") && md.contains("PASS: worst error"))
+    #expect(md.contains("gradcheck(softmax, x)\n#> entry ") && md.contains("#> PASS: worst error"))
+    #expect(md.contains("**∂²e/∂x∂b**\n\n| | b |\n|:--|--:|\n| x\\[0\\] | 12 |\n| x\\[1\\] | 24 |"))
+    #expect(md.contains("**∂²e/∂b²**\n\n| | b |\n|:--|--:|\n| b | 10 |"))
+    // 20 × 20 (400 entries) is shown whole, as the terminal shows it, as an array (amsmath's
+    // bmatrix stops at 10 columns); 40 × 40 shows the first and last three of each axis.
+    let lines = md.components(separatedBy: "\n")
+    let whole = lines.first { $0.contains("\\begin{array}") } ?? ""
+    #expect(whole.components(separatedBy: "\\\\").count == 20)
+    #expect(whole.components(separatedBy: "\\\\")[0].components(separatedBy: "&").count == 20)
+    let elided = lines.first { $0.contains("\\ddots") } ?? ""
+    #expect(elided.components(separatedBy: "\\\\").count == 7)
+    #expect(elided.components(separatedBy: "\\\\")[0].components(separatedBy: "&").count == 7)
+    // A training run is its curve and summary in the code block, not its history as a matrix.
+    #expect(md.contains("#> trained 5 steps with sgd") && !md.contains("\\begin{bmatrix} 9 & "))
+    #expect(md.contains("$$\\begin{bmatrix} -\\infty & 0 \\end{bmatrix}$$\n\n*note:* log(x - 1) gives -inf"))
+  }
+
+  /// Markdown's backslash escapes undone: what a renderer shows for escaped text.
+  func unescaped(_ text: String) -> String {
+    var out = ""
+    var escaping = false
+    for ch in text {
+      if escaping || ch != "\\" {
+        out.append(ch)
+        escaping = false
+      } else {
+        escaping = true
+      }
+    }
+    return out
+  }
+
+  @Test("Markdown export: prose renders as written (p*, 2*3*4, x_1, <item>, |x|), lists keep their lines")
+  func markdownProse() {
+    let written = [
+      "p* is optimal, 2*3*4 = 24, x_1 and x_2 differ, <item> is not a tag, |x| is a norm,",
+      "e^x and a~b, [not a link](x), @cite, &amp; $5 and $6, # not a heading, \\ backslash",
+    ]
+    let blocks = MarkdownProse.blocks(written)
+    #expect(blocks.count == 1)
+    let text = blocks[0]
+    #expect(unescaped(text) == written.joined(separator: "\n"))
+    // Every character that is markup somewhere arrives escaped.
+    var previous: Character = " "
+    for ch in text {
+      if "*_<>|[]$^~@&#".contains(ch) { #expect(previous == "\\", "\(ch) unescaped in \(text)") }
+      previous = previous == "\\" && ch == "\\" ? " " : ch
+    }
+    // Lists: a blank line before, one item per line; a set-out formula keeps its line; headings.
+    let list = MarkdownProse.blocks([
+      "Three cases:", "- i = j", "- i ≠ j,", "  wrapped", "", "Then:", "  ∂p/∂x = diag(p) − p pᵀ", "done.", "",
+      "# Part two", "--- not a rule",
+    ])
     #expect(
-      md.contains("$$\\frac{\\partial^2 e}{\\partial x\\, \\partial b} = \\begin{bmatrix} 12 \\\\ 24 \\end{bmatrix}$$"))
-    #expect(md.contains("$$\\frac{\\partial^2 e}{\\partial b^2} = \\begin{bmatrix} 10 \\end{bmatrix}$$"))
-    // 20 × 20 shows the first and last three rows and columns around \cdots, \vdots, \ddots.
-    let matrix = md.components(separatedBy: "\n").first { $0.contains("\\ddots") } ?? ""
-    #expect(matrix.components(separatedBy: "\\\\").count == 7)
-    #expect(matrix.components(separatedBy: "\\\\")[0].components(separatedBy: "&").count == 7)
-    // A training run is its curve and summary as text, not its history as a matrix.
-    #expect(md.contains("trained 5 steps with sgd") && !md.contains("\\begin{bmatrix} 9 & "))
+      list == [
+        "Three cases:", "- i = j\n- i ≠ j,\n  wrapped", "Then:\\\n\u{A0}\u{A0}∂p/∂x = diag(p) − p pᵀ\\\ndone.",
+        "## Part two", "\\--- not a rule",
+      ], "\(list)")
+    // Balanced backticks stay code; a lone one is escaped.
+    #expect(MarkdownProse.escaped("use `x_1 * 2` here") == "use `x_1 * 2` here")
+    #expect(MarkdownProse.escaped("a ` b_c") == "a \\` b\\_c")
+  }
+
+  @Test("Markdown export: every character outside ASCII has a pdflatex definition in the header")
+  func markdownUnicode() throws {
+    let nb = Notebook(
+      text: "# ∂ and σ\n# ⊙, ᵀ, −, ℓ, α, Σ, ‖x‖, ⟨a⟩, ☃\nx = [1, 2.0]\nplot(x^2)\nimage([0, 1; 2, 3])\n")
+    let md = MarkdownExport.render(nb, session: session())
+    let header = try #require(md.components(separatedBy: "\n---\n").first)
+    for scalar in Set(md.unicodeScalars.filter { $0.value > 0x7F }) {
+      let hex = String(scalar.value, radix: 16, uppercase: true)
+      let code = String(repeating: "0", count: max(0, 4 - hex.count)) + hex
+      #expect(header.contains("\\DeclareUnicodeCharacter{\(code)}{"), "no definition for \(scalar) (U+\(code))")
+    }
+    #expect(header.contains("\\DeclareUnicodeCharacter{2202}{\\ensuremath{\\partial}}"))
+    #expect(header.contains("\\DeclareUnicodeCharacter{2603}{[U+2603]}"))
+    // ASCII plots and images with --ascii: nothing left to declare from them.
+    var options = SessionOptions()
+    options.ascii = true
+    let ascii = MarkdownExport.render(
+      Notebook(text: "x = [1, 2.0]\nplot(x^2)\nimage([0, 1; 2, 3])\n"),
+      session: Session(options: options, write: { _, _ in }))
+    #expect(!ascii.contains("\\DeclareUnicodeCharacter") && ascii.contains("#> ") && ascii.contains("*"))
+  }
+
+  @Test("latex(v, column: true) is a K×1 column; names with digits are subscripts in titles")
+  func latexColumn() {
+    var lines: [String] = []
+    let s = Session(write: { _, text in lines.append(text) })
+    s.run("latex([1, 2, 3], column: true)")
+    s.run("latex([1, 2, 3])")
+    #expect(lines == ["\\begin{bmatrix} 1 \\\\ 2 \\\\ 3 \\end{bmatrix}", "\\begin{bmatrix} 1 & 2 & 3 \\end{bmatrix}"])
+    #expect(LaTeXFormatter.symbol("W0") == "W_{0}" && LaTeXFormatter.symbol("x_i") == "x_{i}")
+    #expect(LaTeXFormatter.symbol("W12") == "W_{12}" && LaTeXFormatter.symbol("σ") == "\\sigma")
+    #expect(LaTeXFormatter.symbol("loss") == "\\mathrm{loss}")
   }
 
   @Test("latex(x) prints a bmatrix")

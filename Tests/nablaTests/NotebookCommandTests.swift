@@ -141,15 +141,21 @@ struct NotebookCommandTests {
     #expect(try String(contentsOfFile: path, encoding: .utf8).contains("┤"))
   }
 
-  @Test("export --markdown writes prose, code and LaTeX matrices")
+  @Test("export --markdown writes to stdout, to -o's file, never beside the notebook uninvited; --ascii plots")
   func export() throws {
-    let path = try notebook("# The gradient\nx = [1, 2]\ngrad(sum(x^2), x)\n")
-    let out = path.replacingOccurrences(of: ".nabla", with: ".md")
+    let path = try notebook("# The gradient\nx = [1, 2]\ngrad(sum(x^2), x)\nplot(x)\n")
+    let beside = path.replacingOccurrences(of: ".nabla", with: ".md")
     let run = try nabla(["export", path, "--markdown"])
-    #expect(run.status == 0)
-    let md = try String(contentsOfFile: out, encoding: .utf8)
-    #expect(md.contains("The gradient"))
-    #expect(md.contains("```\ngrad(sum(x^2), x)\n```"))
-    #expect(md.contains("\\begin{bmatrix} 2 & 4 \\end{bmatrix}"))
+    #expect(run.status == 0 && run.stdout.hasPrefix("---\ntitle: \"The gradient\""))
+    #expect(run.stdout.contains("```\nx = [1, 2]\ngrad(sum(x^2), x)\n```"))
+    #expect(run.stdout.contains("\\begin{bmatrix} 2 & 4 \\end{bmatrix}") && run.stdout.contains("#> "))
+    #expect(!FileManager.default.fileExists(atPath: beside))
+    #expect(try nabla(["export", path, "--markdown", "-o", "-"]).stdout == run.stdout)
+    let target = path + ".out.md"
+    let written = try nabla(["export", path, "--markdown", "-o", target])
+    #expect(written.status == 0 && written.stdout.isEmpty)
+    #expect(try String(contentsOfFile: target, encoding: .utf8) == run.stdout)
+    let ascii = try nabla(["export", "--ascii", path, "--markdown"]).stdout
+    #expect(ascii.contains("#>") && ascii.contains("|") && !ascii.contains("┤"))
   }
 }
