@@ -152,6 +152,7 @@ final class Presenter {
           fflush(nil)
         }
       } else if key == "\n" || key == "\r" {
+        if interactive { print("") }
         break
       } else if key == "\u{7F}" || key == "\u{08}" {
         if !digits.isEmpty {
