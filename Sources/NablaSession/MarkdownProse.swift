@@ -12,17 +12,24 @@ public enum MarkdownProse {
   ]
 
   /// One line of prose with every markup character escaped (code spans kept when balanced).
+  /// Quotes, `--` and `...` are escaped too: pandoc's smart punctuation would make `f'(x)` a
+  /// closing quote and `--check` an en dash.
   public static func escaped(_ text: String) -> String {
-    let keepCode = text.filter { $0 == "`" }.count % 2 == 0
+    let characters = Array(text)
+    let keepCode = characters.filter { $0 == "`" }.count % 2 == 0
     var out = ""
     var inCode = false
-    for ch in text {
+    for (k, ch) in characters.enumerated() {
+      let neighbours = (k > 0 ? characters[k - 1] : " ", k + 1 < characters.count ? characters[k + 1] : " ")
+      let smart =
+        ch == "'" || ch == "\"" || (ch == "-" && (neighbours.0 == "-" || neighbours.1 == "-"))
+        || (ch == "." && (neighbours.0 == "." || neighbours.1 == "."))
       if ch == "`" && keepCode {
         inCode.toggle()
         out.append(ch)
       } else if inCode {
         out.append(ch)
-      } else if special.contains(ch) {
+      } else if special.contains(ch) || smart {
         out += "\\" + String(ch)
       } else {
         out.append(ch)

@@ -219,7 +219,8 @@ struct NotebookTests {
   func markdownProse() {
     let written = [
       "p* is optimal, 2*3*4 = 24, x_1 and x_2 differ, <item> is not a tag, |x| is a norm,",
-      "e^x and a~b, [not a link](x), @cite, &amp; $5 and $6, # not a heading, \\ backslash",
+      "e^x and a~b, [not a link](x), @cite, &amp; $5 and $6, # not a heading, \\ backslash,",
+      "f'(x) and \"quotes\" stay straight, --check is no dash, 1...n no ellipsis",
     ]
     let blocks = MarkdownProse.blocks(written)
     #expect(blocks.count == 1)
@@ -228,7 +229,7 @@ struct NotebookTests {
     // Every character that is markup somewhere arrives escaped.
     var previous: Character = " "
     for ch in text {
-      if "*_<>|[]$^~@&#".contains(ch) { #expect(previous == "\\", "\(ch) unescaped in \(text)") }
+      if "*_<>|[]$^~@&#'\"".contains(ch) { #expect(previous == "\\", "\(ch) unescaped in \(text)") }
       previous = previous == "\\" && ch == "\\" ? " " : ch
     }
     // Lists: a blank line before, one item per line; a set-out formula keeps its line; headings.
@@ -239,7 +240,7 @@ struct NotebookTests {
     #expect(
       list == [
         "Three cases:", "- i = j\n- i ≠ j,\n  wrapped", "Then:\\\n\u{A0}\u{A0}∂p/∂x = diag(p) − p pᵀ\\\ndone.",
-        "## Part two", "\\--- not a rule",
+        "## Part two", "\\-\\-\\- not a rule",
       ], "\(list)")
     // Balanced backticks stay code; a lone one is escaped.
     #expect(MarkdownProse.escaped("use `x_1 * 2` here") == "use `x_1 * 2` here")
