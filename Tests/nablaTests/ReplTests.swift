@@ -118,6 +118,23 @@ struct ReplTests {
     #expect(try !t.sessionExists())
   }
 
+  @Test("a session with train and plot, saved with :save in a 150-column terminal, passes run --check")
+  func saveFromWideTerminalChecks() throws {
+    let t = try Terminal(width: 150)
+    let path = t.home.appendingPathComponent("saved.nabla").path
+    for line in [
+      "w = 0; loss() = (w - 3)^2", "h = train(loss, [w], steps: 30)", "plot(h, log: true)", "plot(cos, 0, 3)",
+      ":save \(path)",
+    ] {
+      try t.enter(line)
+    }
+    let screen = try t.waitFor("saved 5 statements")
+    // The terminal had its own layout: the live summary with a time, plots 150 wide.
+    #expect(screen.contains(" s\n") && screen.split(separator: "\n").contains { $0.count > 120 }, "\(screen)")
+    let check = try nabla(["run", "--check", path])
+    #expect(check.status == 0 && check.stdout.contains("all outputs match"), "\(check.stdout)")
+  }
+
   @Test("the five statements of the README give the Jacobian table and the gradient")
   func readmeSession() throws {
     let t = try Terminal()
