@@ -1,9 +1,13 @@
-# nabla: `make run` starts the REPL, `make test` runs every test; both set up and build first.
+# nabla: `make run` starts the REPL, `make test` runs every test, `make install` puts `nabla` on
+# the PATH; each sets up and builds first.
 SWIFT ?= swift
 BIN_DEBUG = .build/debug/nabla
 BIN_RELEASE = .build/release/nabla
+# Where `make install` puts bin/nabla (PREFIX=~/.local needs no root; a literal ~ is expanded).
+PREFIX ?= /usr/local
+INSTALL_DIR = $(patsubst ~%,$(HOME)%,$(PREFIX))/bin
 
-.PHONY: setup build release run test bench fuzz fuzz-merge format lint clean reference
+.PHONY: setup build release run install test bench fuzz fuzz-merge format lint clean reference
 
 # Installs the C libraries nabla links (quick and silent when they are already there).
 setup:
@@ -20,8 +24,15 @@ build: setup
 release: setup
 	$(SWIFT) build -c release
 
-run: build
-	@$(BIN_DEBUG)
+# The release build: a session should be fast (the build time is paid once).
+run: release
+	@$(BIN_RELEASE)
+
+install: release
+	install -d "$(INSTALL_DIR)"
+	install -m 755 $(BIN_RELEASE) "$(INSTALL_DIR)/nabla"
+	@echo "installed $(INSTALL_DIR)/nabla"
+	@case ":$$PATH:" in *":$(INSTALL_DIR):"*) ;; *) echo "note: $(INSTALL_DIR) is not on your PATH";; esac
 
 # Unit, property and end-to-end tests, then every notebook in sessions/ replayed with --check.
 # The time limit turns a hung test into a failure with its output instead of a silent CI timeout.
@@ -62,7 +73,7 @@ lint:
 clean:
 	rm -rf .build
 
-# Rewrites the README's reference section from the builtin registry.
+# Rewrites the reference section of README.md and docs/language.md from the builtin registry.
 reference: build
-	@python3 -c 'import re,subprocess,sys; ref=subprocess.run([".build/debug/nabla","--reference"],capture_output=True,text=True,check=True).stdout.rstrip("\n"); s=open("README.md").read(); b=s.index("<!-- reference:begin"); e=s.index("<!-- reference:end -->")+len("<!-- reference:end -->"); open("README.md","w").write(s[:b]+ref+s[e:])'
-	@echo "README.md reference updated"
+	@python3 -c 'import subprocess; ref=subprocess.run([".build/debug/nabla","--reference"],capture_output=True,text=True,check=True).stdout.rstrip("\n"); [open(f,"w").write(s[:s.index("<!-- reference:begin")]+ref+s[s.index("<!-- reference:end -->")+len("<!-- reference:end -->"):]) for f in ["README.md","docs/language.md"] for s in [open(f).read()]]'
+	@echo "README.md and docs/language.md reference updated"

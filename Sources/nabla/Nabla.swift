@@ -12,11 +12,37 @@ struct Nabla: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "nabla",
     abstract: "A terminal notebook for tensor calculus.",
+    usage: """
+      nabla                                  start the REPL (statements from stdin when piped)
+        nabla -e 'x = [1, 2]; softmax(x)'      run statements and exit
+        nabla run [--check|--update|--step] notebook.nabla
+        nabla export notebook.nabla --markdown [-o file.md]
+      """,
     discussion: """
-      With no arguments, nabla starts the REPL (or reads statements from stdin when it is not a terminal).
       Example: nabla -e 'x = [1, 2, 0.5]; jacobian(softmax(x), x)'
       """,
+    version: "nabla \(Nabla.version)",
     subcommands: [RunNotebook.self, ExportNotebook.self])
+
+  /// The release this build is (`nabla --version`).
+  static let version = "0.5.0"
+
+  /// `nabla file.nabla` (forgetting `run`) is answered with what was meant; everything else is
+  /// ArgumentParser's.
+  static func main() {
+    var arguments = CommandLine.arguments.dropFirst()[...]
+    while let argument = arguments.popFirst() {
+      if ["-e", "--eval", "--precision"].contains(argument) {
+        _ = arguments.popFirst()
+      } else if ["run", "export", "help"].contains(argument) {
+        break
+      } else if argument.hasSuffix(".nabla") {
+        FileOutput.error("'\(argument)' is a notebook, not a command; did you mean `nabla run \(argument)`?")
+        Glibc.exit(64)
+      }
+    }
+    main(nil)
+  }
 
   @Option(
     name: [.customShort("e"), .customLong("eval")], parsing: .unconditionalSingleValue,

@@ -8,10 +8,20 @@ struct ReferenceDocumentTests {
   static let readme = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
     .deletingLastPathComponent().appendingPathComponent("README.md")
 
-  @Test("README's reference section is the one the registry generates (run `make reference`)")
+  static let language = readme.deletingLastPathComponent().appendingPathComponent("docs/language.md")
+
+  @Test("README's and docs/language.md's reference sections are the one the registry generates (run `make reference`)")
   func readmeMatchesRegistry() throws {
+    for file in [Self.readme, Self.language] {
+      let text = try String(contentsOf: file, encoding: .utf8)
+      #expect(text.contains(ReferenceDocument.markdown()), "\(file.lastPathComponent)")
+    }
+  }
+
+  @Test("README links nothing outside the repository")
+  func readmeLinksStayInside() throws {
     let text = try String(contentsOf: Self.readme, encoding: .utf8)
-    #expect(text.contains(ReferenceDocument.markdown()))
+    #expect(!text.contains("](../") && !text.contains("../shared"))
   }
 
   @Test("every builtin has a doc line and an example that runs")
