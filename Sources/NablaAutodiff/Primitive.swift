@@ -92,6 +92,8 @@ public struct Primitive: Sendable {
   /// Runs the forward computation and records the application when any input is tracked.
   public func apply(_ inputs: [Variable]) throws -> Variable {
     let value = try forward(inputs.map(\.value))
+    // A long kernel stops early at Ctrl-C (see `Interruption`); its partial result ends here.
+    if Interruption.isPending { try Interruption.checkpoint() }
     if inputs.contains(where: \.isTracked) {
       return Variable(value: value, node: Node(primitive: self, inputs: inputs), tracked: true)
     }

@@ -41,6 +41,9 @@ public enum NameSuggestion {
     let target = Array(name.lowercased())
     var best: (String, Int)?
     for candidate in candidates where candidate != name {
+      // At most 3 edits apart, so lengths further apart cannot match (and a 1 MB name costs
+      // no quadratic distance table).
+      guard Swift.abs(candidate.count - target.count) <= 3 else { continue }
       let d = distance(target, Array(candidate.lowercased()))
       let limit = Swift.max(1, Swift.min(3, (Swift.max(target.count, candidate.count) + 1) / 3))
       guard d <= limit else { continue }

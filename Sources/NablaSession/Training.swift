@@ -191,10 +191,13 @@ extension Session {
       } else {
         arguments = []
       }
-      guard case .tensor(let l) = try interpreter.call(loss, arguments, at: c.range), l.value.count == 1 else {
-        throw c.fail("loss must return a scalar")
+      // Ctrl-C waits for the step to end, inside the kernels too.
+      let (l, grads) = try Interruption.suspending {
+        guard case .tensor(let l) = try interpreter.call(loss, arguments, at: c.range), l.value.count == 1 else {
+          throw c.fail("loss must return a scalar")
+        }
+        return (l, try Differentiation.gradient(of: l, withRespectTo: parameters))
       }
-      let grads = try Differentiation.gradient(of: l, withRespectTo: parameters)
       for (k, name) in names.enumerated() {
         interpreter.globals[name] = .tensor(Variable(run.update(k, parameters[k].value, grads.values[k].value)))
       }

@@ -47,6 +47,8 @@ public enum NumpyFormat {
     }
     var values = [Double](repeating: 0, count: count)
     for i in 0..<count {
+      // Ctrl-C stops a large file between millions of values.
+      if i & 0xF_FFFF == 0, Interruption.isPending, Interruption.take() { throw FormatError("interrupted") }
       var raw: UInt64 = 0
       for b in 0..<size {
         let byte = UInt64(bytes[start + i * size + (bigEndian ? size - 1 - b : b)])
@@ -179,6 +181,7 @@ public enum NumpyFormat {
   public static func decodeCSV(_ text: String) throws(FormatError) -> Tensor {
     var rows: [[Double]] = []
     for (k, line) in text.split(whereSeparator: { $0 == "\n" || $0 == "\r\n" }).enumerated() {
+      if k & 0xFFF == 0, Interruption.isPending, Interruption.take() { throw FormatError("interrupted") }
       let trimmed = String(line).trimmingSpaces()
       if trimmed.isEmpty { continue }
       let cells = trimmed.split(separator: ",", omittingEmptySubsequences: false).map { String($0).trimmingSpaces() }

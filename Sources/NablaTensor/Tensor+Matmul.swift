@@ -94,11 +94,20 @@ extension Tensor {
       }
       return
     }
+    // A product of more than about 2³¹ multiply-adds (a second or so) goes in bands of rows, so
+    // Ctrl-C stops it between bands (the caller drops the unfinished result).
+    let band = m * n * k > 1 << 31 ? Swift.max(1, (1 << 31) / Swift.max(n * k, 1)) : m
     BLAS.callLock.withLock { _ in
       BLAS.chooseThreads(work: m * n * k)
-      dgemm(
-        BLAS.rowMajor, transposeA ? BLAS.transpose : BLAS.noTranspose, transposeB ? BLAS.transpose : BLAS.noTranspose,
-        mi, ni, ki, 1.0, a, Int32(max(lda, 1)), b, Int32(max(ldb, 1)), accumulate ? 1.0 : 0.0, c, Swift.max(ni, 1))
+      for first in stride(from: 0, to: m, by: band) {
+        if first > 0 && Interruption.isPending { return }
+        let rows = Int32(Swift.min(band, m - first))
+        dgemm(
+          BLAS.rowMajor, transposeA ? BLAS.transpose : BLAS.noTranspose,
+          transposeB ? BLAS.transpose : BLAS.noTranspose, band == m ? mi : rows, ni, ki, 1.0,
+          transposeA ? a + first : a + first * lda, Int32(max(lda, 1)), b, Int32(max(ldb, 1)), accumulate ? 1.0 : 0.0,
+          c + first * n, Swift.max(ni, 1))
+      }
     }
   }
 }

@@ -83,13 +83,16 @@ struct Nabla: ParsableCommand {
 
 /// Statements from a pipe: lines are gathered until a statement is complete, then run. Errors
 /// are reported and reading goes on; the exit status says whether any statement failed.
+/// Ctrl-C while waiting for input ends the reading (a statement running is stopped by it as
+/// usual).
 enum PipedInput {
   static func run(_ session: Session) -> Bool {
     var buffer = ""
     var firstLine = 1
     var lineNumber = 0
     var ok = true
-    while let line = readLine(strippingNewline: false) {
+    var input = InputLines()
+    while let line = input.next() {
       lineNumber += 1
       if buffer.isEmpty { firstLine = lineNumber }
       buffer += line
@@ -102,8 +105,48 @@ enum PipedInput {
       buffer = ""
       if session.wantsQuit { return ok }
     }
+    if input.interrupted {
+      FileOutput.error("interrupted while reading input")
+      return false
+    }
     if !buffer.trimmingCharactersIsEmpty, session.run(buffer, firstLine: firstLine) != .ok { ok = false }
     return ok
+  }
+}
+
+/// Lines of stdin (each with its newline), read with `read(2)` so that Ctrl-C, which
+/// interrupts the read, ends the input instead of being retried forever.
+struct InputLines {
+  var pending: [UInt8] = []
+  /// Where the unread part of `pending` starts.
+  var start = 0
+  var finished = false
+  private(set) var interrupted = false
+
+  mutating func next() -> String? {
+    while true {
+      if let end = pending[start...].firstIndex(of: UInt8(ascii: "\n")) {
+        defer { start = end + 1 }
+        return String(decoding: pending[start...end], as: UTF8.self)
+      }
+      if finished {
+        guard start < pending.count else { return nil }
+        defer { start = pending.count }
+        return String(decoding: pending[start...], as: UTF8.self)
+      }
+      pending.removeSubrange(..<start)
+      start = 0
+      var chunk = [UInt8](repeating: 0, count: 65536)
+      let n = chunk.withUnsafeMutableBytes { read(STDIN_FILENO, $0.baseAddress, $0.count) }
+      if n > 0 {
+        pending.append(contentsOf: chunk[..<n])
+      } else if n == 0 || errno != EINTR {
+        finished = true
+      } else if Terminal.takeInterrupt() {
+        interrupted = true
+        return nil
+      }
+    }
   }
 }
 

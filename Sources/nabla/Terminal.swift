@@ -1,12 +1,9 @@
 import NablaSession
-import Synchronization
+import NablaTensor
 
 #if canImport(Glibc)
   import Glibc
 #endif
-
-/// Set by SIGINT (Ctrl-C); long loops check it at safe points.
-let interruptFlag = Atomic<Bool>(false)
 
 /// Facts about and writes to the terminal.
 enum Terminal {
@@ -24,7 +21,7 @@ enum Terminal {
   /// at the prompt is interrupted and readline's signal hook can clear the line.
   static func installInterruptHandler() {
     var action = sigaction()
-    action.__sigaction_handler.sa_handler = { _ in interruptFlag.store(true, ordering: .relaxed) }
+    action.__sigaction_handler.sa_handler = { _ in Interruption.request() }
     sigemptyset(&action.sa_mask)
     action.sa_flags = 0
     sigaction(SIGINT, &action, nil)
@@ -37,9 +34,7 @@ enum Terminal {
   }
 
   /// True once after each Ctrl-C.
-  static func takeInterrupt() -> Bool {
-    interruptFlag.exchange(false, ordering: .relaxed)
-  }
+  static func takeInterrupt() -> Bool { Interruption.take() }
 
   /// NABLA_ASCII=1, or a locale that is not UTF-8, asks for plain ASCII plots.
   static var prefersASCII: Bool {

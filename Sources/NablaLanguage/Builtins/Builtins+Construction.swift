@@ -151,6 +151,15 @@ extension Builtins {
     }
     let n = Swift.max(0, ((stop - start) / step).rounded(.up))
     guard n <= 100_000_000 else { throw c.fail("would make \(n) values; the limit is 10^8") }
-    return Tensor(vector: (0..<Int(n)).map { start + Double($0) * step })
+    let count = Int(n)
+    try Tensor.checkSize([count], operation: c.builtin.name)
+    // Filled a million at a time, so Ctrl-C stops 10^8 values within a moment.
+    var values = [Double]()
+    values.reserveCapacity(count)
+    for first in stride(from: 0, to: count, by: 1 << 20) {
+      try Interruption.checkpoint()
+      for i in first..<Swift.min(first + (1 << 20), count) { values.append(start + Double(i) * step) }
+    }
+    return Tensor(vector: values)
   }
 }
