@@ -403,7 +403,10 @@ public final class Interpreter {
       let v = try tensorOperand(base, role: ".\(name)")
       switch name {
       case "T": return .tensor(try v.transposedLastTwo())
-      case "shape": return .tensor(Tensor(vector: v.shape.map(Double.init)))
+      case "shape":
+        // Shown as the contract writes shapes, [150, 4]; the value is the vector.
+        pendingPresentation = (e, .text(Tensor.describe(v.shape)))
+        return .tensor(Tensor(vector: v.shape.map(Double.init)))
       default:
         throw Diagnostic(
           "a tensor has no member '.\(name)'", at: nameRange,

@@ -26,6 +26,18 @@ public struct Plot {
     return NumberStyle.printf(v, "%.4f")
   }
 
+  /// The labels of one axis in one notation, chosen as a tensor's is (scientific for all of
+  /// them or none, whole numbers without decimals), with about four significant digits.
+  static func labels(_ values: [Double]) -> [String] {
+    var style = NumberStyle(for: values, precision: 2)
+    if style.notation == .fixed {
+      let largest = values.map { Swift.abs($0) }.filter(\.isFinite).max() ?? 0
+      let digits = largest > 0 ? Int(Math.log10(largest).rounded(.down)) : 0
+      style = NumberStyle(for: values, precision: Swift.min(4, Swift.max(0, 3 - digits)))
+    }
+    return values.map { style.format($0) }
+  }
+
   /// The plot of y against x (finite points only), as lines of text.
   public func render(x: [Double], y: [Double]) -> [String] {
     // Finite points only, and within a range whose differences stay finite.
@@ -46,9 +58,10 @@ public struct Plot {
       yMin -= widen
       yMax += widen
     }
-    // The middle label snaps to 0 when the range straddles it symmetrically (no 4.9e-05).
-    let middle = abs(yMin + yMax) < 1e-6 * (yMax - yMin) ? 0 : (yMin + yMax) / 2
-    let labels = [yMax, middle, yMin].map { Plot.label(log ? Math.pow10($0) : $0) }
+    // The middle label snaps to 0 when the range straddles it nearly symmetrically (a row of
+    // the plot spans several percent of the range, so -4.45e-05 beside 1 and -1 is 0).
+    let middle = abs(yMin + yMax) < 1e-3 * (yMax - yMin) ? 0 : (yMin + yMax) / 2
+    let labels = Plot.labels([yMax, middle, yMin].map { log ? Math.pow10($0) : $0 })
     let gutter = (labels.map(\.count).max() ?? 1) + 1
     let columns = max(4, width - gutter - 1)
     let dotsX = ascii ? columns : columns * 2
@@ -100,8 +113,8 @@ public struct Plot {
     }
     let axis = String(repeating: ascii ? "-" : "─", count: columns)
     lines.append(String(repeating: " ", count: gutter) + (ascii ? "+" : "└") + axis)
-    let left = Plot.label(xMin)
-    let right = Plot.label(xMax)
+    let xLabels = Plot.labels([xMin, xMax])
+    let (left, right) = (xLabels[0], xLabels[1])
     let space = max(1, columns - left.count - right.count)
     lines.append(String(repeating: " ", count: gutter + 1) + left + String(repeating: " ", count: space) + right)
     if log { lines.append(String(repeating: " ", count: gutter + 1) + "(log scale)") }

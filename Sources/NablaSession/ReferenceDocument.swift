@@ -31,6 +31,10 @@ public enum ReferenceDocument {
     lines.append("")
     for line in Session.conventions { lines.append(line) }
     lines.append("")
+    lines.append("### How numbers print")
+    lines.append("")
+    for line in Session.printing { lines.append(line) }
+    lines.append("")
     lines.append(endMarker)
     return lines.joined(separator: "\n")
   }

@@ -210,8 +210,10 @@ extension Session {
   static func describeGraph(
     _ steps: [ReverseMode.GraphStep], title: String, names: [ObjectIdentifier: String] = [:]
   ) -> String {
+    let operations = steps.filter { $0.primitive != nil }.count
+    let leaves = steps.count - operations
     var lines = [
-      "\(title): \(steps.filter { $0.primitive != nil }.count) operations on \(steps.filter { $0.primitive == nil }.count) leaves"
+      "\(title): \(operations) operation\(operations == 1 ? "" : "s") on \(leaves) lea\(leaves == 1 ? "f" : "ves")"
     ]
     for step in steps {
       let leaf = names[ObjectIdentifier(step.variable)].map { "leaf \($0)" } ?? "leaf"
@@ -276,6 +278,8 @@ extension Session {
       for c in Session.commands { lines.append("  " + padRight(c.usage, width) + c.doc) }
       lines.append("")
       lines.append(contentsOf: Session.conventions)
+      lines.append("")
+      lines.append(contentsOf: Session.printing)
       return lines.joined(separator: "\n")
     }
     let key = name.hasPrefix(":") ? String(name.dropFirst()) : name
@@ -290,6 +294,15 @@ extension Session {
     let suggestion = NameSuggestion.nearest(to: key, in: registry.names + Session.commands.map(\.name))
     return "no help for '\(name)'" + (suggestion.map { "; did you mean \($0)?" } ?? "")
   }
+
+  /// How numbers print, shown by `:help` and in README.
+  public static let printing = [
+    "Numbers: 4 decimals (:precision N); scientific for a whole tensor when NumPy would use it. An entry",
+    "prints as 0 only when it is below 1e-13 times the tensor's largest entry, or, for the result of a",
+    "subtraction (and a sum, abs, max, norm or index of one), 1e-13 times its operands' largest entry:",
+    "round-off such as jacobian(p, x) - (diag(p) - outer(p, p)). 1e-15 typed prints as 1e-15, and",
+    "0.1 + 0.2 - 0.3 (numbers with no history) as 5.5511e-17. --json always has the exact values.",
+  ]
 
   /// Derivative conventions at non-differentiable points, shown by `:help` and in README.
   public static let conventions = [

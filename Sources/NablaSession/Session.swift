@@ -291,7 +291,7 @@ public final class Session {
       return zip(titles, items).map { $0 + "\n" + format($1, presentation: nil, layout: layout) }.joined(
         separator: "\n\n")
     case (.tensor(let v), _):
-      return formatter.format(v.value)
+      return formatter.format(v.value, scale: RoundOffScale.of(v))
     case (.function(let f), _):
       return "function \(f.signature)"
     case (.string(let s), _):

@@ -12,8 +12,10 @@ public struct TensorFormatter {
     self.precision = precision
   }
 
-  public func format(_ t: Tensor) -> String {
-    let style = NumberStyle(for: t.data, precision: precision)
+  /// - Parameter scale: the magnitude of what `t` was computed from (`RoundOffScale`), so
+  ///   round-off relative to it prints as 0.
+  public func format(_ t: Tensor, scale: Double = 0) -> String {
+    let style = NumberStyle(for: t.data, precision: precision, scale: scale)
     if t.rank == 0 { return style.format(t.data.first ?? 0) }
     if t.count == 0 { return t.rank == 1 ? "[]" : Tensor.describe(t.shape) + " (empty)" }
     let elide = t.count > elisionThreshold

@@ -12,6 +12,8 @@ import NablaSession
 final class LineEditor {
   let session: Session
   let historyPath: String?
+  /// Set when Ctrl-C ended the line being read.
+  nonisolated(unsafe) static var interrupted = false
   /// Names offered by tab completion, refreshed before each line.
   nonisolated(unsafe) static var completionNames: [String] = []
 
@@ -29,13 +31,22 @@ final class LineEditor {
         session.interpreter.registry.names + Array(session.interpreter.globals.keys)
         + Session.commands.map { ":" + $0.name }
       let prompt = buffer.isEmpty ? "nabla> " : "   ... "
+      LineEditor.interrupted = false
       guard let raw = readline(prompt) else {
         print("")
+        // Ctrl-D with an entry unfinished abandons the entry; at an empty prompt it quits.
+        if !buffer.isEmpty {
+          buffer = ""
+          continue
+        }
         break
       }
       let line = String(cString: raw)
       free(raw)
       _ = Terminal.takeInterrupt()
+      // Ctrl-C abandoned the entry (continuation lines included, as in IPython and Julia):
+      // this line starts a new one.
+      if LineEditor.interrupted { buffer = "" }
       if buffer.isEmpty {
         if line.trimmingCharactersIsEmpty { continue }
         buffer = line
@@ -78,11 +89,14 @@ final class LineEditor {
         LineEditor.nextCompletion(text, state)
       }
     }
-    // Ctrl-C at the prompt abandons the line and shows a fresh prompt, as bash does.
+    // Ctrl-C abandons the entry, as bash abandons a line: a fresh `nabla>` prompt on the next
+    // line, and the loop drops what the entry had so far, continuation lines included.
     rl_signal_event_hook = {
       if Terminal.takeInterrupt() {
+        LineEditor.interrupted = true
         rl_crlf()
         rl_replace_line("", 0)
+        rl_set_prompt("nabla> ")
         rl_on_new_line()
         rl_redisplay()
       }

@@ -14,10 +14,31 @@ struct FormattingTests {
       (Tensor(vector: [0.2312, 0.6285, 0.1402]), "[0.2312  0.6285  0.1402]"),
       (Tensor(vector: [1, 0, 0]), "[1  0  0]"), (Tensor(vector: [-1, 2.5]), "[-1.0000   2.5000]"),
       (Tensor(vector: [.infinity, -.infinity, .nan]), "[ inf  -inf   nan]"),
-      (Tensor(vector: [1e-17, -3e-18]), "[0  0]"),
+      (Tensor(vector: [1e-17, -3e-18]), "[ 1.0000e-17  -3.0000e-18]"), (Tensor(scalar: 1e-15), "1.0000e-15"),
+      (Tensor(vector: [1e-15, 1]), "[0  1]"),
     ])
   func plain(t: Tensor, expected: String) {
     #expect(formatter.format(t) == expected)
+  }
+
+  @Test("round-off prints as 0 relative to the entries or to a subtraction's operands, not below a fixed size")
+  func roundOffRelative() {
+    // Relative to operands of size 0.2, 1e-17 is round-off.
+    #expect(formatter.format(Tensor(vector: [1e-17, -3e-18]), scale: 0.2) == "[0  0]")
+    var lines: [String] = []
+    let s = Session(write: { _, text in lines.append(text) })
+    for statement in [
+      "x = [1, 2, 0.5]; p = softmax(x)", "jacobian(p, x) - (diag(p) - outer(p, p))",
+      "max(abs(jacobian(p, x) - (diag(p) - outer(p, p))))", "[1, 2] * 1e-15", "1e-15", "0.1 + 0.2 - 0.3",
+      "e = 1e-20 * x; e - 0",
+    ] {
+      s.run(statement)
+    }
+    #expect(
+      lines == [
+        "[3, 3]\n0  0  0\n0  0  0\n0  0  0", "0", "[1.0000e-15  2.0000e-15]", "1.0000e-15", "5.5511e-17",
+        "[1.0000e-20  2.0000e-20  5.0000e-21]",
+      ], "\(lines)")
   }
 
   @Test("rank 2 under a shape header with aligned columns")

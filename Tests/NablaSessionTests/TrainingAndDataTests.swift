@@ -133,9 +133,10 @@ struct TrainingAndDataTests {
   func asciiPlot() {
     let lines = Plot(width: 40, height: 6, ascii: true).render(x: [0, 1, 2, 3], y: [0, 1, 4, 9])
     #expect(lines.allSatisfy { $0.unicodeScalars.allSatisfy(\.isASCII) })
-    #expect(lines[0].droppingLeadingSpaces().hasPrefix("9 |"))
-    #expect(lines.contains { $0.droppingLeadingSpaces().hasPrefix("0 |") })
-    #expect(lines.contains { $0.contains("4.50 |") })
+    // One notation for an axis: 9, 4.5 and 0 all with three decimals.
+    #expect(lines[0].droppingLeadingSpaces().hasPrefix("9.000 |"))
+    #expect(lines.contains { $0.droppingLeadingSpaces().hasPrefix("0.000 |") })
+    #expect(lines.contains { $0.contains("4.500 |") })
     #expect(lines.last?.contains("3") == true)
     // plot is linear unless asked (a parabola through 0 is not a log-scale V); log: true asks.
     let (_, parabola, _) = run("f(x) = x^2; plot(f, -1, 1)")

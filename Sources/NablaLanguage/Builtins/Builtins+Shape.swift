@@ -9,7 +9,10 @@ extension Builtins {
     Builtin(
       "shape", [x], category: "Shape", doc: "The shape of x as a vector (also x.shape).", example: "shape(eye(3))"
     ) { c in
-      .tensor(Tensor(vector: try c.tensor("x").shape.map(Double.init)))
+      let shape = try c.tensor("x").shape
+      // Shown as the contract writes shapes, [150, 4]; the value is the vector.
+      c.interpreter.present(.text(Tensor.describe(shape)), for: c)
+      return .tensor(Tensor(vector: shape.map(Double.init)))
     },
     Builtin("numel", [x], category: "Shape", doc: "The number of elements of x.", example: "numel(zeros(2, 3))") { c in
       .scalar(Double(try c.tensor("x").value.count))
