@@ -180,8 +180,13 @@ public final class Interpreter {
     if let f = registry.function(named: name) { return .function(f) }
     if name == "true" || name == "false" { return .tensor(.boolean(Tensor(scalar: name == "true" ? 1 : 0))) }
     if let c = Interpreter.constants[name] { return .scalar(c) }
+    if name == "ans" || name == "_" { return lastShown }
     return nil
   }
+
+  /// The last value a statement showed: `ans` (and `_`), as in Julia and IPython, unless a
+  /// variable of that name hides it.
+  public var lastShown: Value?
 
   /// How many times a statement has bound a session variable: a statement that fails after
   /// binding some (an interrupted loop) has changed the session even though it failed.

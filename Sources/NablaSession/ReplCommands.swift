@@ -14,6 +14,7 @@ extension Session {
     ("format", ":format plain|table|json|latex", "how results print (table: with row and column indices)"),
     ("color", ":color on|off", "colored errors"),
     ("history", ":history", "the statements of this session that ran"),
+    ("clear", ":clear", "clear the screen (the variables stay; :reset forgets them)"),
     ("time", ":time stmt", "run a statement and report how long it took"),
     ("graph", ":graph expr", "the computation that produced a value, step by step"),
     (
@@ -179,6 +180,9 @@ extension Session {
       return status
     case "quit", "q", "exit":
       wantsQuit = true
+    case "clear":
+      // The screen, when there is one; the variables stay (:reset clears those).
+      if options.interactive { write(.values, "\u{1B}[H\u{1B}[2J\u{1B}[3J") }
     default:
       let suggestion = NameSuggestion.nearest(to: name, in: Session.commands.map(\.name)).map { ":\($0)" }
       return commandError(
@@ -270,7 +274,10 @@ extension Session {
       for b in registry.ordered where !categories.contains(b.category) { categories.append(b.category) }
       for category in categories {
         let names = registry.ordered.filter { $0.category == category }.map(\.name)
-        lines.append(padRight(category, 16) + "  " + names.joined(separator: " "))
+        // The names wrap between words within the screen's width, under their first line.
+        let wrapped = ColumnBlocks.words(names.joined(separator: " "), width: Swift.max(options.width - 18, 20))
+        lines.append(padRight(category, 16) + "  " + wrapped[0])
+        lines.append(contentsOf: wrapped.dropFirst().map { String(repeating: " ", count: 18) + $0 })
       }
       lines.append("")
       lines.append("Commands:")
@@ -293,6 +300,33 @@ extension Session {
     }
     let suggestion = NameSuggestion.nearest(to: key, in: registry.names + Session.commands.map(\.name))
     return "no help for '\(name)'" + (suggestion.map { "; did you mean \($0)?" } ?? "")
+  }
+
+  /// What IPython's and Julia's habits mean here, as the command that does it: `?softmax`,
+  /// `softmax?` and `help(softmax)` are `:help softmax`; `help`, `exit`, `quit` (with or without
+  /// `()`) and `clear` do what they say. Nil for anything else, or when a variable of that name
+  /// exists (a user's `help = 3` stays theirs).
+  func habit(_ text: String) -> String? {
+    func isName(_ s: Substring) -> Bool {
+      guard let first = s.first, first.isLetter || first == "_" || first == ":" else { return false }
+      return s.dropFirst().allSatisfy { $0.isLetter || $0.isNumber || $0 == "_" }
+    }
+    if text.hasPrefix("?"), isName(text.dropFirst()) { return ":help " + text.dropFirst() }
+    if text.hasSuffix("?"), isName(text.dropLast()) { return ":help " + text.dropLast() }
+    let word = text.hasSuffix("()") ? String(text.dropLast(2)) : text
+    guard interpreter.globals[word] == nil else { return nil }
+    switch word {
+    case "help": return ":help"
+    case "exit", "quit": return ":quit"
+    case "clear": return ":clear"
+    default: break
+    }
+    if text.hasPrefix("help("), text.hasSuffix(")"), interpreter.globals["help"] == nil {
+      let inner = text.dropFirst(5).dropLast()
+      if isName(inner) { return ":help " + inner }
+      if inner.hasPrefix("\""), inner.hasSuffix("\""), inner.count >= 2 { return ":help " + inner.dropFirst().dropLast() }
+    }
+    return nil
   }
 
   /// How numbers print, shown by `:help` and in README.

@@ -122,6 +122,7 @@ public final class Session {
   @discardableResult
   public func run(_ text: String, firstLine: Int = 1) -> Status {
     let trimmed = text.trimmingSpaces()
+    if let command = habit(trimmed) { return runCommand(command) }
     if trimmed.hasPrefix(":") { return runCommand(trimmed) }
     var status = Status.ok
     guarded { status = runStatements(text, firstLine: firstLine) }
@@ -170,6 +171,7 @@ public final class Session {
         if let value = outcome.value {
           show(value, presentation: outcome.presentation)
           onResult?(value, outcome.presentation)
+          interpreter.lastShown = value
         }
         let text = source.slice(statement.range)
         history.append(text)
