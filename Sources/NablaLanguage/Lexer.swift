@@ -139,7 +139,8 @@ public struct Lexer {
         advance()
         let shown =
           c.properties.isWhitespace || c.value < 0x20 || c.value == 0x7F || c.properties.generalCategory == .format
-          ? "U+" + String(c.value, radix: 16, uppercase: true) : "'\(c)'"
+          ? "U+" + String(repeating: "0", count: Swift.max(0, 4 - String(c.value, radix: 16).count))
+            + String(c.value, radix: 16, uppercase: true) : "'\(c)'"
         throw Diagnostic("unexpected character \(shown)", at: SourceRange(start, location))
       }
       for _ in symbol.unicodeScalars { advance() }

@@ -51,8 +51,11 @@ public struct Parser {
   func error(_ message: String, at token: Token? = nil) -> Diagnostic {
     let t = token ?? current
     if t.kind == .end {
-      // Point just past the last token, on a line the user can see.
-      let previous = position > 0 ? tokens[position - 1].range.end : t.range.start
+      // Point just past the last real token (not the line breaks after it), on a line the
+      // user can see.
+      var last = position - 1
+      while last > 0, tokens[last].kind == .newline { last -= 1 }
+      let previous = last >= 0 && tokens[last].kind != .newline ? tokens[last].range.end : t.range.start
       return Diagnostic(message + ", but the input ended", at: SourceRange(previous, previous), incomplete: true)
     }
     return Diagnostic(message + ", found \(Parser.describe(t))", at: t.range)

@@ -27,6 +27,7 @@ extension Session {
   ]
 
   func runCommand(_ line: String) -> Status {
+    commandLine = line
     let body = line.dropFirst()
     let name = String(body.prefix { !$0.isWhitespace })
     let argument = String(body.dropFirst(name.count)).trimmingSpaces()
@@ -48,7 +49,9 @@ extension Session {
       let targets = argument.split(separator: " ").map(String.init)
       guard !targets.isEmpty else { return commandError("usage: :del x") }
       for t in targets {
-        guard interpreter.globals.removeValue(forKey: t) != nil else { return commandError("'\(t)' is not a variable") }
+        guard interpreter.globals.removeValue(forKey: t) != nil else {
+          return commandError("'\(t)' is not a variable", at: t)
+        }
       }
     case "reset":
       interpreter.globals = [:]
@@ -63,7 +66,7 @@ extension Session {
         return .ok
       }
       guard let n = Int(argument), n >= 0, n <= 17 else {
-        return commandError("usage: :precision N, with N from 0 to 17")
+        return commandError("'\(argument)' is not a number of digits from 0 to 17 (:precision N)", at: argument)
       }
       options.precision = n
       // Outputs after it print this way: a saved notebook must replay it.
@@ -74,27 +77,57 @@ extension Session {
       case "latex": (options.json, options.latex, options.table) = (false, true, false)
       case "plain": (options.json, options.latex, options.table) = (false, false, false)
       case "table": (options.json, options.latex, options.table) = (false, false, true)
-      default: return commandError("usage: :format plain|table|json|latex")
+      default: return commandError("'\(argument)' is not a format: plain, table, json or latex", at: argument)
       }
       transcript.append((":format \(argument)", []))
     case "color":
       switch argument {
       case "on": options.color = true
       case "off": options.color = false
-      default: return commandError("usage: :color on|off")
+      default: return commandError("'\(argument)' is not on or off (:color on|off)", at: argument)
       }
     case "history":
       emit(.values, history.enumerated().map { "\($0.offset + 1)  \($0.element)" }.joined(separator: "\n"))
     case "time":
       guard !argument.isEmpty else { return commandError("usage: :time stmt") }
       let start = ContinuousClock.now
-      let status = run(argument)
+      var status = Status.ok
+      // Errors are shown under the command line itself, at the column of what is wrong.
+      guarded { status = runStatements(argumentInPlace(argument), firstLine: 1, shownAs: SourceText(line)) }
       let elapsed = ContinuousClock.now - start
-      emit(.diagnostics, "time: \(Session.describe(elapsed))")
+      // A statement that failed has no time worth reporting.
+      if status == .ok { emit(.diagnostics, "time: \(Session.describe(elapsed))") }
       return status
     case "graph":
-      guard let value = evaluateQuietly(argument), case .tensor(let v) = value else {
+      guard !argument.isEmpty else { return commandError("usage: :graph expr (an expression that gives a tensor)") }
+      let statements: [Statement]
+      do {
+        statements = try Parser.parse(argumentInPlace(argument))
+      } catch {
+        report(error, source: SourceText(line))
+        return .failed
+      }
+      guard statements.count == 1, case .expression = statements[0].kind else {
         return commandError("usage: :graph expr (an expression that gives a tensor)")
+      }
+      var value: Value? = nil
+      var failure: Diagnostic? = nil
+      interpreter.notes = []
+      guarded {
+        do throws(Diagnostic) {
+          value = try interpreter.run(statements[0], in: SourceText(argumentInPlace(argument))).value
+        } catch {
+          failure = error
+        }
+      }
+      interpreter.notes = []
+      if let failure {
+        report(failure, source: SourceText(line))
+        return .failed
+      }
+      guard let value, case .tensor(let v) = value else {
+        return commandError(
+          ":graph draws the computation of a tensor; this is \(value?.typeName ?? "nothing")", at: argument)
       }
       // Leaves are named by the session variables holding them (W, x), as :explain names x.
       var names: [ObjectIdentifier: String] = [:]
@@ -237,6 +270,31 @@ extension Session {
     return commands
   }
 
+  /// A command's argument at its own columns (the command before it blanked out), so errors
+  /// in it point where the user typed them on the command line.
+  func argumentInPlace(_ argument: String) -> String {
+    let line = Array(commandLine.unicodeScalars)
+    let argumentScalars = Array(argument.unicodeScalars)
+    var start = 0
+    while start + argumentScalars.count <= line.count,
+      Array(line[start..<(start + argumentScalars.count)]) != argumentScalars
+    {
+      start += 1
+    }
+    return String(repeating: " ", count: start <= line.count - argumentScalars.count ? start : 0) + argument
+  }
+
+  /// An error in a command, with a caret under `part` of the command line when given.
+  func commandError(_ message: String, at part: String) -> Status {
+    let placed = Array(argumentInPlace(part).unicodeScalars)
+    let start = placed.count - part.unicodeScalars.count
+    let range = SourceRange(
+      SourceLocation(line: 1, column: start + 1, offset: start),
+      SourceLocation(line: 1, column: placed.count + 1, offset: placed.count))
+    report(Diagnostic(message, at: range), source: SourceText(commandLine))
+    return .failed
+  }
+
   func commandError(_ message: String) -> Status {
     emit(
       options.json ? .values : .diagnostics,
@@ -324,7 +382,9 @@ extension Session {
     if text.hasPrefix("help("), text.hasSuffix(")"), interpreter.globals["help"] == nil {
       let inner = text.dropFirst(5).dropLast()
       if isName(inner) { return ":help " + inner }
-      if inner.hasPrefix("\""), inner.hasSuffix("\""), inner.count >= 2 { return ":help " + inner.dropFirst().dropLast() }
+      if inner.hasPrefix("\""), inner.hasSuffix("\""), inner.count >= 2 {
+        return ":help " + inner.dropFirst().dropLast()
+      }
     }
     return nil
   }

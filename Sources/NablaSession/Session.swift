@@ -71,6 +71,8 @@ public final class Session {
   var training: TrainingRun?
   /// Set by `:quit`.
   public internal(set) var wantsQuit = false
+  /// The command being run (`:time x @ y`), for errors that point into it.
+  var commandLine = ""
   /// Statements whose effects a replay cannot repeat: one that failed after changing variables
   /// (a loop stopped by Ctrl-C), a training run stopped early. `:save` warns about them.
   var unreproducible: [String] = []
@@ -148,14 +150,17 @@ public final class Session {
     LargeStack.run { ElementLimit.with(limits.maximumElements, work) }
   }
 
-  func runStatements(_ text: String, firstLine: Int) -> Status {
+  /// - Parameter shownAs: the text errors are shown in, when it is not `text` itself (a
+  ///   command's argument is run in place, and its errors shown under the whole command).
+  func runStatements(_ text: String, firstLine: Int, shownAs: SourceText? = nil) -> Status {
     let source = SourceText(text, firstLine: firstLine)
+    let shown = shownAs ?? source
     let offset = firstLine - 1
     let statements: [Statement]
     do {
       statements = try Parser.parse(text)
     } catch {
-      report(error, source: source, lineOffset: offset)
+      report(error, source: shown, lineOffset: offset)
       return error.isIncomplete ? .incomplete : .failed
     }
     for statement in statements {
@@ -178,7 +183,7 @@ public final class Session {
         transcript.append((text + (statement.suppressed ? ";" : ""), currentOutput))
       } catch {
         flushNotes()
-        report(error, source: source, lineOffset: offset)
+        report(error, source: shown, lineOffset: offset)
         if interpreter.globalWrites != writes { unreproducible.append(source.slice(statement.range)) }
         return .failed
       }

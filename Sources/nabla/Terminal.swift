@@ -13,7 +13,9 @@ enum Terminal {
       print(text)
     case .diagnostics:
       fflush(nil)
-      fputs(text + "\n", stderr)
+      // fwrite, not fputs: a NUL in a message must not end it.
+      let bytes = Array((text + "\n").utf8)
+      _ = bytes.withUnsafeBufferPointer { fwrite($0.baseAddress, 1, $0.count, stderr) }
     }
   }
 

@@ -132,7 +132,7 @@ struct NotebookTests {
     // The notebook got the 80-column, static layout: the curve and a summary without a time.
     #expect(text.split(separator: "\n").allSatisfy { $0.count <= "#> ".count + 80 })
     #expect(text.contains("#> trained 40 steps with sgd (lr 0.1000): loss 9.0000 → ") && !text.contains(" s\n"))
-    #expect(text.contains("#>   -1.0000 ┤"))
+    #expect(text.contains("#> -1.0000 ┤"))
     let replay = NotebookReplay(notebook: Notebook(text: text), session: session())
     let differences = replay.differences(replay.runAll())
     #expect(differences.isEmpty, "\(differences)")
