@@ -76,8 +76,16 @@ public enum ColumnBlocks {
       start = end
     }
     var out = titles
+    // Without row labels the blocks say which columns they hold (0-based, as indices are).
+    var firstColumn = 0
     for (k, cut) in cuts.enumerated() {
       if k > 0 { out.append("") }
+      if labelEnd == 0, let sample = rows.first {
+        let fields = String(sample[Swift.min(cut.lowerBound, sample.count)..<Swift.min(cut.upperBound, sample.count)])
+          .split(separator: " ").count
+        out.append(fields == 1 ? "column \(firstColumn)" : "columns \(firstColumn)–\(firstColumn + fields - 1)")
+        firstColumn += fields
+      }
       for row in rows {
         let label = String(row[0..<min(labelEnd, row.count)])
         let part = cut.lowerBound < row.count ? String(row[cut.lowerBound..<min(cut.upperBound, row.count)]) : ""

@@ -121,7 +121,7 @@ public struct JacobianTable {
     // One block per leading index of the rows' tensor.
     let perBlock = rows / leading
     var lines = [
-      "\(title)  shape \(Tensor.describe(rowShape + columnShape)): in each block, rows are entries of \(rowName), columns entries of \(columnName)"
+      "\(title)  shape \(Tensor.describe(rowShape + columnShape)): rows are entries of \(rowName), columns of \(columnName)"
     ]
     for b in JacobianTable.visible(leading, limit: 8) {
       lines.append("")
@@ -187,7 +187,7 @@ public struct JacobianTable {
     var blocks = [
       "**" + MarkdownProse.escaped(title) + "** (shape "
         + MarkdownProse.escaped(Tensor.describe(rowShape + columnShape))
-        + "; in each block, rows are entries of " + MarkdownProse.escaped(rowName) + ", columns entries of "
+        + "; rows are entries of " + MarkdownProse.escaped(rowName) + ", columns of "
         + MarkdownProse.escaped(columnName) + ")"
     ]
     for b in JacobianTable.visible(leading, limit: 8) {

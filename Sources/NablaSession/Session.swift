@@ -257,7 +257,7 @@ public final class Session {
 
   /// `∂e/∂x = p − t` over `      = [values]` (the value's rows below the formula when it is a matrix).
   func derivation(_ report: DerivationReport, value: Tensor, formatter: TensorFormatter, width: Int) -> String {
-    let shown = formatter.format(value)
+    let shown = formatter.format(value, width: width)
     guard let math = report.math else { return report.title + "\n" + shown }
     var head = report.title + " = " + math
     // The legend sits beside the formula when the line fits, else on a line of its own.
@@ -277,7 +277,10 @@ public final class Session {
     if case .tensor(let v) = value, let presentation,
       let table = JacobianTable(v.value, presentation: presentation, precision: options.precision)
     {
-      return table.render()
+      // Wider than the screen: column blocks that keep the row and column labels.
+      return ColumnBlocks.wrap(
+        table.render().split(separator: "\n", omittingEmptySubsequences: false).map(String.init), width: layout.width
+      ).joined(separator: "\n")
     }
     switch (value, presentation) {
     case (.tensor(let v), nil) where options.table && (1...2).contains(v.rank):
@@ -293,12 +296,12 @@ public final class Session {
     case (_, .gradientCheck(let report, let output, let input)?):
       return GradientCheckTable(report: report, output: output, input: input).render()
     case (.tensor(let v), .gradient(let titles)?):
-      return (titles.first ?? "") + "\n" + formatter.format(v.value)
+      return (titles.first ?? "") + "\n" + formatter.format(v.value, width: layout.width)
     case (.list(let items), .gradient(let titles)?) where titles.count == items.count:
       return zip(titles, items).map { $0 + "\n" + format($1, presentation: nil, layout: layout) }.joined(
         separator: "\n\n")
     case (.tensor(let v), _):
-      return formatter.format(v.value, scale: RoundOffScale.of(v))
+      return formatter.format(v.value, scale: RoundOffScale.of(v), width: layout.width)
     case (.function(let f), _):
       return "function \(f.signature)"
     case (.string(let s), _):

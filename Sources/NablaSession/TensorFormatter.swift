@@ -14,7 +14,10 @@ public struct TensorFormatter {
 
   /// - Parameter scale: the magnitude of what `t` was computed from (`RoundOffScale`), so
   ///   round-off relative to it prints as 0.
-  public func format(_ t: Tensor, scale: Double = 0) -> String {
+  /// - Parameter width: the line width to fit: columns close up to one space when that fits,
+  ///   a long vector continues on the next lines, and a matrix still wider goes in column
+  ///   blocks (`ColumnBlocks`), never cut inside a number.
+  public func format(_ t: Tensor, scale: Double = 0, width lineWidth: Int = Int.max) -> String {
     let style = NumberStyle(for: t.data, precision: precision, scale: scale)
     if t.rank == 0 { return style.format(t.data.first ?? 0) }
     if t.count == 0 { return t.rank == 1 ? "[]" : Tensor.describe(t.shape) + " (empty)" }
@@ -32,8 +35,19 @@ public struct TensorFormatter {
       let offset = zip(index, strides).reduce(0) { $0 + $1.0 * $1.1 }
       return pad(style.format(t.data[offset]), width)
     }
+    // NumPy's single space when two would not fit the line.
+    let columns = visible[t.rank - 1].count
+    let brackets = t.rank == 1 ? 2 : 0
+    let separator = columns * width + (columns - 1) * 2 + brackets > lineWidth ? " " : "  "
     if t.rank == 1 {
-      return "[" + row(visible[0], width: width) { cell([$0]) } + "]"
+      let cells = visible[0].map { $0 < 0 ? pad("…", width) : cell([$0]) }
+      let perLine = Swift.max(1, (lineWidth - brackets + separator.count) / (width + separator.count))
+      guard cells.count > perLine else { return "[" + cells.joined(separator: separator) + "]" }
+      // A vector wider than the line continues under its first entry, as NumPy wraps it.
+      let lines = stride(from: 0, to: cells.count, by: perLine).map { start in
+        cells[start..<Swift.min(start + perLine, cells.count)].joined(separator: separator)
+      }
+      return "[" + lines.joined(separator: "\n ") + "]"
     }
     var lines = [Tensor.describe(t.shape)]
     let leading = Array(visible.dropLast(2))
@@ -53,14 +67,15 @@ public struct TensorFormatter {
           lines.append(pad("⋮", width))
           continue
         }
-        lines.append(row(visible[t.rank - 1], width: width) { cell(prefix + [i, $0]) })
+        lines.append(row(visible[t.rank - 1], width: width, separator: separator) { cell(prefix + [i, $0]) })
       }
     }
+    if lines.contains(where: { $0.count > lineWidth }) { lines = ColumnBlocks.wrap(lines, width: lineWidth) }
     return lines.joined(separator: "\n")
   }
 
-  func row(_ indices: [Int], width: Int, _ cell: (Int) -> String) -> String {
-    indices.map { $0 < 0 ? pad("…", width) : cell($0) }.joined(separator: "  ")
+  func row(_ indices: [Int], width: Int, separator: String, _ cell: (Int) -> String) -> String {
+    indices.map { $0 < 0 ? pad("…", width) : cell($0) }.joined(separator: separator)
   }
 
   /// 0..<n, or its first and last three with -1 marking the gap.

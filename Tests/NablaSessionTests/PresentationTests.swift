@@ -98,7 +98,8 @@ struct PresentationTests {
     let matrix = ["[2, 4]", " 1.5000  -2.2500   3.0000  -4.0000", "-5.0000   6.0000  -7.0000   8.0000"]
     #expect(
       ColumnBlocks.wrap(matrix, width: 20) == [
-        "[2, 4]", " 1.5000  -2.2500", "-5.0000   6.0000", "", " 3.0000  -4.0000", "-7.0000   8.0000",
+        "[2, 4]", "columns 0–1", " 1.5000  -2.2500", "-5.0000   6.0000", "", "columns 2–3", " 3.0000  -4.0000",
+        "-7.0000   8.0000",
       ])
     #expect(ColumnBlocks.wrap(matrix, width: 40) == matrix)
     #expect(ColumnBlocks.wrap(["one two three four"], width: 9) == ["one two", "three", "four"])
