@@ -27,13 +27,12 @@ public struct NotebookReplay {
   public func run(cell index: Int, lineShift: Int = 0) -> Outcome? {
     guard case .statement(let code, _) = notebook.cells[index] else { return nil }
     var captured: [String] = []
-    let saved = (session.write, session.options.color, session.recording)
-    session.options.color = false
+    let saved = (session.write, session.recording)
     session.recording = []
     session.write = { _, text in
       captured.append(contentsOf: text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init))
     }
-    defer { (session.write, session.options.color, session.recording) = saved }
+    defer { (session.write, session.recording) = saved }
     let status = session.run(notebook.code(code), firstLine: code.lowerBound + 1 + lineShift)
     return Outcome(output: session.recording ?? captured, shown: captured, failed: status != .ok)
   }

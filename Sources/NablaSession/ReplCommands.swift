@@ -12,7 +12,7 @@ extension Session {
     ("reset", ":reset", "forget every variable"),
     ("precision", ":precision N", "digits after the decimal point (default 4)"),
     ("format", ":format plain|table|json|latex", "how results print (table: with row and column indices)"),
-    ("color", ":color on|off", "colored errors"),
+    ("color", ":color on|off", "color in errors, titles and shape headers"),
     ("history", ":history", "the statements of this session that ran"),
     ("clear", ":clear", "clear the screen (the variables stay; :reset forgets them)"),
     ("time", ":time stmt", "run a statement and report how long it took"),
@@ -82,8 +82,8 @@ extension Session {
       transcript.append((":format \(argument)", []))
     case "color":
       switch argument {
-      case "on": options.color = true
-      case "off": options.color = false
+      case "on": (options.color, options.colorValues) = (true, true)
+      case "off": (options.color, options.colorValues) = (false, false)
       default: return commandError("'\(argument)' is not on or off (:color on|off)", at: argument)
       }
     case "history":
@@ -152,13 +152,13 @@ extension Session {
         ChainRuleExplanation(interpreter: interpreter, precision: options.precision, width: width)
           .explain(ev, eName, withRespectTo: xv, xName)?.joined(separator: "\n")
       }
-      guard let shown = explained(width: options.width) else {
+      guard let shown = explained(width: layout.width) else {
         let note = interpreter.independenceNote(of: ev, eName, on: xName, result: "∂\(eName)/∂\(xName) is zeros")
         emit(.values, String(note.dropFirst("note: ".count)))
         return .ok
       }
       let width = OutputLayout.notebook.width
-      emit(.values, shown, recorded: options.width == width ? nil : explained(width: width))
+      emit(.values, shown, recorded: layout.width == width ? nil : explained(width: width))
     case "save":
       guard !argument.isEmpty else { return commandError("usage: :save file.nabla") }
       var lines = ["# nabla session, saved with :save"]
@@ -333,7 +333,7 @@ extension Session {
       for category in categories {
         let names = registry.ordered.filter { $0.category == category }.map(\.name)
         // The names wrap between words within the screen's width, under their first line.
-        let wrapped = ColumnBlocks.words(names.joined(separator: " "), width: Swift.max(options.width - 18, 20))
+        let wrapped = ColumnBlocks.words(names.joined(separator: " "), width: Swift.max(layout.width - 18, 20))
         lines.append(padRight(category, 16) + "  " + wrapped[0])
         lines.append(contentsOf: wrapped.dropFirst().map { String(repeating: " ", count: 18) + $0 })
       }

@@ -7,6 +7,8 @@ public struct SessionOptions {
   public var precision = 4
   public var json = false
   public var color = false
+  /// Titles and shape headers of values in color too (their stream is a terminal).
+  public var colorValues = false
   /// Output goes to a terminal: training redraws its curve in place and shows timings.
   public var interactive = false
   /// Characters per line (the terminal's width) for plots and derivations.
@@ -193,8 +195,12 @@ public final class Session {
 
   /// The layout output is shown in now (the terminal's width, live redraws when interactive).
   public var layout: OutputLayout {
-    OutputLayout(width: options.width, live: options.interactive, ascii: options.ascii)
+    OutputLayout(width: terminalWidth?() ?? options.width, live: options.interactive, ascii: options.ascii)
   }
+
+  /// Reads the terminal's width as it is now (the REPL sets it, so a resized window is followed
+  /// by the next value shown and by a training curve being drawn); nil uses `options.width`.
+  public var terminalWidth: (() -> Int)?
 
   /// Writes output and remembers it as the running statement's.
   /// - Parameter recorded: the same output as a notebook records it (`OutputLayout.notebook`),
@@ -219,8 +225,27 @@ public final class Session {
     if options.json {
       emit(.values, JSONOutput.error(d, lineOffset: offset))
     } else {
-      emit(.diagnostics, DiagnosticRenderer(color: options.color).render(d, source: shown, lineOffset: offset))
+      let plain = DiagnosticRenderer(color: false).render(d, source: shown, lineOffset: offset)
+      guard options.color else { return emit(.diagnostics, plain) }
+      emit(.diagnostics, DiagnosticRenderer(color: true).render(d, source: shown, lineOffset: offset), recorded: plain)
     }
+  }
+
+  /// Titles (`∂e/∂x`) in bold and shape headers (`[3, 3]`, `columns 0–9`) dimmed, on a terminal
+  /// with color; what a notebook records stays plain.
+  func highlighted(_ text: String) -> String {
+    guard options.colorValues else { return text }
+    let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+    return lines.enumerated().map { k, line -> String in
+      if line.hasPrefix("∂") { return "\u{1B}[1m\(line)\u{1B}[0m" }
+      // A shape header is `[2, 3]` above the rows (a vector `[2  4]` has no commas, and a
+      // one-entry vector is the last line).
+      let isShape =
+        k + 1 < lines.count && line.hasPrefix("[") && line.hasSuffix("]")
+        && line.dropFirst().dropLast().split(separator: ", ").allSatisfy { !$0.isEmpty && $0.allSatisfy(\.isNumber) }
+      if isShape || line.hasPrefix("columns ") || line.hasPrefix("column ") { return "\u{1B}[2m\(line)\u{1B}[0m" }
+      return String(line)
+    }.joined(separator: "\n")
   }
 
   func show(_ value: Value, presentation: Presentation?) {
@@ -236,9 +261,8 @@ public final class Session {
       emit(.values, math)
     } else {
       let shown = format(value, presentation: presentation)
-      emit(
-        .values, shown,
-        recorded: layout == .notebook ? nil : format(value, presentation: presentation, layout: .notebook))
+      let plain = layout == .notebook ? shown : format(value, presentation: presentation, layout: .notebook)
+      emit(.values, highlighted(shown), recorded: plain)
     }
   }
 

@@ -12,6 +12,8 @@ import NablaSession
 final class LineEditor {
   let session: Session
   let historyPath: String?
+  /// Whether the prompt is colored (read by the Ctrl-C hook, which cannot see the session).
+  nonisolated(unsafe) static var promptColor = false
   /// Set when Ctrl-C ended the line being read.
   nonisolated(unsafe) static var interrupted = false
   /// Names offered by tab completion, refreshed before each line.
@@ -23,6 +25,7 @@ final class LineEditor {
   }
 
   func loop() {
+    LineEditor.promptColor = session.options.color
     configureReadline()
     print("nabla — tensor calculus. :help lists builtins, :quit (or Ctrl-D) leaves.")
     var buffer = ""
@@ -30,7 +33,7 @@ final class LineEditor {
       LineEditor.completionNames =
         session.interpreter.registry.names + Array(session.interpreter.globals.keys)
         + Session.commands.map { ":" + $0.name }
-      let prompt = buffer.isEmpty ? "nabla> " : "   ... "
+      let prompt = LineEditor.prompt(continuing: !buffer.isEmpty, color: session.options.color)
       LineEditor.interrupted = false
       guard let raw = readline(prompt) else {
         print("")
@@ -61,6 +64,15 @@ final class LineEditor {
       buffer = ""
     }
     if let historyPath { _ = history_truncate_file(historyPath, 2000) }
+  }
+
+  /// `nabla> ` (bold blue on a terminal with color) or the continuation `   ... ` (dim); the
+  /// color codes are wrapped in \001 \002 so readline does not count them as columns.
+  static func prompt(continuing: Bool, color: Bool) -> String {
+    let text = continuing ? "   ... " : "nabla> "
+    guard color else { return text }
+    let code = continuing ? "2" : "1;34"
+    return "\u{01}\u{1B}[\(code)m\u{02}" + text.dropLast() + "\u{01}\u{1B}[0m\u{02} "
   }
 
   /// A multi-line entry (a block) is one line of the history file, its line ends stored as
@@ -96,7 +108,7 @@ final class LineEditor {
         LineEditor.interrupted = true
         rl_crlf()
         rl_replace_line("", 0)
-        rl_set_prompt("nabla> ")
+        rl_set_prompt(LineEditor.prompt(continuing: false, color: LineEditor.promptColor))
         rl_on_new_line()
         rl_redisplay()
       }

@@ -61,6 +61,7 @@ struct Nabla: ParsableCommand {
     }
     let color = !display.noColor && getenv("NO_COLOR") == nil && isatty(STDERR_FILENO) != 0
     var options = SessionOptions(precision: display.precision, json: display.json, color: color)
+    options.colorValues = color && isatty(STDOUT_FILENO) != 0
     options.interactive = isatty(STDOUT_FILENO) != 0
     options.width = Terminal.width
     options.ascii = display.ascii || Terminal.prefersASCII
@@ -74,6 +75,7 @@ struct Nabla: ParsableCommand {
       return
     }
     if isatty(STDIN_FILENO) != 0 {
+      if options.interactive { session.terminalWidth = { Terminal.width } }
       LineEditor(session: session).loop()
       return
     }

@@ -45,7 +45,9 @@ struct RunNotebook: ParsableCommand {
     let notebook = Notebook(text: text)
     let color = !display.noColor && getenv("NO_COLOR") == nil && isatty(STDOUT_FILENO) != 0
     let json = display.json
-    var options = SessionOptions(precision: display.precision, json: json, color: false)
+    // Color for what a person reads (a replay, a presentation); never in what is recorded.
+    var options = SessionOptions(precision: display.precision, json: json, color: color && !check && !update)
+    options.colorValues = options.color
     // --ascii (or a locale without UTF-8) draws what a replay or a presentation shows; --check
     // and --update compare and record the notebook's own layout (braille, 80 columns) regardless.
     options.ascii = display.ascii || Terminal.prefersASCII

@@ -295,7 +295,8 @@ final class Presenter {
         page.append(TranscriptStyle(color: color).statement(line, first: n == 0))
       }
       if let output {
-        page.append(contentsOf: interactive ? ColumnBlocks.wrap(output.output, width: width) : output.output)
+        // Already laid out for the screen's width by the session (tables in column blocks).
+        page.append(contentsOf: output.output)
         if output.differs {
           let note = "(this output differs from the notebook's recording)"
           page.append(color ? "\u{1B}[2;33m\(note)\u{1B}[0m" : note)
