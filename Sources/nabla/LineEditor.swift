@@ -16,8 +16,6 @@ final class LineEditor {
   nonisolated(unsafe) static var promptColor = false
   /// Set when Ctrl-C ended the line being read.
   nonisolated(unsafe) static var interrupted = false
-  /// Names offered by tab completion, refreshed before each line.
-  nonisolated(unsafe) static var completionNames: [String] = []
 
   init(session: Session) {
     self.session = session
@@ -30,9 +28,6 @@ final class LineEditor {
     print("nabla — tensor calculus. :help lists builtins, :quit (or Ctrl-D) leaves.")
     var buffer = ""
     while !session.wantsQuit {
-      LineEditor.completionNames =
-        session.interpreter.registry.names + Array(session.interpreter.globals.keys)
-        + Session.commands.map { ":" + $0.name }
       let prompt = LineEditor.prompt(continuing: !buffer.isEmpty, color: session.options.color)
       LineEditor.interrupted = false
       guard let raw = readline(prompt) else {
@@ -95,10 +90,43 @@ final class LineEditor {
       for line in text.split(separator: "\n") { add_history(LineEditor.fromHistoryFile(String(line))) }
     }
     rl_readline_name = UnsafePointer(strdup("nabla"))
-    rl_attempted_completion_function = { text, _, _ in
+    rl_completer_word_break_characters = UnsafePointer(LineEditor.wordBreaks)
+    // A file name (in a string, after :load or :save) is one word up to a space or a quote,
+    // dashes and dots included.
+    rl_completion_word_break_hook = {
+      guard let buffer = rl_line_buffer else { return nil }
+      let bytes = UnsafeBufferPointer(
+        start: UnsafeRawPointer(buffer).assumingMemoryBound(to: UInt8.self), count: Int(rl_point))
+      let before = String(decoding: bytes, as: UTF8.self)
+      guard Session.completesFileName(before) else { return nil }
+      return LineEditor.fileWordBreaks
+    }
+    LineEditor.current = session
+    rl_attempted_completion_function = { text, start, _ in
       rl_attempted_completion_over = 1
-      return rl_completion_matches(text) { text, state in
-        LineEditor.nextCompletion(text, state)
+      guard let session = LineEditor.current, let buffer = rl_line_buffer else { return nil }
+      // `start` counts bytes of the line; the part before the word decides what fits.
+      let bytes = UnsafeBufferPointer(
+        start: UnsafeRawPointer(buffer).assumingMemoryBound(to: UInt8.self), count: Int(start))
+      let before = String(decoding: bytes, as: UTF8.self)
+      let word = text.map { String(cString: $0) } ?? ""
+      switch session.completion(before: before, word: word) {
+      case .files:
+        return rl_completion_matches(text, rl_filename_completion_function)
+      case .signature(let signature):
+        rl_crlf()
+        print(signature)
+        fflush(nil)
+        rl_on_new_line()
+        return nil
+      case .words(let words):
+        LineEditor.matches = words
+        LineEditor.matchIndex = 0
+        // A symbol (\alpha → α) or a named argument (axis:) goes on without a space.
+        if words.count == 1, let only = words.first, !only.unicodeScalars.allSatisfy(\.isASCII) || only.hasSuffix(":") {
+          rl_completion_append_character = only.hasSuffix(":") ? 32 : 0
+        }
+        return rl_completion_matches(text) { _, state in LineEditor.nextMatch(state) }
       }
     }
     // Ctrl-C abandons the entry, as bash abandons a line: a fresh `nabla>` prompt on the next
@@ -118,13 +146,15 @@ final class LineEditor {
 
   nonisolated(unsafe) static var matches: [String] = []
   nonisolated(unsafe) static var matchIndex = 0
+  /// The session completion reads names from (readline's callbacks are C functions).
+  nonisolated(unsafe) static var current: Session?
+  /// Kept alive for readline, which holds on to the pointers.
+  nonisolated(unsafe) static let wordBreaks = strdup(Completion.wordBreaks)
+  nonisolated(unsafe) static let fileWordBreaks = strdup(" \t\n\"'")
 
-  static func nextCompletion(_ text: UnsafePointer<CChar>?, _ state: Int32) -> UnsafeMutablePointer<CChar>? {
-    if state == 0 {
-      let prefix = text.map { String(cString: $0) } ?? ""
-      matches = completionNames.filter { $0.hasPrefix(prefix) }.sorted()
-      matchIndex = 0
-    }
+  /// The next of the matches found for this Tab, as readline asks for them one by one.
+  static func nextMatch(_ state: Int32) -> UnsafeMutablePointer<CChar>? {
+    if state == 0 { matchIndex = 0 }
     guard matchIndex < matches.count else { return nil }
     defer { matchIndex += 1 }
     return strdup(matches[matchIndex])
