@@ -17,7 +17,7 @@ struct ReplTests {
     /// `arguments` for nabla (none: the REPL), in a terminal `width` columns wide.
     init(
       home existing: URL? = nil, width: Int = 120, height: Int = 40, arguments: String = "",
-      waitingFor prompt: String = "nabla>"
+      waitingFor prompt: String = "nabla>", color: Bool = false
     ) throws {
       home = existing ?? FileManager.default.temporaryDirectory.appendingPathComponent(name)
       try FileManager.default.createDirectory(at: home, withIntermediateDirectories: true)
@@ -26,7 +26,7 @@ struct ReplTests {
         "/usr/bin/tmux",
         [
           "new-session", "-d", "-s", name, "-x", "\(width)", "-y", "\(height)",
-          "env HOME=\(home.path) NO_COLOR=1 \(nablaBinary.path) \(arguments)",
+          "env \(color ? "-u NO_COLOR TERM=xterm-256color" : "NO_COLOR=1") HOME=\(home.path) \(nablaBinary.path) \(arguments)",
         ], captureOutput: false, timeout: 30)
       _ = try waitFor(prompt)
     }
