@@ -91,6 +91,12 @@ public struct Primitive: Sendable {
 
   /// Runs the forward computation and records the application when any input is tracked.
   public func apply(_ inputs: [Variable]) throws -> Variable {
+    // A result is about as large as the largest operand (larger ones check their shape):
+    // refused with an error when the machine cannot give that much, rather than aborting.
+    let largest = inputs.reduce(0) { Swift.max($0, $1.value.count) } * MemoryLayout<Double>.stride
+    if largest >= MemoryBudget.unchecked, let shortfall = MemoryBudget.shortfall(largest) {
+      throw MemoryError("\(name): a result the size of its operand (\(MemoryBudget.describe(largest))) \(shortfall)")
+    }
     let value = try forward(inputs.map(\.value))
     // A long kernel stops early at Ctrl-C (see `Interruption`); its partial result ends here.
     if Interruption.isPending { try Interruption.checkpoint() }

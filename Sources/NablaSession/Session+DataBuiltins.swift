@@ -8,18 +8,37 @@ extension Session {
 
   static let dataBuiltins: [Builtin] = [
     Builtin(
-      "load", [Parameter("path", .string)], category: "Data",
-      doc: "Reads .npy (a tensor), .npz (a list of its arrays, in order) or numeric .csv (header optional).",
+      "load", [Parameter("path", .string), Parameter("missing", .scalar, default: .absent, namedOnly: true)],
+      category: "Data",
+      doc:
+        "Reads .npy (a tensor), .npz (a list of its arrays, in order) or numeric .csv (a first row without numbers is a header; an empty cell is an error, or missing: nan).",
       example: "save(eye(2), \"/tmp/nabla-eye.npy\"); load(\"/tmp/nabla-eye.npy\")"
     ) { c in
       let path = try c.string("path")
-      guard let bytes = BinaryFile.read(path) else { throw c.fail("cannot read \(path)", argument: "path") }
       do {
+        if !path.hasSuffix(".npz") && !path.hasSuffix(".csv") {
+          // A .npy file's header says how much data follows: checked before the file is read.
+          let declared = try NumpyFormat.declaredData(try BinaryFile.contents(path, limit: 1 << 16))
+          if let shortfall = MemoryBudget.shortfall(declared.bytes * 2) {
+            throw c.fail("\(path): its \(declared.count) values \(shortfall)", argument: "path")
+          }
+        }
+        let bytes = try BinaryFile.contents(path)
         if path.hasSuffix(".npz") { return .list(try NumpyFormat.decodeArchive(bytes).map { .tensor($0.tensor) }) }
-        if path.hasSuffix(".csv") { return .tensor(try NumpyFormat.decodeCSV(String(decoding: bytes, as: UTF8.self))) }
+        if path.hasSuffix(".csv") {
+          let missing = c.has("missing") ? try c.double("missing") : nil
+          let (t, header) = try NumpyFormat.decodeCSV(String(decoding: bytes, as: UTF8.self), missing: missing)
+          if let header {
+            c.interpreter.notes.append(
+              "note: the first row of \(path) (\(header.prefix(60))) is not numeric: read as a header")
+          }
+          return .tensor(t)
+        }
         return .tensor(try NumpyFormat.decodeArray(bytes))
       } catch let error as NumpyFormat.FormatError {
         throw c.fail("\(path): \(error.description)", argument: "path")
+      } catch let error as BinaryFile.ReadError {
+        throw c.fail("cannot read \(path): \(error.description)", argument: "path")
       }
     },
     Builtin(

@@ -1,3 +1,5 @@
+import NablaTensor
+
 #if canImport(Glibc)
   import Glibc
 #endif
@@ -31,21 +33,44 @@ public enum TextFile {
 
 /// Bytes from and to files, for `.npy`/`.npz`.
 public enum BinaryFile {
-  public static func read(_ path: String) -> [UInt8]? {
+  /// Why a file cannot be read, in the words an error message uses.
+  public struct ReadError: Error, CustomStringConvertible {
+    public let description: String
+  }
+
+  public static func read(_ path: String) -> [UInt8]? { try? contents(path) }
+
+  /// The file's bytes (at most `limit` of them when given), or why they cannot be read: it does
+  /// not exist, is a directory, is not a regular file (a device such as /dev/zero never ends, a
+  /// FIFO may never end), or is larger than the memory available.
+  public static func contents(_ path: String, limit: Int? = nil) throws(ReadError) -> [UInt8] {
     let path = TextFile.expandingHome(path)
-    // Regular files only, and not absurdly large ones (a device such as /dev/zero never ends).
     var info = stat()
-    guard stat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG, info.st_size <= 4 << 30 else { return nil }
-    guard let file = fopen(path, "rb") else { return nil }
-    defer { fclose(file) }
-    var bytes: [UInt8] = []
-    var buffer = [UInt8](repeating: 0, count: 1 << 16)
-    while true {
-      let n = fread(&buffer, 1, buffer.count, file)
-      if n > 0 { bytes.append(contentsOf: buffer[0..<n]) }
-      if n < buffer.count { break }
+    guard stat(path, &info) == 0 else {
+      throw ReadError(description: errno == ENOENT ? "no such file" : String(cString: strerror(errno)))
     }
-    return ferror(file) != 0 ? nil : bytes
+    switch info.st_mode & S_IFMT {
+    case S_IFREG: break
+    case S_IFDIR: throw ReadError(description: "is a directory")
+    default: throw ReadError(description: "not a regular file (a device, a pipe or a socket)")
+    }
+    let size = Int(info.st_size)
+    if limit == nil, let shortfall = MemoryBudget.shortfall(size) {
+      throw ReadError(description: "is \(MemoryBudget.describe(size)) and reading it \(shortfall)")
+    }
+    guard let file = fopen(path, "rb") else { throw ReadError(description: String(cString: strerror(errno))) }
+    defer { fclose(file) }
+    let wanted = Swift.min(size, limit ?? size)
+    var bytes: [UInt8] = []
+    bytes.reserveCapacity(wanted)
+    var buffer = [UInt8](repeating: 0, count: 1 << 16)
+    while bytes.count < wanted {
+      let n = fread(&buffer, 1, Swift.min(buffer.count, wanted - bytes.count), file)
+      if n > 0 { bytes.append(contentsOf: buffer[0..<n]) }
+      if n == 0 { break }
+    }
+    guard ferror(file) == 0 else { throw ReadError(description: "a read error") }
+    return bytes
   }
 
   /// Temporary file, then rename: an interrupted save never leaves a half-written file.

@@ -29,11 +29,14 @@ public enum NumpyFormat {
       throw FormatError("the .npy header has no descr or shape: \(header)")
     }
     let fortran = field(header, "fortran_order")?.hasPrefix("True") ?? false
-    let dims = shapeText.split(whereSeparator: { "(), ".contains($0) }).compactMap { Int($0) }
-    guard dims.allSatisfy({ $0 >= 0 }), let count = Tensor.elementCount(dims),
-      (try? Tensor.checkExtent(dims, operation: "load")) != nil
+    let dims = try shape(shapeText)
+    guard let count = Tensor.elementCount(dims), (try? Tensor.checkExtent(dims, operation: "load")) != nil,
+      count <= ElementLimit.current
     else {
-      throw FormatError("unsupported or too large shape \(shapeText)")
+      throw FormatError("the shape \(shapeText) is too large (at most \(ElementLimit.current) elements)")
+    }
+    if let shortfall = MemoryBudget.shortfall(count * MemoryLayout<Double>.stride) {
+      throw FormatError("the shape \(shapeText) \(shortfall)")
     }
     let type = descr.trimmingQuotes()
     guard let kind = type.dropFirst().first, let size = Int(type.dropFirst(2)) else {
@@ -77,6 +80,45 @@ public enum NumpyFormat {
   }
 
   /// `'descr': '<f8'` → `'<f8'`, from a header dictionary.
+  /// The dimensions of a header's shape tuple, each a whole number (`(2**70,)` or `(2.5,)` is an
+  /// error, not a scalar).
+  static func shape(_ text: String) throws(FormatError) -> [Int] {
+    let inner = text.trimmingSpaces()
+    guard inner.hasPrefix("("), inner.hasSuffix(")") else { throw FormatError("the shape \(text) is not a tuple") }
+    var dims: [Int] = []
+    for part in inner.dropFirst().dropLast().split(separator: ",") {
+      let field = String(part).trimmingSpaces()
+      if field.isEmpty { continue }
+      guard field.allSatisfy({ $0.isASCII && $0.isNumber }), let d = Int(field) else {
+        throw FormatError("the shape \(text) has \(field), not a whole number that fits in 64 bits")
+      }
+      dims.append(d)
+    }
+    return dims
+  }
+
+  /// The element count and data size an `.npy` header declares, from the first bytes of the
+  /// file: a file claiming more than the limit or the memory available is refused before it is
+  /// read whole.
+  public static func declaredData(_ prefix: [UInt8]) throws(FormatError) -> (count: Int, bytes: Int, dataStart: Int) {
+    guard prefix.count >= 12, Array(prefix[0..<6]) == magic else { throw FormatError("not a .npy file (bad magic)") }
+    let (headerStart, headerLength) =
+      prefix[6] == 1
+      ? (10, Int(prefix[8]) | Int(prefix[9]) << 8)
+      : (12, Int(prefix[8]) | Int(prefix[9]) << 8 | Int(prefix[10]) << 16 | Int(prefix[11]) << 24)
+    guard headerStart + headerLength <= prefix.count else { throw FormatError("truncated .npy header") }
+    let header = String(decoding: prefix[headerStart..<(headerStart + headerLength)], as: UTF8.self)
+    guard let descr = field(header, "descr"), let shapeText = field(header, "shape") else {
+      throw FormatError("the .npy header has no descr or shape: \(header)")
+    }
+    let dims = try shape(shapeText)
+    guard let count = Tensor.elementCount(dims), count <= ElementLimit.current else {
+      throw FormatError("the shape \(shapeText) is too large (at most \(ElementLimit.current) elements)")
+    }
+    let size = Int(descr.trimmingQuotes().dropFirst(2)) ?? 8
+    return (count, count * Swift.max(size, 1), headerStart + headerLength)
+  }
+
   static func field(_ header: String, _ key: String) -> String? {
     guard let keyRange = header.firstRange(of: "'\(key)'") else { return nil }
     var rest = header[keyRange.upperBound...].drop(while: { $0 == " " || $0 == ":" })
@@ -132,11 +174,28 @@ public enum NumpyFormat {
       guard u32(local) == 0x0403_4b50 else { throw FormatError("damaged zip member \(name)") }
       let dataStart = local + 30 + u16(local + 26) + u16(local + 28)
       guard dataStart + compressed <= bytes.count else { throw FormatError("truncated zip member \(name)") }
+      // The directory's size is checked before anything is reserved, and inflation stops at it.
+      let largest = ElementLimit.current * MemoryLayout<Double>.stride + (1 << 20)
+      guard size <= largest else {
+        throw FormatError(
+          "zip member \(name) claims \(MemoryBudget.describe(size)), more than any array nabla can hold")
+      }
+      if let shortfall = MemoryBudget.shortfall(size) { throw FormatError("zip member \(name) \(shortfall)") }
       let raw = Array(bytes[dataStart..<(dataStart + compressed)])
       let content: [UInt8]
       switch method {
       case 0: content = raw
       case 8:
+        // The member's own header first: its shape must need exactly the size the directory
+        // says, before the whole member is inflated.
+        if let head = Compression.inflate(raw, windowBits: -15, prefix: 1 << 16), name.hasSuffix(".npy") {
+          let declared = try declaredData(head)
+          guard declared.dataStart + declared.bytes == size else {
+            throw FormatError(
+              "zip member \(name): its header's shape needs \(declared.dataStart + declared.bytes) bytes, the archive says \(size)"
+            )
+          }
+        }
         guard let inflated = Compression.inflate(raw, windowBits: -15, expectedSize: size) else {
           throw FormatError("cannot inflate zip member \(name)")
         }
@@ -178,26 +237,49 @@ public enum NumpyFormat {
   // MARK: CSV
 
   /// Numeric CSV, with or without a header row (a first row that is not all numbers).
-  public static func decodeCSV(_ text: String) throws(FormatError) -> Tensor {
+  /// A numeric CSV as a matrix. A UTF-8 byte-order mark is skipped; the first row is a header
+  /// only when it is not numeric (`header` then holds it, for a note). An empty cell is an error
+  /// naming its row and column, as NumPy's `loadtxt`, or `missing` (NaN, say) when given.
+  public static func decodeCSV(_ text: String, missing: Double? = nil) throws(FormatError) -> (
+    tensor: Tensor, header: String?
+  ) {
     var rows: [[Double]] = []
-    for (k, line) in text.split(whereSeparator: { $0 == "\n" || $0 == "\r\n" }).enumerated() {
+    var header: String? = nil
+    var body = Substring(text)
+    if body.unicodeScalars.first == "\u{FEFF}" { body = Substring(body.unicodeScalars.dropFirst()) }
+    for (k, line) in body.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" })
+      .enumerated()
+    {
       if k & 0xFFF == 0, Interruption.isPending, Interruption.take() { throw FormatError("interrupted") }
       let trimmed = String(line).trimmingSpaces()
       if trimmed.isEmpty { continue }
       let cells = trimmed.split(separator: ",", omittingEmptySubsequences: false).map { String($0).trimmingSpaces() }
-      let numbers = cells.map { Double($0) }
-      if numbers.contains(where: { $0 == nil }) {
-        if k == 0 && rows.isEmpty { continue }  // the header
-        throw FormatError("line \(k + 1) holds a value that is not a number")
+      var row: [Double] = []
+      for (column, cell) in cells.enumerated() {
+        if let v = Double(cell) {
+          row.append(v)
+        } else if cell.isEmpty, let missing {
+          row.append(missing)
+        } else if rows.isEmpty && header == nil && !cells.contains(where: { Double($0) != nil }) {
+          // A first row with no number in it names the columns.
+          header = trimmed
+          row = []
+          break
+        } else if cell.isEmpty {
+          throw FormatError(
+            "row \(k + 1), column \(column + 1) is empty (load(path, missing: nan) reads empty cells as NaN)")
+        } else {
+          throw FormatError("row \(k + 1), column \(column + 1) holds \"\(cell)\", which is not a number")
+        }
       }
-      let row = numbers.compactMap { $0 }
+      if row.isEmpty { continue }
       if let first = rows.first, first.count != row.count {
-        throw FormatError("line \(k + 1) has \(row.count) values, the first row has \(first.count)")
+        throw FormatError("row \(k + 1) has \(row.count) values, the first row has \(first.count)")
       }
       rows.append(row)
     }
     let columns = rows.first?.count ?? 0
-    return Tensor(uncheckedShape: [rows.count, columns], data: rows.flatMap { $0 })
+    return (Tensor(uncheckedShape: [rows.count, columns], data: rows.flatMap { $0 }), header)
   }
 }
 

@@ -80,6 +80,10 @@ public struct Tensor: Sendable, Equatable {
         rule: "the result would have shape \(describe(shape)), more than \(maximumElements) elements")
     }
     try checkExtent(shape, operation: operation)
+    if let shortfall = MemoryBudget.shortfall(n * MemoryLayout<Double>.stride) {
+      throw ShapeError(
+        operation: operation, shapes: [shape], rule: "the result of shape \(describe(shape)) \(shortfall)")
+    }
   }
 
   /// Throws unless the product of `max(size, 1)` over `shape` is at most `maximumElements`: an

@@ -1,6 +1,7 @@
 import ArgumentParser
 import NablaLanguage
 import NablaSession
+import NablaTensor
 
 #if canImport(Glibc)
   import Glibc
@@ -30,6 +31,14 @@ struct Nabla: ParsableCommand {
   /// `nabla file.nabla` (forgetting `run`) is answered with what was meant; everything else is
   /// ArgumentParser's.
   static func main() {
+    // NABLA_MEMORY_LIMIT=2G caps what nabla may allocate (below what the machine has).
+    if let limit = getenv("NABLA_MEMORY_LIMIT").map({ String(cString: $0) }) {
+      guard let bytes = MemoryBudget.parse(limit) else {
+        FileOutput.error("NABLA_MEMORY_LIMIT=\(limit) is not a size such as 2G, 512M or a number of bytes")
+        Glibc.exit(64)
+      }
+      MemoryBudget.setCap(bytes)
+    }
     var arguments = CommandLine.arguments.dropFirst()[...]
     while let argument = arguments.popFirst() {
       if ["-e", "--eval", "--precision"].contains(argument) {

@@ -230,8 +230,8 @@ struct TrainingAndDataTests {
     let archive = NumpyFormat.encodeArchive([("a", t), ("b", Tensor(scalar: 2))])
     let members = try NumpyFormat.decodeArchive(archive)
     #expect(members.map(\.name) == ["a", "b"] && members[1].tensor == Tensor(scalar: 2))
-    #expect(try NumpyFormat.decodeCSV("x,y\n1,2\n3,4\n") == Tensor(uncheckedShape: [2, 2], data: [1, 2, 3, 4]))
-    #expect(try NumpyFormat.decodeCSV("1,2\n3,4") == Tensor(uncheckedShape: [2, 2], data: [1, 2, 3, 4]))
+    #expect(try NumpyFormat.decodeCSV("x,y\n1,2\n3,4\n").tensor == Tensor(uncheckedShape: [2, 2], data: [1, 2, 3, 4]))
+    #expect(try NumpyFormat.decodeCSV("1,2\n3,4").tensor == Tensor(uncheckedShape: [2, 2], data: [1, 2, 3, 4]))
     #expect(throws: NumpyFormat.FormatError.self) { try NumpyFormat.decodeCSV("1,2\n3\n") }
     #expect(throws: NumpyFormat.FormatError.self) { try NumpyFormat.decodeArray([1, 2, 3]) }
     // save(x, "f.npz") with one tensor writes one array, as np.savez(f, x) does.

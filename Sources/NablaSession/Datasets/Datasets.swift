@@ -43,12 +43,12 @@ public enum Datasets {
     guard let csv = Compression.inflate(base64(digitsGzipBase64), windowBits: 31) else {
       throw DifferentiationError("digits: the embedded data did not decompress")
     }
-    return split(try NumpyFormat.decodeCSV(String(decoding: csv, as: UTF8.self)))
+    return split(try NumpyFormat.decodeCSV(String(decoding: csv, as: UTF8.self)).tensor)
   }
 
   /// Fisher's iris: X [150, 4], y [150] in 0…2.
   public static func iris() throws -> (Tensor, Tensor) {
-    split(try NumpyFormat.decodeCSV(irisCSV))
+    split(try NumpyFormat.decodeCSV(irisCSV).tensor)
   }
 
   /// The four XOR points and their labels.
