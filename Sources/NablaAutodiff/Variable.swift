@@ -42,6 +42,26 @@ public final class Variable: @unchecked Sendable {
     self.value = value
     self.node = node
     self.isTracked = tracked
+    if let node {
+      var bytes = value.count &* MemoryLayout<Double>.stride
+      for input in node.inputs { bytes = bytes &+ input.historyBytes }
+      historyBytes = bytes < 0 ? Int.max : bytes
+    }
+  }
+
+  /// About how many bytes of intermediate values this value's history holds (leaves, which
+  /// names hold anyway, count 0). An upper bound: a part used twice counts twice, so a long
+  /// loop's history can be kept within a budget without walking it at every step.
+  public private(set) var historyBytes = 0
+
+  /// The bytes the history holds, each intermediate value once (a walk of the whole graph);
+  /// the bound `historyBytes` becomes this value.
+  public func measureHistory() -> Int {
+    let steps = ReverseMode.graph(of: self)
+    var bytes = 0
+    for step in steps where step.primitive != nil { bytes &+= step.shape.reduce(1, &*) &* MemoryLayout<Double>.stride }
+    historyBytes = Swift.max(bytes, 0)
+    return historyBytes
   }
 
   /// A value that never joins a graph (masks, seeds, values in a first-order backward pass).

@@ -198,11 +198,31 @@ public final class Interpreter {
       bind(name, .tensor(v.leaf()))
       return
     }
+    if case .tensor(let v) = value, v.historyBytes > Interpreter.historyCheck, let budget = historyOverBudget(v) {
+      // A loop such as `acc = acc + 1` keeps every step's value for a derivative; past the
+      // budget the history goes (the session stays alive) and a note says so.
+      noteOnce(
+        "note: the history of \(name) (what it was computed from, kept for derivatives) passed \(MemoryBudget.describe(budget)); it was dropped to keep memory bounded, so \(name) is now a value without history and derivatives of it start here"
+      )
+      bind(name, .tensor(v.leaf()))
+      return
+    }
     if frames.isEmpty {
       setGlobal(name, value)
     } else {
       frames[frames.count - 1][name] = value
     }
+  }
+
+  /// Histories larger than this (by `Variable.historyBytes`) are measured when bound.
+  static let historyCheck = 64 << 20
+
+  /// The budget `v`'s history exceeds, measured exactly (nil when it fits): 1 GiB, or half the
+  /// memory available when that is less.
+  func historyOverBudget(_ v: Variable) -> Int? {
+    let budget = Swift.min(1 << 30, MemoryBudget.available / 2)
+    guard v.historyBytes > budget, v.measureHistory() > budget else { return nil }
+    return budget
   }
 
   /// Binds a session variable, marking the value it replaces (see `Variable.replacedName`).
@@ -316,10 +336,11 @@ public final class Interpreter {
   /// and stops at Ctrl-C from its first iteration), a tensor gives its rows one at a time.
   func forEachItem(of sequence: Expr, _ body: (Value) throws -> Void) throws {
     if let (start, stop) = try countingBounds(sequence) {
-      var v = start
-      while v < stop {
-        try body(.scalar(v))
-        v += 1
+      // Counted with an integer: past 2^53, v + 1 == v and a Double counter would never end.
+      var k = 0
+      while k < Interpreter.count(from: start, to: stop) {
+        try body(.scalar(start + Double(k)))
+        k += 1
       }
       return
     }
@@ -339,12 +360,29 @@ public final class Interpreter {
   }
 
   /// `(start, stop)` when the sequence is `a..b` or a call of the builtin `range`, else nil.
+  /// How many values `start`, `start + 1`, … lie below `stop` (as many as an Int holds).
+  static func count(from start: Double, to stop: Double) -> Int {
+    let n = (stop - start).rounded(.up)
+    guard n > 0 else { return 0 }
+    return n >= 9.2e18 ? Int.max : Int(n)
+  }
+
+  /// The bounds of `a..b`, both finite numbers (`0..nan` is an error, as `range(nan)` is).
+  func rangeBounds(_ e: Expr) throws -> (Double, Double) {
+    guard case .range(let lo, let hi) = e.kind else { throw Diagnostic("not a range", at: e.range) }
+    let a = try scalarOperand(lo, role: "the start of a range")
+    let b = try scalarOperand(hi, role: "the end of a range")
+    guard a.isFinite else { throw Diagnostic("the start of a range must be a finite number, not \(a)", at: lo.range) }
+    guard b.isFinite || b == .infinity else {
+      throw Diagnostic("the end of a range must be a number, not \(b)", at: hi.range)
+    }
+    return (a, b)
+  }
+
   func countingBounds(_ sequence: Expr) throws -> (Double, Double)? {
     switch sequence.kind {
-    case .range(let lo, let hi):
-      return (
-        try scalarOperand(lo, role: "the start of a range"), try scalarOperand(hi, role: "the end of a range")
-      )
+    case .range:
+      return try rangeBounds(sequence)
     case .call(let callee, let arguments):
       guard case .identifier("range") = callee.kind, case .function(let f)? = lookup("range"),
         case .builtin = f.kind, (1...2).contains(arguments.count), arguments.allSatisfy({ $0.label == nil })
@@ -417,17 +455,10 @@ public final class Interpreter {
           "a tensor has no member '.\(name)'", at: nameRange,
           suggestion: NameSuggestion.nearest(to: name, in: ["T", "shape"]).map { ".\($0)" })
       }
-    case .range(let lo, let hi):
-      let a = try scalarOperand(lo, role: "the start of a range")
-      let b = try scalarOperand(hi, role: "the end of a range")
+    case .range:
+      let (a, b) = try rangeBounds(e)
       guard b - a < 1e8 else { throw Diagnostic("range \(a)..\(b) is too long", at: e.range) }
-      var values: [Double] = []
-      var v = a
-      while v < b {
-        values.append(v)
-        v += 1
-      }
-      return .tensor(Tensor(vector: values))
+      return .tensor(Tensor(vector: (0..<Interpreter.count(from: a, to: b)).map { a + Double($0) }))
     case .ifElse(let condition, let then, let otherwise):
       let c = try tensorOperand(condition, role: "an if condition")
       guard let truth = c.value.scalarValue else {

@@ -73,6 +73,9 @@ public struct Lexer {
       || [.nonspacingMark, .spacingMark, .enclosingMark].contains(c.properties.generalCategory)
   }
 
+  /// What a run of `;` is made of: the semicolons and the blanks between them.
+  static func isSemicolonRun(_ c: Unicode.Scalar) -> Bool { c == ";" || c == " " || c == "\t" || c == "\r" }
+
   static func isDigit(_ c: Unicode.Scalar?) -> Bool {
     guard let c else { return false }
     return ("0"..."9").contains(c)
@@ -108,12 +111,19 @@ public struct Lexer {
         continue
       }
       if c == ";" {
-        advance()
-        // Look past blanks and a comment: a `;` is trailing when the line ends after it.
+        // Look past blanks, more `;` and a comment: a `;` is trailing when the line ends after
+        // it. One look for the whole run of them, so a line of 10⁶ `;` lexes in linear time.
         var k = index
-        while k < scalars.count, [" ", "\t", "\r", ";"].contains(scalars[k]) { k += 1 }
+        while k < scalars.count, Lexer.isSemicolonRun(scalars[k]) { k += 1 }
         let endsLine = k >= scalars.count || scalars[k] == "\n" || scalars[k] == "#"
-        tokens.append(Token(kind: .semicolon(endsLine: endsLine), range: SourceRange(start, location)))
+        while index < k {
+          let here = location
+          let isSemicolon = scalars[index] == ";"
+          advance()
+          if isSemicolon {
+            tokens.append(Token(kind: .semicolon(endsLine: endsLine), range: SourceRange(here, location)))
+          }
+        }
         continue
       }
       if Lexer.isDigit(c) || (c == "." && Lexer.isDigit(peek(1))) {

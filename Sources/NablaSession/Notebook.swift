@@ -13,25 +13,42 @@ public struct Notebook {
 
   public let lines: [String]
   public let cells: [Cell]
-  /// Whether the file ended with a newline (kept by `--update`).
-  public let endsWithNewline: Bool
+  /// Each line's bytes as they are in the file, and the line ending after it ("\n", "\r\n", or
+  /// nothing at the end): `--update` writes these back, so a BOM, mixed line endings, a lone CR
+  /// and bytes that are not UTF-8 all survive.
+  let rawLines: [ArraySlice<UInt8>]
+  let endings: [ArraySlice<UInt8>]
 
   public static let outputPrefix = "#>"
 
-  /// Whether the file used Windows line ends (kept by `--update`).
-  public let usesCRLF: Bool
+  /// Whether the file ended with a newline.
+  public var endsWithNewline: Bool { !(endings.last?.isEmpty ?? true) }
 
-  public init(text: String) {
-    // Swift reads "\r\n" as one Character: split on scalars, and drop a byte-order mark.
-    var scalars = Substring(text).unicodeScalars[...]
-    if scalars.first == "\u{FEFF}" { scalars = scalars.dropFirst() }
-    let body = String(String.UnicodeScalarView(scalars))
-    usesCRLF = body.unicodeScalars.contains("\r")
-    let normalized =
-      usesCRLF ? body.split(separator: "\r\n", omittingEmptySubsequences: false).joined(separator: "\n") : body
-    var lines = normalized.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
-    endsWithNewline = normalized.hasSuffix("\n")
-    if endsWithNewline { lines.removeLast() }
+  /// Whether the file's lines end with CRLF (the ending given to output lines it did not have).
+  public var usesCRLF: Bool { endings.contains { $0.count == 2 } }
+
+  public init(text: String) { self.init(bytes: Array(text.utf8)) }
+
+  public init(bytes: [UInt8]) {
+    var rawLines: [ArraySlice<UInt8>] = []
+    var endings: [ArraySlice<UInt8>] = []
+    var start = 0
+    while start < bytes.count {
+      let newline = bytes[start...].firstIndex(of: UInt8(ascii: "\n")) ?? bytes.count
+      var contentEnd = newline
+      if newline < bytes.count, contentEnd > start, bytes[contentEnd - 1] == UInt8(ascii: "\r") { contentEnd -= 1 }
+      rawLines.append(bytes[start..<contentEnd])
+      endings.append(bytes[contentEnd..<Swift.min(newline + 1, bytes.count)])
+      start = newline + 1
+    }
+    self.rawLines = rawLines
+    self.endings = endings
+    // Parsed as text: invalid UTF-8 shows as U+FFFD (in prose, where it changes nothing), and
+    // a byte-order mark at the start is not part of the first line.
+    var lines = rawLines.map { String(decoding: $0, as: UTF8.self) }
+    if let first = lines.first, first.unicodeScalars.first == "\u{FEFF}" {
+      lines[0] = String(String.UnicodeScalarView(first.unicodeScalars.dropFirst()))
+    }
     self.lines = lines
     var cells: [Cell] = []
     var i = 0
@@ -89,24 +106,34 @@ public struct Notebook {
     output.map { $0.isEmpty ? outputPrefix : outputPrefix + " " + $0 }
   }
 
-  /// The notebook with each statement's recorded output replaced by `fresh[cellIndex]`; every
-  /// other line kept as it was.
-  public func updated(with fresh: [Int: [String]]) -> String {
-    var out: [String] = []
+  /// The notebook's bytes with each statement's recorded output replaced by
+  /// `fresh[cellIndex]`; every other byte kept as it was (new output lines take the line
+  /// ending of the statement above them).
+  public func updated(with fresh: [Int: [String]]) -> [UInt8] {
+    var out: [UInt8] = []
+    let defaultEnding: [UInt8] = usesCRLF ? [13, 10] : [10]
     for (k, cell) in cells.enumerated() {
       switch cell {
-      case .prose(let r): out.append(contentsOf: lines[r])
+      case .prose(let r):
+        for i in r { out.append(contentsOf: rawLines[i] + endings[i]) }
       case .statement(let code, let output):
-        out.append(contentsOf: lines[code])
-        if let new = fresh[k] {
-          out.append(contentsOf: Notebook.record(new))
-        } else {
-          out.append(contentsOf: lines[output])
+        for i in code { out.append(contentsOf: rawLines[i] + endings[i]) }
+        guard let new = fresh[k] else {
+          for i in output { out.append(contentsOf: rawLines[i] + endings[i]) }
+          continue
+        }
+        let last = code.upperBound - 1
+        let ending = endings[last].isEmpty ? defaultEnding : Array(endings[last])
+        // The file's last line has no ending: one goes before new output, none after it.
+        let atEnd = output.isEmpty ? endings[last].isEmpty : endings[output.upperBound - 1].isEmpty
+        if endings[last].isEmpty && !new.isEmpty { out.append(contentsOf: ending) }
+        for (n, recorded) in Notebook.record(new).enumerated() {
+          out.append(contentsOf: Array(recorded.utf8))
+          if !(atEnd && n == new.count - 1) { out.append(contentsOf: ending) }
         }
       }
     }
-    let end = usesCRLF ? "\r\n" : "\n"
-    return out.joined(separator: end) + (endsWithNewline ? end : "")
+    return out
   }
 }
 

@@ -38,11 +38,14 @@ struct RunNotebook: ParsableCommand {
   }
 
   func run() throws {
-    guard let text = TextFile.read(path) else {
-      FileOutput.error("cannot read \(path)")
+    let bytes: [UInt8]
+    do {
+      bytes = try BinaryFile.contents(path)
+    } catch {
+      FileOutput.error("cannot read \(path): \(error.description)")
       throw ExitCode(1)
     }
-    let notebook = Notebook(text: text)
+    let notebook = Notebook(bytes: bytes)
     let color = !display.noColor && getenv("NO_COLOR") == nil && isatty(STDOUT_FILENO) != 0
     let json = display.json
     // Color for what a person reads (a replay, a presentation); never in what is recorded.
@@ -65,7 +68,7 @@ struct RunNotebook: ParsableCommand {
     if update {
       let results = replay.runAll(updating: true)
       let updated = notebook.updated(with: results.mapValues(\.output))
-      guard TextFile.writeAtomically(updated, to: path) else {
+      guard BinaryFile.writeAtomically(updated, to: path) else {
         FileOutput.error("cannot write \(path)")
         throw ExitCode(1)
       }

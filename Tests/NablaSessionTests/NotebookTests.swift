@@ -38,7 +38,7 @@ struct NotebookTests {
   func updateThenCheck() {
     let nb = Notebook(text: Self.source)
     let results = NotebookReplay(notebook: nb, session: session()).runAll(updating: true)
-    let updated = nb.updated(with: results.mapValues(\.output))
+    let updated = String(decoding: nb.updated(with: results.mapValues(\.output)), as: UTF8.self)
     // Every non-output line survives, in order.
     let kept = updated.split(separator: "\n", omittingEmptySubsequences: false).filter { !$0.hasPrefix("#>") }
     let original = Self.source.split(separator: "\n", omittingEmptySubsequences: false).filter { !$0.hasPrefix("#>") }
@@ -296,7 +296,9 @@ struct NotebookTests {
     let replay = NotebookReplay(notebook: nb, session: session())
     let results = replay.runAll(updating: true)
     #expect(replay.differences(results).isEmpty)
-    #expect(nb.updated(with: results.mapValues(\.output)) == "x = 1\r\nx + 1\r\n#> 2\r\n")
+    #expect(
+      String(decoding: nb.updated(with: results.mapValues(\.output)), as: UTF8.self)
+        == "\u{FEFF}x = 1\r\nx + 1\r\n#> 2\r\n")
   }
 
   @Test(":format latex shows values as LaTeX; :format plain goes back")
