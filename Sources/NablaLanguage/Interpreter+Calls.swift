@@ -138,10 +138,13 @@ extension Interpreter {
           "\(f.name) must return a tensor to be differentiated", at: expression?.range ?? first.range)
       }
       // Differentiable again (grad(grad(f))): the backward pass is recorded only if asked.
-      return .tensor(
-        try Variable.rememberingHistory {
-          try Differentiation.gradient(of: y, withRespectTo: [x], createGraph: $0).values
-        }[0])
+      let g = try Variable.rememberingHistory {
+        try Differentiation.gradient(of: y, withRespectTo: [x], createGraph: $0).values
+      }[0]
+      // As grad(f, x0) does, a derivative that comes out inf or nan at a finite point says so.
+      noteNonFinite(
+        g.value, inputs: [x0.value], operation: expression.map { self.source.slice($0.range) } ?? function.signature)
+      return .tensor(g)
     }
   }
 

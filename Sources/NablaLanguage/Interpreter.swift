@@ -619,7 +619,13 @@ public final class Interpreter {
         break
       }
     }
-    if numbers.count == items.count { return .tensor(Tensor(vector: numbers)) }
+    if numbers.count == items.count {
+      // As a bare 1e400 does, say which entry overflowed.
+      for (item, v) in zip(items, numbers) where v.isInfinite {
+        noteOnce("note: \(source.slice(item.range)) is too large for a Double, so it is inf")
+      }
+      return .tensor(Tensor(vector: numbers))
+    }
     let values = try items.map { try evaluate($0) }
     let allScalars = values.allSatisfy { if case .tensor(let t) = $0 { return t.rank == 0 } else { return false } }
     if allScalars {
@@ -729,8 +735,8 @@ public final class Interpreter {
       case .slice(let start, let stop, let step, _):
         resolved.append(
           .slice(
-            start: try start.map { try integerOperand($0, role: "a slice start") },
-            stop: try stop.map { try integerOperand($0, role: "a slice stop") },
+            start: try start.map { try sliceBound($0, role: "a slice start") },
+            stop: try stop.map { try sliceBound($0, role: "a slice stop") },
             step: try step.map { try integerOperand($0, role: "a slice step") }))
       }
     }
@@ -764,9 +770,31 @@ public final class Interpreter {
   }
 
   func integerOperand(_ e: Expr, value: Double, role: String) throws -> Int {
-    guard let i = Int(exactly: value), i.magnitude < 1 << 48 else {
+    guard value == value.rounded(), value.isFinite else {
       throw Diagnostic("\(role) must be a whole number, got \(value)", at: e.range)
     }
+    guard let i = Int(exactly: value), i.magnitude < 1 << 48 else {
+      throw Diagnostic(
+        "\(role) is too large: \(Interpreter.describe(number: value)) (at most 2^48 in size)", at: e.range)
+    }
     return i
+  }
+
+  /// A slice's start or stop: any whole number, clamped as NumPy clamps `x[0:2**63]`.
+  func sliceBound(_ e: Expr, role: String) throws -> Int {
+    let value = try scalarOperand(e, role: role)
+    guard value == value.rounded(), value.isFinite else {
+      throw Diagnostic("\(role) must be a whole number, got \(value)", at: e.range)
+    }
+    return Int(Swift.min(Swift.max(value, -0x1p48), 0x1p48))
+  }
+
+  /// A whole number as it reads best: 2^63 rather than 9.223372036854776e+18.
+  static func describe(number v: Double) -> String {
+    let exponent = Math.log(Swift.abs(v)) / Math.log(2)
+    if v != 0, exponent.rounded() == exponent, Swift.abs(exponent) < 1024 {
+      return (v < 0 ? "-" : "") + "2^\(Int(exponent))"
+    }
+    return Swift.abs(v) < 1e15 ? String(Int(v)) : "\(v)"
   }
 }

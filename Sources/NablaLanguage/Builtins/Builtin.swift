@@ -304,8 +304,11 @@ public final class BuiltinCall {
       values.append(contentsOf: t.value.data)
     }
     return try values.map { v in
-      guard let i = Int(exactly: v), i >= (allowInferred ? -1 : 0), i < 1 << 40 else {
+      guard v == v.rounded(), v >= (allowInferred ? -1 : 0) else {
         throw fail("sizes must be whole numbers ≥ \(allowInferred ? -1 : 0), got \(v)", argument: name)
+      }
+      guard let i = Int(exactly: v), i < 1 << 40 else {
+        throw fail("a size of \(Interpreter.describe(number: v)) is too large (at most 2^40)", argument: name)
       }
       return i
     }

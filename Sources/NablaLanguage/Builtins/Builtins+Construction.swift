@@ -5,7 +5,7 @@ extension BuiltinCall {
   /// A shape whose element count is small enough to allocate.
   func checkedShape(_ shape: [Int], argument: String) throws -> [Int] {
     do {
-      try Tensor.checkExtent(shape, operation: builtin.name)
+      try Tensor.checkSize(shape, operation: builtin.name)
     } catch {
       throw fail(error.rule, argument: argument)
     }
