@@ -7,7 +7,7 @@ BIN_RELEASE = .build/release/nabla
 PREFIX ?= /usr/local
 INSTALL_DIR = $(patsubst ~%,$(HOME)%,$(PREFIX))/bin
 
-.PHONY: setup build release run install test bench fuzz fuzz-merge format lint clean reference
+.PHONY: setup build release run install test bench fuzz fuzz-large fuzz-merge format lint clean reference
 
 # Installs the C libraries nabla links (quick and silent when they are already there).
 setup:
@@ -59,6 +59,18 @@ fuzz: setup
 	cd .build-fuzz/cwd && SWIFT_BACKTRACE=enable=no ../debug/nabla-fuzz -max_total_time=$(FUZZ_SECONDS) \
 		-timeout=10 -rss_limit_mb=3000 -max_len=400 -dict=../../Fuzz/nabla.dict -artifact_prefix=../ \
 		../corpus ../../Fuzz/corpus
+
+# The same target with the standard size limits and memory capped at 1 GiB through the
+# allocation check, seeded with the large inputs of Fuzz/corpus-large (FUZZ_RUNS bounds the
+# number of executions; 0 means no bound).
+FUZZ_RUNS ?= 0
+fuzz-large: setup
+	$(SWIFT) build -c debug --scratch-path .build-fuzz --product nabla-fuzz $(FUZZ_FLAGS)
+	@mkdir -p .build-fuzz/corpus-large .build-fuzz/cwd
+	cd .build-fuzz/cwd && NABLA_FUZZ_LIMITS=large SWIFT_BACKTRACE=enable=no ../debug/nabla-fuzz \
+		-max_total_time=$(FUZZ_SECONDS) -runs=$(if $(filter 0,$(FUZZ_RUNS)),-1,$(FUZZ_RUNS)) -timeout=20 \
+		-rss_limit_mb=3000 -max_len=4096 -dict=../../Fuzz/nabla.dict -artifact_prefix=../large- \
+		../corpus-large ../../Fuzz/corpus-large
 
 # Adds to Fuzz/corpus the inputs from the last `make fuzz` that reach code the corpus does not.
 fuzz-merge:

@@ -7,11 +7,21 @@ import NablaSession
 /// Feeds text nobody has read to the lexer, parser and interpreter, in a fresh session under
 /// `ResourceLimits.untrusted`: any trap is a crash libFuzzer keeps, and an input that runs too
 /// long or allocates too much is a finding too.
+///
+/// With NABLA_FUZZ_LIMITS=large (`make fuzz-large`), the sizes keep the standard limit and only
+/// memory is capped, through the allocation check (`ResourceLimits.large`), so inputs reach the
+/// paths that size large results, files and histories.
 enum FuzzInput {
+  static let limits: ResourceLimits = {
+    guard let mode = getenv("NABLA_FUZZ_LIMITS"), String(cString: mode) == "large" else { return .untrusted }
+    ResourceLimits.capMemoryForLargeInputs()
+    return .large
+  }()
+
   static func run(_ bytes: UnsafeRawBufferPointer) {
     let text = String(decoding: bytes, as: UTF8.self)
     let session = Session(write: { _, _ in })
-    session.limits = .untrusted
+    session.limits = limits
     session.run(text)
   }
 }

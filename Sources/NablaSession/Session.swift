@@ -42,6 +42,14 @@ public struct ResourceLimits: Sendable {
   /// For text nobody has read (the fuzz target and its corpus): 64 Ki elements (512 KiB) per
   /// result and 20,000 steps per run keep any input within milliseconds and a few MiB.
   public static let untrusted = ResourceLimits(maximumElements: 1 << 16, maximumSteps: 20_000)
+
+  /// The standard element limit with the untrusted step budget: for fuzzing the large paths
+  /// (allocation, files, long histories), with memory capped by `capMemoryForLargeInputs`.
+  public static let large = ResourceLimits(maximumElements: ElementLimit.standard, maximumSteps: 20_000)
+
+  /// Caps the process at 1 GiB resident, so a large input meets the allocation check's error
+  /// rather than the machine's limit.
+  public static func capMemoryForLargeInputs() { MemoryBudget.setCap(1 << 30) }
 }
 
 /// Where a piece of output goes: values to stdout; errors and notes to stderr (all to stdout

@@ -155,3 +155,22 @@ struct HostileInputLimitsTests {
     #expect(try nabla(["-e", "zeros(2^50)"]).stderr.contains("a size of 2^50 is too large"))
   }
 }
+
+/// Fuzz/corpus-large, replayed as `make fuzz-large` runs an input: the standard size limits,
+/// memory capped through the allocation check, in the fuzz target's own process.
+@Suite("Fuzz corpus, large inputs")
+struct LargeFuzzCorpusTests {
+  @Test("every input of Fuzz/corpus-large runs to an end within the memory cap")
+  func replay() throws {
+    let corpus = packageRoot.appendingPathComponent("Fuzz/corpus-large")
+    let files = try FileManager.default.contentsOfDirectory(atPath: corpus.path).sorted()
+    #expect(files.count >= 17)
+    let binary = packageRoot.appendingPathComponent(".build/debug/nabla-fuzz").path
+    var environment = ProcessInfo.processInfo.environment
+    environment["NABLA_FUZZ_LIMITS"] = "large"
+    let run = try ChildProcess.run(
+      binary, files.map { corpus.appendingPathComponent($0).path }, environment: environment, timeout: 600)
+    #expect(run.status == 0, "\(run.stderr)")
+    #expect(run.stdout.split(separator: "\n").filter { $0.hasPrefix("ok ") }.count == files.count)
+  }
+}
