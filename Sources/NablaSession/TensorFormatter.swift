@@ -62,15 +62,19 @@ public struct TensorFormatter {
         lines.append("[" + (prefix.map(String.init) + [":", ":"]).joined(separator: ", ") + "]")
       }
       first = false
+      var rows: [String] = []
       for i in visible[t.rank - 2] {
         if i < 0 {
-          lines.append(pad("⋮", width))
+          rows.append(pad("⋮", width))
           continue
         }
-        lines.append(row(visible[t.rank - 1], width: width, separator: separator) { cell(prefix + [i, $0]) })
+        rows.append(row(visible[t.rank - 1], width: width, separator: separator) { cell(prefix + [i, $0]) })
       }
+      // Each matrix's rows in column blocks of their own, headers left whole: the work stays
+      // linear in what is printed, whatever the rank.
+      if rows.first.map({ $0.count > lineWidth }) == true { rows = ColumnBlocks.blocks(rows, width: lineWidth) }
+      lines.append(contentsOf: rows)
     }
-    if lines.contains(where: { $0.count > lineWidth }) { lines = ColumnBlocks.wrap(lines, width: lineWidth) }
     return lines.joined(separator: "\n")
   }
 
@@ -91,21 +95,34 @@ public struct TensorFormatter {
       body([])
       return
     }
-    var counters = [Int](repeating: 0, count: axes.count)
     if axes.contains(where: \.isEmpty) { return }
+    // Only axes with more than one visible index move: a tensor with thousands of size-1 axes
+    // costs what its entries cost, not entries × rank.
+    let moving = axes.indices.filter { axes[$0].count > 1 }
+    var index = axes.map { $0[0] }
+    var counters = [Int](repeating: 0, count: axes.count)
+    var gaps = index.filter { $0 == -1 }.count
     while true {
-      let index = zip(counters, axes).map { $1[$0] }
-      if !(index.contains(-1) && index.filter { $0 == -1 }.count > 1) { body(index) }
-      var axis = axes.count - 1
-      while axis >= 0 {
+      if gaps <= 1 { body(index) }
+      var k = moving.count - 1
+      while k >= 0 {
+        let axis = moving[k]
+        if index[axis] == -1 { gaps -= 1 }
         counters[axis] += 1
-        if counters[axis] < axes[axis].count { break }
+        if counters[axis] < axes[axis].count {
+          index[axis] = axes[axis][counters[axis]]
+          if index[axis] == -1 { gaps += 1 }
+          break
+        }
         counters[axis] = 0
-        axis -= 1
+        index[axis] = axes[axis][0]
+        if index[axis] == -1 { gaps += 1 }
+        k -= 1
       }
-      if axis < 0 { return }
+      if k < 0 { return }
     }
   }
+
 }
 
 /// Right-aligns `s` in `width` characters.

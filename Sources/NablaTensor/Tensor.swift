@@ -86,9 +86,19 @@ public struct Tensor: Sendable, Equatable {
     }
   }
 
+  /// The most axes a tensor may have (NumPy 2's NPY_MAXDIMS).
+  public static let maximumRank = 64
+
   /// Throws unless the product of `max(size, 1)` over `shape` is at most `maximumElements`: an
   /// empty tensor with a huge other axis would otherwise overflow index arithmetic downstream.
   public static func checkExtent(_ shape: [Int], operation: String) throws(ShapeError) {
+    // NumPy's limit on axes: a shape of thousands of axes is a typo, and would make every
+    // index computation cost thousands of steps.
+    guard shape.count <= maximumRank else {
+      throw ShapeError(
+        operation: operation, shapes: [],
+        rule: "a tensor may have at most \(maximumRank) axes (as in NumPy), and this shape has \(shape.count)")
+    }
     var extent = 1
     for size in shape {
       let (p, overflow) = extent.multipliedReportingOverflow(by: Swift.max(size, 1))
