@@ -26,8 +26,7 @@ struct ReplHabitsTests {
     try t.enter("y")
     _ = try t.waitFor("'y' is not defined")
     try t.send("C-d")
-    for _ in 0..<100 where try t.sessionExists() { Thread.sleep(forTimeInterval: 0.05) }
-    #expect(try !t.sessionExists())
+    #expect(try t.hasExited())
   }
 
   @Test("Ctrl-C stops range(10^8) and an 8000² product within a second; nothing is half-assigned")
@@ -65,8 +64,7 @@ struct ReplHabitsTests {
     try t.enter("_ + 1")
     _ = try t.waitFor("\n61\n")
     try t.enter("exit()")
-    for _ in 0..<100 where try t.sessionExists() { Thread.sleep(forTimeInterval: 0.05) }
-    #expect(try !t.sessionExists())
+    #expect(try t.hasExited())
   }
 
   @Test("Tab at 40×20: a named argument, the signature after (, \\alpha → α, a file name after :load")

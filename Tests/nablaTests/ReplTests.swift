@@ -46,6 +46,12 @@ struct ReplTests {
       try ChildProcess.run("/usr/bin/tmux", ["has-session", "-t", name], timeout: 30).status == 0
     }
 
+    /// Waits (up to 5 s) for nabla to leave; true when it has.
+    func hasExited() throws -> Bool {
+      for _ in 0..<100 where try sessionExists() { Thread.sleep(forTimeInterval: 0.05) }
+      return try !sessionExists()
+    }
+
     func send(_ keys: String...) throws { try tmux(["send-keys", "-t", name] + keys) }
     func type(_ line: String) throws { try tmux(["send-keys", "-t", name, "-l", line]) }
     func screen() throws -> String { try tmux(["capture-pane", "-p", "-t", name]) }
@@ -114,8 +120,7 @@ struct ReplTests {
     let second = try t.waitFor("end of the notebook")
     #expect(second.split(separator: "\n").first?.contains("[3/3]") == true && !second.contains("nabla> randn"))
     try t.send("C-c")
-    for _ in 0..<100 where try t.sessionExists() { Thread.sleep(forTimeInterval: 0.05) }
-    #expect(try !t.sessionExists())
+    #expect(try t.hasExited())
   }
 
   @Test("a session with train and plot, saved with :save in a 150-column terminal, passes run --check")
@@ -168,7 +173,7 @@ struct ReplTests {
     let first = try Terminal()
     for line in ["f(x) = {", "  y = x * 2", "  y + 1", "}"] { try first.enter(line) }
     try first.send("C-d")
-    for _ in 0..<100 where try first.sessionExists() { Thread.sleep(forTimeInterval: 0.05) }
+    _ = try first.hasExited()
     let second = try Terminal(home: first.home)
     try second.send("Up")
     try second.send("Enter")
