@@ -33,8 +33,8 @@ public enum PrimitiveKind: String, CaseIterable, Sendable {
   case qrQ = "qr_q"
   case qrR = "qr_r"
   case logAbsDet = "logabsdet"
-  // Convolution lowering.
-  case im2col, col2im
+  // Convolution and its lowering.
+  case conv2d, im2col, col2im
   /// 0/1 masks inside derivative rules (1{x > 0}, 1{x = 0}), recorded so that a traced rule
   /// shows them as what they are; their own derivative is 0.
   case isPositive = "is_positive"

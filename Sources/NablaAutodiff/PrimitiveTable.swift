@@ -170,6 +170,15 @@ public enum PrimitiveTable {
     each(.qrR, [[[3, 3]], [[4, 2]], [[2, 4]], [[2, 3, 2]]]) { _, _ in .qrR },
     each(.logAbsDet, [[[2, 2]], [[3, 3]], [[2, 3, 3]]]) { _, _ in .logAbsDet },
     each(.pinv, [[[3, 2]], [[2, 3]], [[3, 3]], [[2, 2, 3]]]) { _, _ in .pinv },
+    Entry(.conv2d) { r in
+      windows(&r).enumerated().map { k, window in
+        let g = window.geometry
+        let filters = [1 + k % 3, g.channels, g.kernelHeight, g.kernelWidth]
+        return k % 2 == 0
+          ? (.conv2d(g, bias: true), [window.input, filters, [filters[0]]])
+          : (.conv2d(g, bias: false), [window.input, filters])
+      }
+    },
     Entry(.im2col) { r in windows(&r).map { (.im2col($0.geometry), [$0.input]) } },
     Entry(.col2im) { r in
       windows(&r).map { g in

@@ -1,7 +1,7 @@
 import NablaTensor
 
-/// Neural-network layers and losses, written in primitives: convolution is im2col followed by
-/// one (batched) matrix product through OpenBLAS, max pooling a gather of each window's
+/// Neural-network layers and losses, written in primitives: convolution is one primitive whose
+/// rules are those of im2col followed by a matrix product (see `Primitive.conv2d`), max pooling a gather of each window's
 /// largest entry, average pooling a mean over the lowered windows.
 extension Variable {
   /// `x @ Wᵀ + b` with W shaped [out, in], as PyTorch's `linear`.
@@ -52,18 +52,12 @@ extension Variable {
     let g = try WindowGeometry(
       inputShape: x.shape, kernelHeight: w.shape[2], kernelWidth: w.shape[3], stride: stride, padding: padding,
       operation: "conv2d")
-    let out = w.shape[0]
-    let columns = try Primitive.im2col(g).apply(x)
-    let product = try matmul(w.reshaped([out, g.patchSize]), columns)
-    var y = try product.reshaped(Array(x.shape.dropLast(3)) + [out, g.outputHeight, g.outputWidth])
-    if let b {
-      guard b.shape == [out] else {
-        throw ShapeError(
-          operation: "conv2d", shapes: [w.shape, b.shape], rule: "the bias must be [\(out)], one per filter")
-      }
-      y = try y + b.reshaped([out, 1, 1])
+    if let b, b.shape != [w.shape[0]] {
+      throw ShapeError(
+        operation: "conv2d", shapes: [w.shape, b.shape], rule: "the bias must be [\(w.shape[0])], one per filter")
     }
-    return y
+    if let b { return try Primitive.conv2d(g, bias: true).apply(x, w, b) }
+    return try Primitive.conv2d(g, bias: false).apply(x, w)
   }
 
   /// The largest entry of each k × k window (padding counts as −inf); the gradient goes to it.

@@ -119,13 +119,28 @@ public struct FormulaLifter {
     case .derivative: return a
     case .im2col:
       guard case .window(let w) = p.attribute else { return call() }
-      let numbers = [w.kernelHeight, w.kernelWidth, w.stride, w.padding].map { Formula.number(Double($0)) }
-      return f(.call("im2col", [a] + numbers))
+      return f(.call("im2col", [a] + Self.windowNumbers(w)))
+    case .conv2d:
+      // The lowering the primitive computes: reshape(W₂ · im2col(x)) + b, W₂ = w as [O, C·kh·kw].
+      guard case .window(let w) = p.attribute, v.rank >= 3 else { return call() }
+      let lead = Array(shape.dropLast(3))
+      let filters = shape[shape.count - 3]
+      let lowered = Formula(.call("im2col", [a] + Self.windowNumbers(w)), shape: lead + [w.patchSize, w.positions])
+      let product = Formula(
+        .matmul(Formula(.reshape(b), shape: [filters, w.patchSize]), lowered), shape: lead + [filters, w.positions])
+      let y = f(.reshape(product))
+      guard xs.count > 2 else { return y }
+      return f(.sum([y, Formula(.reshape(xs[2]), shape: [filters, 1, 1])]))
     case .max, .min, .prod, .root, .cumsum, .cumprod, .softmaxCrossEntropy, .concat, .col2im,
       .solve, .solveTriangular, .cholesky, .eigvalsh, .eigenvectors, .svdvals, .svdU, .svdVt, .qrQ, .qrR, .pinv,
       .polygamma, .nanToNum, .atan2, .hypot, .mod, .floorDivide, .maximum, .minimum, .deg2rad, .rad2deg:
       return call()
     }
+  }
+
+  /// im2col's window as the numbers its call takes: kh, kw, stride, padding.
+  static func windowNumbers(_ w: WindowGeometry) -> [Formula] {
+    [w.kernelHeight, w.kernelWidth, w.stride, w.padding].map { Formula.number(Double($0)) }
   }
 
   static func number(_ f: Formula) -> Double? {

@@ -244,10 +244,13 @@ extension Tensor {
   public var allFinite: Bool {
     data.withUnsafeBufferPointer { p in
       p.withMemoryRebound(to: UInt64.self) { bits in
+        // A value is inf or nan when its exponent bits are all ones; adding one more at the
+        // exponent's lowest bit then carries into the sign bit. Or-ing and adding integers
+        // vectorises (an unsigned 64-bit max does not, before AVX-512).
         let exponent: UInt64 = 0x7FF0_0000_0000_0000
-        var largest: UInt64 = 0
-        for b in bits { largest = Swift.max(largest, b & exponent) }
-        return largest != exponent
+        var carried: UInt64 = 0
+        for b in bits { carried |= (b & exponent) &+ (1 << 52) }
+        return carried & (1 << 63) == 0
       }
     }
   }

@@ -45,28 +45,6 @@ public struct WindowGeometry: Sendable, Equatable {
     }
     try Tensor.checkSize(Array(shape.dropLast(3)) + [patchSize, positions], operation: operation)
   }
-
-  /// Visits every (row, column) of the lowered matrix with the input offset it reads within one
-  /// [C, H, W] image, or -1 where the window lies on padding.
-  @inline(__always)
-  func forEachEntry(_ body: (_ row: Int, _ column: Int, _ source: Int) -> Void) {
-    let (oh, ow) = (outputHeight, outputWidth)
-    for c in 0..<channels {
-      for i in 0..<kernelHeight {
-        for j in 0..<kernelWidth {
-          let row = (c * kernelHeight + i) * kernelWidth + j
-          for y in 0..<oh {
-            let h = y * stride + i - padding
-            for x in 0..<ow {
-              let w = x * stride + j - padding
-              let inside = h >= 0 && h < height && w >= 0 && w < width
-              body(row, y * ow + x, inside ? (c * height + h) * width + w : -1)
-            }
-          }
-        }
-      }
-    }
-  }
 }
 
 extension Tensor {
@@ -77,16 +55,11 @@ extension Tensor {
     let images = lead.reduce(1, *)
     let imageSize = g.channels * g.height * g.width
     let (rows, columns) = (g.patchSize, g.positions)
-    var out = [Double](repeating: 0, count: images * rows * columns)
-    data.withUnsafeBufferPointer { src in
-      out.withUnsafeMutableBufferPointer { dst in
-        for n in 0..<images {
-          let inBase = n * imageSize
-          let outBase = n * rows * columns
-          g.forEachEntry { row, column, source in
-            if source >= 0 { dst[outBase + row * columns + column] = src[inBase + source] }
-          }
-        }
+    let out = [Double](unsafeUninitializedCapacity: images * rows * columns) { dst, initialized in
+      defer { initialized = images * rows * columns }
+      data.withUnsafeBufferPointer { src in
+        guard let from = src.baseAddress, let to = dst.baseAddress else { return }
+        for n in 0..<images { g.lower(from + n * imageSize, into: to + n * rows * columns) }
       }
     }
     return Tensor(uncheckedShape: lead + [rows, columns], data: out)
@@ -102,13 +75,8 @@ extension Tensor {
     var out = [Double](repeating: 0, count: images * imageSize)
     data.withUnsafeBufferPointer { src in
       out.withUnsafeMutableBufferPointer { dst in
-        for n in 0..<images {
-          let inBase = n * rows * columns
-          let outBase = n * imageSize
-          g.forEachEntry { row, column, source in
-            if source >= 0 { dst[outBase + source] += src[inBase + row * columns + column] }
-          }
-        }
+        guard let from = src.baseAddress, let to = dst.baseAddress else { return }
+        for n in 0..<images { g.raise(from + n * rows * columns, into: to + n * imageSize) }
       }
     }
     return Tensor(uncheckedShape: lead + [g.channels, g.height, g.width], data: out)
@@ -121,31 +89,78 @@ extension Tensor {
     let planes = lead.reduce(1, *) * g.channels
     let planeSize = g.height * g.width
     let (oh, ow) = (g.outputHeight, g.outputWidth)
-    var offsets: [Int] = []
-    offsets.reserveCapacity(planes * oh * ow)
-    for p in 0..<planes {
-      let base = p * planeSize
-      for y in 0..<oh {
-        for x in 0..<ow {
-          var best = -1
-          var bestValue = -Double.infinity
-          for i in 0..<g.kernelHeight {
-            let h = y * g.stride + i - g.padding
-            guard h >= 0 && h < g.height else { continue }
-            for j in 0..<g.kernelWidth {
-              let w = x * g.stride + j - g.padding
-              guard w >= 0 && w < g.width else { continue }
-              let v = data[base + h * g.width + w]
-              if best < 0 || v > bestValue || (v.isNaN && !bestValue.isNaN) {
-                best = base + h * g.width + w
-                bestValue = v
+    let offsets = [Int](unsafeUninitializedCapacity: planes * oh * ow) { out, initialized in
+      defer { initialized = planes * oh * ow }
+      data.withUnsafeBufferPointer { src in
+        guard let values = src.baseAddress, var next = out.baseAddress else { return }
+        let (width, kh, kw, stride) = (g.width, g.kernelHeight, g.kernelWidth, g.stride)
+        // Output columns whose window lies wholly inside the image, left to right.
+        let interior = g.insideColumns(0).clamped(to: g.insideColumns(kw - 1))
+        for p in 0..<planes {
+          let base = p &* planeSize
+          let plane = values + base
+          for y in 0..<oh {
+            let row = next
+            let top = y &* stride &- g.padding
+            if kh == 2 && kw == 2 && top >= 0 && top &+ 2 <= g.height && !interior.isEmpty {
+              // The usual 2×2 window, four windows at a time in vector registers: a branch
+              // per comparison would be a coin flip the predictor loses (and LLVM turns scalar
+              // selects back into branches).
+              var nans = false
+              var x = interior.lowerBound
+              let first = top &* width &- g.padding
+              while x &+ 4 <= interior.upperBound {
+                let at = SIMD4<Int>(x, x &+ 1, x &+ 2, x &+ 3) &* stride &+ first
+                func load(_ shift: Int) -> SIMD4<Double> {
+                  SIMD4(plane[at[0] &+ shift], plane[at[1] &+ shift], plane[at[2] &+ shift], plane[at[3] &+ shift])
+                }
+                let (a, b, c, d) = (load(0), load(1), load(width), load(width &+ 1))
+                let right = b .> a
+                let rightBelow = d .> c
+                let below = d.replacing(with: c, where: .!rightBelow) .> b.replacing(with: a, where: .!right)
+                let upper = SIMD4<Int64>(repeating: 0).replacing(with: 1, where: right)
+                let lower = SIMD4<Int64>(repeating: Int64(width)).replacing(with: Int64(width &+ 1), where: rightBelow)
+                let offset = upper.replacing(with: lower, where: below)
+                for k in 0..<4 { row[x &+ k] = base &+ at[k] &+ Int(offset[k]) }
+                nans = nans || any((a .!= a) .| (b .!= b) .| (c .!= c) .| (d .!= d))
+                x &+= 4
               }
+              for x in x..<interior.upperBound { row[x] = Self.windowMaximum(plane, g, y: y, x: x) &+ base }
+              // Edge windows, and a row holding NaN (whose first NaN must win), one by one.
+              for x in 0..<ow where nans || !interior.contains(x) {
+                row[x] = Self.windowMaximum(plane, g, y: y, x: x) &+ base
+              }
+            } else {
+              for x in 0..<ow { row[x] = Self.windowMaximum(plane, g, y: y, x: x) &+ base }
             }
+            next += ow
           }
-          offsets.append(Swift.max(best, base))
         }
       }
     }
     return (offsets, lead + [g.channels, oh, ow])
+  }
+
+  /// The offset within its plane of the largest entry of one window (the first of equals, the
+  /// first NaN if there is one, the window's first inside entry when all are −inf).
+  static func windowMaximum(_ plane: UnsafePointer<Double>, _ g: WindowGeometry, y: Int, x: Int) -> Int {
+    let top = y &* g.stride &- g.padding
+    let left = x &* g.stride &- g.padding
+    let (r0, r1) = (Swift.max(top, 0), Swift.min(top &+ g.kernelHeight, g.height))
+    let (c0, c1) = (Swift.max(left, 0), Swift.min(left &+ g.kernelWidth, g.width))
+    guard r0 < r1 && c0 < c1 else { return 0 }
+    var best = r0 &* g.width &+ c0
+    var bestValue = plane[best]
+    for h in r0..<r1 {
+      for w in c0..<c1 {
+        let v = plane[h &* g.width &+ w]
+        if v.isNaN { return h &* g.width &+ w }
+        if v > bestValue {
+          best = h &* g.width &+ w
+          bestValue = v
+        }
+      }
+    }
+    return best
   }
 }

@@ -131,11 +131,22 @@ extension Tensor {
   public func gather(_ plan: IndexPlan) throws(ShapeError) -> Tensor {
     let batch = try leadingAxes(before: plan.sourceShape, operation: "index")
     let stride = plan.sourceShape.reduce(1, *)
-    var out: [Double] = []
-    out.reserveCapacity(batch.reduce(1, *) * plan.offsets.count)
-    for b in 0..<batch.reduce(1, *) {
-      let base = b * stride
-      for o in plan.offsets { out.append(data[base + o]) }
+    let (batchCount, n) = (batch.reduce(1, *), plan.offsets.count)
+    let out = [Double](unsafeUninitializedCapacity: batchCount * n) { po, initialized in
+      defer { initialized = batchCount * n }
+      guard var to = po.baseAddress else { return }
+      data.withUnsafeBufferPointer { pd in
+        plan.offsets.withUnsafeBufferPointer { offsets in
+          for b in 0..<batchCount {
+            let base = b * stride
+            for o in offsets {
+              // A wrong plan reads 0 rather than outside the tensor.
+              to.initialize(to: UInt(bitPattern: o) < UInt(stride) ? pd[base + o] : 0)
+              to += 1
+            }
+          }
+        }
+      }
     }
     return Tensor(uncheckedShape: batch + plan.shape, data: out)
   }
@@ -145,13 +156,24 @@ extension Tensor {
   public func scatterAdd(_ plan: IndexPlan) throws(ShapeError) -> Tensor {
     let batch = try leadingAxes(before: plan.shape, operation: "scatter")
     let stride = plan.sourceShape.reduce(1, *)
-    var out = [Double](repeating: 0, count: batch.reduce(1, *) * stride)
-    var i = 0
-    for b in 0..<batch.reduce(1, *) {
-      let base = b * stride
-      for o in plan.offsets {
-        out[base + o] += data[i]
-        i += 1
+    let batchCount = batch.reduce(1, *)
+    var out = [Double](repeating: 0, count: batchCount * stride)
+    // One unsigned comparison per offset keeps a wrong plan from writing outside (the array's
+    // own checks cost several times more).
+    out.withUnsafeMutableBufferPointer { po in
+      data.withUnsafeBufferPointer { pd in
+        plan.offsets.withUnsafeBufferPointer { offsets in
+          guard let to = po.baseAddress, var from = pd.baseAddress, batchCount * offsets.count <= pd.count else {
+            return
+          }
+          for b in 0..<batchCount {
+            let base = to + b * stride
+            for o in offsets {
+              if UInt(bitPattern: o) < UInt(stride) { base[o] += from.pointee }
+              from += 1
+            }
+          }
+        }
       }
     }
     return Tensor(uncheckedShape: batch + plan.sourceShape, data: out)

@@ -78,6 +78,22 @@ extension Tensor {
     _ a: UnsafePointer<Double>, _ b: UnsafePointer<Double>, _ c: UnsafeMutablePointer<Double>,
     m: Int, k: Int, n: Int, transposeA: Bool, transposeB: Bool, accumulate: Bool = false
   ) {
+    guard m * n * k > 512, BLAS.dgemm != nil else {
+      unlockedGEMM(a, b, c, m: m, k: k, n: n, transposeA: transposeA, transposeB: transposeB, accumulate: accumulate)
+      return
+    }
+    BLAS.callLock.withLock { _ in
+      BLAS.chooseThreads(work: m * n * k)
+      unlockedGEMM(a, b, c, m: m, k: k, n: n, transposeA: transposeA, transposeB: transposeB, accumulate: accumulate)
+    }
+  }
+
+  /// `gemm` for a caller that holds `BLAS.callLock` and has chosen the thread count (or runs a
+  /// product small enough to be multiplied here).
+  static func unlockedGEMM(
+    _ a: UnsafePointer<Double>, _ b: UnsafePointer<Double>, _ c: UnsafeMutablePointer<Double>,
+    m: Int, k: Int, n: Int, transposeA: Bool, transposeB: Bool, accumulate: Bool = false
+  ) {
     let lda = transposeA ? m : k
     let ldb = transposeB ? k : n
     guard m * n * k > 512, let dgemm = BLAS.dgemm, let mi = Int32(exactly: m), let ni = Int32(exactly: n),
@@ -97,17 +113,14 @@ extension Tensor {
     // A product of more than about 2³¹ multiply-adds (a second or so) goes in bands of rows, so
     // Ctrl-C stops it between bands (the caller drops the unfinished result).
     let band = m * n * k > 1 << 31 ? Swift.max(1, (1 << 31) / Swift.max(n * k, 1)) : m
-    BLAS.callLock.withLock { _ in
-      BLAS.chooseThreads(work: m * n * k)
-      for first in stride(from: 0, to: m, by: band) {
-        if first > 0 && Interruption.isPending { return }
-        let rows = Int32(Swift.min(band, m - first))
-        dgemm(
-          BLAS.rowMajor, transposeA ? BLAS.transpose : BLAS.noTranspose,
-          transposeB ? BLAS.transpose : BLAS.noTranspose, band == m ? mi : rows, ni, ki, 1.0,
-          transposeA ? a + first : a + first * lda, Int32(max(lda, 1)), b, Int32(max(ldb, 1)), accumulate ? 1.0 : 0.0,
-          c + first * n, Swift.max(ni, 1))
-      }
+    for first in stride(from: 0, to: m, by: band) {
+      if first > 0 && Interruption.isPending { return }
+      let rows = Int32(Swift.min(band, m - first))
+      dgemm(
+        BLAS.rowMajor, transposeA ? BLAS.transpose : BLAS.noTranspose,
+        transposeB ? BLAS.transpose : BLAS.noTranspose, band == m ? mi : rows, ni, ki, 1.0,
+        transposeA ? a + first : a + first * lda, Int32(max(lda, 1)), b, Int32(max(ldb, 1)), accumulate ? 1.0 : 0.0,
+        c + first * n, Swift.max(ni, 1))
     }
   }
 }

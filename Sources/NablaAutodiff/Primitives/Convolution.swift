@@ -14,4 +14,49 @@ extension Primitive {
       .col2im, attribute: .window(geometry), forward: { $0[0].col2im(geometry) },
       vjps: [{ a in try Primitive.im2col(geometry).apply(a.g) }])
   }
+
+  /// Convolution of x [..., C, H, W] with filters w [O, C, kh, kw], plus a bias b [O] when it
+  /// has three inputs: `reshape(W₂ · im2col(x)) + b` with W₂ = w as [O, C·kh·kw], computed image
+  /// by image (`Tensor.convolution`) without the batch's lowered matrix.
+  ///
+  /// The rules are the lowering's: x̄ = col2im(W₂ᵀ ȳ), W̄ = ȳ · im2col(x)ᵀ, b̄ = ȳ summed over
+  /// everything but the filters. Recorded (a Hessian, `derive`), they are written with those
+  /// primitives, so the traced formula is the lowered convolution's; in a first-order pass,
+  /// whose values are constants, the same products run image by image.
+  public static func conv2d(_ geometry: WindowGeometry, bias: Bool) -> Primitive {
+    let g = geometry
+    let rules: [Rule?] = [
+      { a in
+        let w = a.inputs[1]
+        if !a.g.isTracked && !w.isTracked {
+          return .constant(try Tensor.convolutionInputGradient(a.g.value, w.value, g))
+        }
+        let cols = try Variable.product(w.reshaped([w.shape[0], g.patchSize]), lowered(a, g), true, false)
+        return try Primitive.col2im(g).apply(cols)
+      },
+      { a in
+        let (x, w) = (a.inputs[0], a.inputs[1])
+        if !a.g.isTracked && !x.isTracked {
+          return .constant(try Tensor.convolutionWeightGradient(x.value, a.g.value, filters: w.shape[0], g))
+        }
+        let product = try Variable.product(lowered(a, g), Primitive.im2col(g).apply(x), false, true)
+        let filters = [w.shape[0], g.patchSize]
+        return try product.unbroadcast(to: filters, batch: a.batch).reshaped(a.batched(w.shape))
+      },
+      { a in
+        let filters = a.inputs[1].shape[0]
+        if !a.g.isTracked { return .constant(a.g.value.convolutionBiasGradient(batch: a.batch.count)) }
+        return try a.g.unbroadcast(to: [filters, 1, 1], batch: a.batch).reshaped(a.batched([filters]))
+      },
+    ]
+    return Primitive(
+      .conv2d, attribute: .window(g),
+      forward: { try Tensor.convolution($0[0], $0[1], bias: bias ? $0[2] : nil, g) },
+      vjps: Array(rules.prefix(bias ? 3 : 2)))
+  }
+
+  /// The output cotangent [..., O, Ho, Wo] as the product's [..., O, Ho·Wo].
+  private static func lowered(_ a: VJPArguments, _ g: WindowGeometry) throws -> Variable {
+    try a.g.reshaped(Array(a.g.shape.dropLast(3)) + [a.g.shape[a.g.rank - 3], g.positions])
+  }
 }

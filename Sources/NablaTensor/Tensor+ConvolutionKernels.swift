@@ -1,0 +1,297 @@
+import Dispatch
+
+/// Convolution image by image: each image's lowered matrix is built in a buffer small enough
+/// to stay in cache, one GEMM per image does the arithmetic, and the images are split over the
+/// cores. Nothing of the size of the whole batch's lowered matrix is ever allocated.
+extension Tensor {
+  /// Cross-correlation of x [..., C, H, W] with w [O, C, kh, kw], plus bias [O] when given:
+  /// [..., O, Ho, Wo].
+  public static func convolution(_ x: Tensor, _ w: Tensor, bias: Tensor?, _ g: WindowGeometry) throws(ShapeError)
+    -> Tensor
+  {
+    let filters = try g.checkFilters(w, bias: bias, operation: "conv2d")
+    let lead = Array(x.shape.dropLast(3))
+    try Tensor.checkSize(lead + [filters, g.outputHeight, g.outputWidth], operation: "conv2d")
+    let images = lead.reduce(1, *)
+    let (p, l, imageSize) = (g.patchSize, g.positions, g.channels * g.height * g.width)
+    let outSize = filters * l
+    let out = [Double](unsafeUninitializedCapacity: images * outSize) { po, initialized in
+      defer { initialized = images * outSize }
+      guard let yBase = po.baseAddress else { return }
+      let biases = bias?.data ?? [Double](repeating: 0, count: filters)
+      x.data.withUnsafeBufferPointer { px in
+        w.data.withUnsafeBufferPointer { pw in
+          guard let xBase = px.baseAddress, let wBase = pw.baseAddress else { return }
+          forEachImage(images, work: filters * p * l, scratch: g.lowersToItself ? 0 : p * l) { i, _, cols, gemm in
+            let image = xBase + i * imageSize
+            let lowered = g.lowersToItself ? image : g.lower(image, into: cols)
+            // Each output row starts as its filter's bias (written by the worker, so the page
+            // is touched first where it is used); the GEMM adds the product (β = 1).
+            for o in 0..<filters { (yBase + i * outSize + o * l).initialize(repeating: biases[o], count: l) }
+            gemm(wBase, lowered, yBase + i * outSize, filters, p, l, false, false, true)
+          }
+        }
+      }
+    }
+    return Tensor(uncheckedShape: lead + [filters, g.outputHeight, g.outputWidth], data: out)
+  }
+
+  /// The gradient of a convolution with respect to its input: dy [..., O, Ho, Wo] through the
+  /// filters w [O, C, kh, kw] back to [..., C, H, W] (a transposed convolution).
+  public static func convolutionInputGradient(_ dy: Tensor, _ w: Tensor, _ g: WindowGeometry) throws(ShapeError)
+    -> Tensor
+  {
+    let filters = try g.checkFilters(w, bias: nil, operation: "conv2d")
+    try g.checkOutputGradient(dy, filters: filters)
+    let lead = Array(dy.shape.dropLast(3))
+    let images = lead.reduce(1, *)
+    let (p, l, imageSize) = (g.patchSize, g.positions, g.channels * g.height * g.width)
+    try Tensor.checkSize(lead + [g.channels, g.height, g.width], operation: "conv2d")
+    let out = [Double](unsafeUninitializedCapacity: images * imageSize) { po, initialized in
+      defer { initialized = images * imageSize }
+      dy.data.withUnsafeBufferPointer { pd in
+        w.data.withUnsafeBufferPointer { pw in
+          guard let dBase = pd.baseAddress, let wBase = pw.baseAddress, let xBase = po.baseAddress else { return }
+          forEachImage(images, work: filters * p * l, scratch: g.lowersToItself ? 0 : p * l) { i, _, cols, gemm in
+            let image = xBase + i * imageSize
+            if !g.lowersToItself { image.initialize(repeating: 0, count: imageSize) }
+            // Wᵀ dy is the gradient of the lowered matrix; raising it adds each entry back
+            // where it was read from.
+            gemm(wBase, dBase + i * filters * l, g.lowersToItself ? image : cols, p, filters, l, true, false, false)
+            if !g.lowersToItself { g.raise(cols, into: image) }
+          }
+        }
+      }
+    }
+    return Tensor(uncheckedShape: lead + [g.channels, g.height, g.width], data: out)
+  }
+
+  /// The gradient of a convolution with respect to its filters: Σ over images of dy · loweredᵀ,
+  /// [O, C, kh, kw]. `dy` may carry leading batch axes in front of x's leading axes (one
+  /// cotangent each, as a Jacobian's rows); each batch entry gets its own gradient.
+  public static func convolutionWeightGradient(_ x: Tensor, _ dy: Tensor, filters: Int, _ g: WindowGeometry)
+    throws(ShapeError) -> Tensor
+  {
+    try g.checkOutputGradient(dy, filters: filters)
+    let xLead = Array(x.shape.dropLast(3))
+    let dyLead = Array(dy.shape.dropLast(3))
+    guard dyLead.count >= xLead.count, Array(dyLead.suffix(xLead.count)) == xLead else {
+      throw ShapeError(
+        operation: "conv2d", shapes: [x.shape, dy.shape], rule: "the gradient's leading axes must end with the input's")
+    }
+    let batch = Array(dyLead.prefix(dyLead.count - xLead.count))
+    let (batchCount, images) = (batch.reduce(1, *), xLead.reduce(1, *))
+    let (p, l, imageSize) = (g.patchSize, g.positions, g.channels * g.height * g.width)
+    let (gradientSize, outSize) = (filters * p, filters * l)
+    try Tensor.checkSize(batch + [filters, g.channels, g.kernelHeight, g.kernelWidth], operation: "conv2d")
+    let workers = workerCount(images, work: batchCount * filters * p * l)
+    // One accumulator per worker, summed at the end, so the workers never write the same entry.
+    var partial = [Double](repeating: 0, count: workers * batchCount * gradientSize)
+    x.data.withUnsafeBufferPointer { px in
+      dy.data.withUnsafeBufferPointer { pd in
+        partial.withUnsafeMutableBufferPointer { pp in
+          guard let xBase = px.baseAddress, let dBase = pd.baseAddress, let accBase = pp.baseAddress else { return }
+          forEachImage(images, work: batchCount * filters * p * l, scratch: g.lowersToItself ? 0 : p * l) {
+            i, worker, cols, gemm in
+            let image = xBase + i * imageSize
+            let lowered = g.lowersToItself ? image : g.lower(image, into: cols)
+            let acc = accBase + worker * batchCount * gradientSize
+            for b in 0..<batchCount {
+              gemm(
+                dBase + (b * images + i) * outSize, lowered, acc + b * gradientSize, filters, l, p, false, true, true)
+            }
+          }
+        }
+      }
+    }
+    var out = [Double](partial.prefix(batchCount * gradientSize))
+    for worker in 1..<Swift.max(workers, 1) {
+      for k in 0..<out.count { out[k] += partial[worker * out.count + k] }
+    }
+    return Tensor(uncheckedShape: batch + [filters, g.channels, g.kernelHeight, g.kernelWidth], data: out)
+  }
+
+  /// The gradient of a convolution's bias: dy [batch..., ..., O, Ho, Wo] summed over everything
+  /// but the filters and the first `batch` axes, [batch..., O].
+  public func convolutionBiasGradient(batch: Int) -> Tensor {
+    let batchShape = Array(shape.prefix(batch))
+    let (batchCount, filters) = (batchShape.reduce(1, *), shape[rank - 3])
+    let positions = shape[rank - 2] * shape[rank - 1]
+    let images = count / Swift.max(batchCount * filters * positions, 1)
+    var out = [Double](repeating: 0, count: batchCount * filters)
+    data.withUnsafeBufferPointer { src in
+      guard let dy = src.baseAddress else { return }
+      for b in 0..<batchCount {
+        for i in 0..<images {
+          for o in 0..<filters {
+            let plane = dy + ((b * images + i) * filters + o) * positions
+            // Four running sums, so the additions do not wait on each other.
+            var s = SIMD4<Double>()
+            var k = 0
+            while k + 4 <= positions {
+              s += SIMD4(plane[k], plane[k + 1], plane[k + 2], plane[k + 3])
+              k += 4
+            }
+            var total = s.sum()
+            while k < positions {
+              total += plane[k]
+              k += 1
+            }
+            out[b * filters + o] += total
+          }
+        }
+      }
+    }
+    return Tensor(uncheckedShape: batchShape + [filters], data: out)
+  }
+
+  // MARK: Images over the cores
+
+  /// A GEMM as `forEachImage` hands it out: through the BLAS lock when one worker runs, without
+  /// it when the loop holds the lock for all of them.
+  struct ImageGEMM {
+    let holdsLock: Bool
+    func callAsFunction(
+      _ a: UnsafePointer<Double>, _ b: UnsafePointer<Double>, _ c: UnsafeMutablePointer<Double>,
+      _ m: Int, _ k: Int, _ n: Int, _ transposeA: Bool, _ transposeB: Bool, _ accumulate: Bool
+    ) {
+      if holdsLock {
+        unlockedGEMM(a, b, c, m: m, k: k, n: n, transposeA: transposeA, transposeB: transposeB, accumulate: accumulate)
+      } else {
+        gemm(a, b, c, m: m, k: k, n: n, transposeA: transposeA, transposeB: transposeB, accumulate: accumulate)
+      }
+    }
+  }
+
+  /// How many threads share `images` images of `work` multiply-adds each: one unless there are
+  /// at least two images and enough arithmetic to pay for waking a second thread.
+  static func workerCount(_ images: Int, work: Int) -> Int {
+    guard images >= 2, images.multipliedReportingOverflow(by: work).partialValue >= 1 << 20 else { return 1 }
+    return Swift.min(images, Swift.max(1, Int(BLAS.defaultThreads)))
+  }
+
+  /// Calls `body(image, worker, scratch, gemm)` for every image, each worker with its own scratch buffer
+  /// of `scratch` doubles. With several workers, OpenBLAS runs single-threaded inside each (the
+  /// images are the parallelism) and the BLAS lock is held around the whole loop.
+  static func forEachImage(
+    _ images: Int, work: Int, scratch: Int,
+    _ body: (Int, Int, UnsafeMutablePointer<Double>, ImageGEMM) -> Void
+  ) {
+    let workers = workerCount(images, work: work)
+    func run(_ worker: Int, _ gemm: ImageGEMM) {
+      let buffer = UnsafeMutablePointer<Double>.allocate(capacity: Swift.max(scratch, 1))
+      defer { buffer.deallocate() }
+      let first = (worker * images + workers - 1) / workers
+      let end = ((worker + 1) * images + workers - 1) / workers
+      for i in first..<end {
+        if Interruption.isPending { return }
+        body(i, worker, buffer, gemm)
+      }
+    }
+    if workers == 1 {
+      run(0, ImageGEMM(holdsLock: false))
+      return
+    }
+    BLAS.callLock.withLock { _ in
+      BLAS.chooseThreads(work: 0)
+      DispatchQueue.concurrentPerform(iterations: workers) { worker in run(worker, ImageGEMM(holdsLock: true)) }
+    }
+  }
+}
+
+extension WindowGeometry {
+  /// Whether an image's lowered matrix is the image itself (1×1 windows, stride 1, no padding).
+  var lowersToItself: Bool { kernelHeight == 1 && kernelWidth == 1 && stride == 1 && padding == 0 }
+
+  /// Checks filters [O, C, kh, kw] and a bias [O] against this geometry; returns O.
+  func checkFilters(_ w: Tensor, bias: Tensor?, operation: String) throws(ShapeError) -> Int {
+    guard w.rank == 4, w.shape[1] == channels, w.shape[2] == kernelHeight, w.shape[3] == kernelWidth else {
+      throw ShapeError(
+        operation: operation, shapes: [w.shape],
+        rule: "the filters must be [O, \(channels), \(kernelHeight), \(kernelWidth)]")
+    }
+    if let bias, bias.shape != [w.shape[0]] {
+      throw ShapeError(
+        operation: operation, shapes: [w.shape, bias.shape], rule: "the bias must be [\(w.shape[0])], one per filter")
+    }
+    return w.shape[0]
+  }
+
+  func checkOutputGradient(_ dy: Tensor, filters: Int) throws(ShapeError) {
+    guard dy.rank >= 3, Array(dy.shape.suffix(3)) == [filters, outputHeight, outputWidth] else {
+      throw ShapeError(
+        operation: "conv2d", shapes: [dy.shape],
+        rule: "the output gradient must end with [\(filters), \(outputHeight), \(outputWidth)]")
+    }
+  }
+
+  /// The output columns x whose window column x·stride + j − padding lies inside the image.
+  @inline(__always)
+  func insideColumns(_ j: Int) -> Range<Int> {
+    let low = padding > j ? (padding - j + stride - 1) / stride : 0
+    let high = Swift.min(outputWidth, (width + padding - j + stride - 1) / stride)
+    return Swift.min(low, outputWidth)..<Swift.max(Swift.min(low, outputWidth), high)
+  }
+
+  /// Writes one [C, H, W] image's lowered matrix [C·kh·kw, Ho·Wo] to `cols` (padding as 0) and
+  /// returns it.
+  @discardableResult
+  func lower(_ image: UnsafePointer<Double>, into cols: UnsafeMutablePointer<Double>) -> UnsafePointer<Double> {
+    let (oh, ow, positions) = (outputHeight, outputWidth, self.positions)
+    for c in 0..<channels {
+      let plane = image + c * height * width
+      for i in 0..<kernelHeight {
+        for j in 0..<kernelWidth {
+          let row = cols + ((c * kernelHeight + i) * kernelWidth + j) * positions
+          let inside = insideColumns(j)
+          for y in 0..<oh {
+            let h = y * stride + i - padding
+            let dst = row + y * ow
+            guard h >= 0 && h < height, !inside.isEmpty else {
+              dst.initialize(repeating: 0, count: ow)
+              continue
+            }
+            if inside.lowerBound > 0 { dst.initialize(repeating: 0, count: inside.lowerBound) }
+            let src = plane + h * width + inside.lowerBound * stride + j - padding
+            if stride == 1 {
+              (dst + inside.lowerBound).initialize(from: src, count: inside.count)
+            } else {
+              for (k, x) in inside.enumerated() { dst[x] = src[k * stride] }
+            }
+            if inside.upperBound < ow {
+              (dst + inside.upperBound).initialize(repeating: 0, count: ow - inside.upperBound)
+            }
+          }
+        }
+      }
+    }
+    return UnsafePointer(cols)
+  }
+
+  /// The adjoint of `lower`: adds each entry of a lowered matrix into the image entry it was
+  /// read from (padding entries are dropped).
+  func raise(_ cols: UnsafePointer<Double>, into image: UnsafeMutablePointer<Double>) {
+    let (oh, ow, positions) = (outputHeight, outputWidth, self.positions)
+    for c in 0..<channels {
+      let plane = image + c * height * width
+      for i in 0..<kernelHeight {
+        for j in 0..<kernelWidth {
+          let row = cols + ((c * kernelHeight + i) * kernelWidth + j) * positions
+          let inside = insideColumns(j)
+          guard !inside.isEmpty else { continue }
+          for y in 0..<oh {
+            let h = y * stride + i - padding
+            guard h >= 0 && h < height else { continue }
+            let src = row + y * ow + inside.lowerBound
+            let dst = plane + h * width + inside.lowerBound * stride + j - padding
+            if stride == 1 {
+              for k in 0..<inside.count { dst[k] += src[k] }  // contiguous: vectorised
+            } else {
+              for k in 0..<inside.count { dst[k * stride] += src[k] }
+            }
+          }
+        }
+      }
+    }
+  }
+}
