@@ -55,6 +55,10 @@ enum BLAS {
     if getenv("OPENBLAS_CORETYPE") == nil, let core = kernelForThisCPU() {
       setenv("OPENBLAS_CORETYPE", core, 0)
     }
+    // OpenBLAS's threads spin for about 2²⁸ cycles (0.1 s) after each product before they
+    // sleep: on two cores that takes the second core from nabla's own image-by-image work and
+    // from everything else. 2⁴ cycles: they go to sleep at once, and wake for the next product.
+    setenv("OPENBLAS_THREAD_TIMEOUT", "4", 0)
     for name in ["libopenblas.so.0", "libopenblas.so"] {
       if let handle = dlopen(name, RTLD_NOW | RTLD_GLOBAL) { return handle }
     }

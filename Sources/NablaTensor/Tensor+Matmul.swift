@@ -20,6 +20,11 @@ extension Tensor {
     let batchB = Array(b.shape.dropLast(2))
     let batch = try Broadcasting.shape(batchA, batchB, operation: operation)
     try Tensor.checkSize(batch + [m, n], operation: operation)
+    if let product = stackedProduct(
+      a, b, batch: batch, m: m, k: k, n: n, transposeA: transposeA, transposeB: transposeB)
+    {
+      return product
+    }
     let batchCount = batch.reduce(1, *)
     let sa = Broadcasting.strides(of: batchA, broadcastTo: batch)
     let sb = Broadcasting.strides(of: batchB, broadcastTo: batch)
@@ -41,6 +46,36 @@ extension Tensor {
         }
       }
       initialized = batchCount * m * n
+    }
+    return Tensor(uncheckedShape: batch + [m, n], data: out)
+  }
+
+  /// A batch against one matrix as a single GEMM instead of one per batch entry (a Jacobian's
+  /// or Hessian's batched pass multiplies a hundred vectors by the same matrix):
+  /// - batch [..., m, k] @ B: the batch's rows stacked, [(...·m), k] @ B;
+  /// - A @ batch of vectors [..., k, 1]: the vectors as rows, [..., k] @ op(A)ᵀ.
+  /// Nil when neither applies.
+  static func stackedProduct(
+    _ a: Tensor, _ b: Tensor, batch: [Int], m: Int, k: Int, n: Int, transposeA: Bool, transposeB: Bool
+  ) -> Tensor? {
+    let count = batch.reduce(1, *)
+    guard count > 1, k > 0 else { return nil }
+    let rowsOfA = a.rank > 2 && b.rank == 2 && !transposeA && a.count == count * m * k
+    let vectorsOfB = a.rank == 2 && b.rank > 2 && n == 1 && b.count == count * k
+    guard rowsOfA || vectorsOfB else { return nil }
+    let out = [Double](unsafeUninitializedCapacity: count * m * n) { po, initialized in
+      defer { initialized = count * m * n }
+      a.data.withUnsafeBufferPointer { pa in
+        b.data.withUnsafeBufferPointer { pb in
+          guard let baseA = pa.baseAddress, let baseB = pb.baseAddress, let baseO = po.baseAddress else { return }
+          if rowsOfA {
+            gemm(baseA, baseB, baseO, m: count * m, k: k, n: n, transposeA: false, transposeB: transposeB)
+          } else {
+            // Row r of the result is op(A) b_r, i.e. b_r op(A)ᵀ.
+            gemm(baseB, baseA, baseO, m: count, k: k, n: m, transposeA: false, transposeB: !transposeA)
+          }
+        }
+      }
     }
     return Tensor(uncheckedShape: batch + [m, n], data: out)
   }

@@ -62,8 +62,9 @@ func spread(_ g: Variable, over shape: [Int], axes: [Int], batch: [Int]) throws 
 
 extension Primitive {
   /// Softmax along `axis` (resolved), shifted by the maximum so large inputs cannot overflow.
-  /// One primitive rather than a composite so its VJP, y ⊙ (g − Σ g ⊙ y), makes four passes
-  /// over a batched cotangent instead of ten (a Jacobian of softmax is such a pass).
+  /// One primitive rather than a composite so its VJP, y ⊙ (g − Σ g ⊙ y), is one pass over a
+  /// batched cotangent in a first-order pass (a Jacobian of softmax is such a pass) and four
+  /// recorded operations otherwise.
   public static func softmax(axis: Int) -> Primitive {
     Primitive(
       .softmax, attribute: .axis(axis),
@@ -76,6 +77,10 @@ extension Primitive {
       },
       vjps: [
         { a in
+          // A first-order pass (constants): the same formula in one pass over the cotangent.
+          if !a.g.isTracked && !a.y.isTracked, let fused = Tensor.softmaxBackward(a.g.value, a.y.value, axis: axis) {
+            return .constant(fused)
+          }
           let along = a.batch.count + axis
           return try (a.g - (a.g * a.y).sum(axes: [along], keepdims: true)) * a.y
         }

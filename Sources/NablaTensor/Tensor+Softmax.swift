@@ -1,0 +1,57 @@
+extension Tensor {
+  /// The VJP of softmax along `axis` of y, in one pass: y ⊙ (g − Σ_axis g ⊙ y), for a cotangent
+  /// g of shape `batch ++ y.shape` (each leading batch entry one cotangent, as a Jacobian's rows).
+  /// Nil when g's shape does not end with y's.
+  public static func softmaxBackward(_ g: Tensor, _ y: Tensor, axis: Int) -> Tensor? {
+    guard axis >= 0, axis < y.rank, g.rank >= y.rank, Array(g.shape.suffix(y.rank)) == y.shape else { return nil }
+    let n = y.shape[axis]
+    let inner = y.shape[(axis + 1)...].reduce(1, *)
+    let outer = y.shape[..<axis].reduce(1, *)
+    let batch = y.count == 0 ? 0 : g.count / y.count
+    let out = [Double](unsafeUninitializedCapacity: g.count) { po, initialized in
+      defer { initialized = g.count }
+      g.data.withUnsafeBufferPointer { pg in
+        y.data.withUnsafeBufferPointer { py in
+          guard let gs = pg.baseAddress, let ys = py.baseAddress, let os = po.baseAddress else { return }
+          for b in 0..<batch {
+            for o in 0..<outer {
+              for i in 0..<inner {
+                let start = o * n * inner + i
+                let (gRow, yRow, oRow) = (gs + b * y.count + start, ys + start, os + b * y.count + start)
+                if inner == 1 {
+                  let dot = contiguousDot(gRow, yRow, n)
+                  for k in 0..<n { oRow[k] = yRow[k] * (gRow[k] - dot) }
+                } else {
+                  var dot = 0.0
+                  for k in 0..<n { dot += gRow[k * inner] * yRow[k * inner] }
+                  for k in 0..<n { oRow[k * inner] = yRow[k * inner] * (gRow[k * inner] - dot) }
+                }
+              }
+            }
+          }
+        }
+      }
+    }
+    return Tensor(uncheckedShape: g.shape, data: out)
+  }
+
+  /// Σ a[k]·b[k] with eight running sums in two vectors, so the additions overlap (one running
+  /// sum waits four cycles per entry).
+  @inline(__always)
+  static func contiguousDot(_ a: UnsafePointer<Double>, _ b: UnsafePointer<Double>, _ n: Int) -> Double {
+    var s0 = SIMD4<Double>()
+    var s1 = SIMD4<Double>()
+    var k = 0
+    while k + 8 <= n {
+      s0 += SIMD4(a[k], a[k + 1], a[k + 2], a[k + 3]) * SIMD4(b[k], b[k + 1], b[k + 2], b[k + 3])
+      s1 += SIMD4(a[k + 4], a[k + 5], a[k + 6], a[k + 7]) * SIMD4(b[k + 4], b[k + 5], b[k + 6], b[k + 7])
+      k += 8
+    }
+    var total = (s0 + s1).sum()
+    while k < n {
+      total += a[k] * b[k]
+      k += 1
+    }
+    return total
+  }
+}
