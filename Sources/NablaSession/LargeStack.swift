@@ -9,6 +9,8 @@ import Synchronization
 ///
 /// The threads are kept and reused: creating one per statement cost about a third of a
 /// millisecond (mapping and unmapping 512 MiB of stack), more than a small statement itself.
+/// `run` on a worker's own thread runs in place (`Session.onLargeStack` puts a whole program
+/// there).
 enum LargeStack {
   static let size = 512 << 20
 
@@ -26,6 +28,7 @@ enum LargeStack {
 
     /// The thread's loop: wait for work, run it, say so, forever.
     func serve() -> Never {
+      LargeStack.isWorkerThread = true
       pthread_mutex_lock(&mutex)
       while true {
         while body == nil || finished { pthread_cond_wait(&condition, &mutex) }
@@ -76,7 +79,23 @@ enum LargeStack {
   /// Workers waiting for work (one per session evaluating at the same time, at most).
   private static let idle = Mutex<[Worker]>([])
 
+  /// True on a worker's thread: work started there (a whole benchmark, a nested run) runs in
+  /// place, without a handover that costs a scheduler wake-up each way.
+  private static var isWorkerThread: Bool {
+    get { pthread_getspecific(workerKey) != nil }
+    set { pthread_setspecific(workerKey, newValue ? UnsafeRawPointer(bitPattern: 1) : nil) }
+  }
+  private static let workerKey: pthread_key_t = {
+    var key = pthread_key_t()
+    pthread_key_create(&key, nil)
+    return key
+  }()
+
   static func run(_ body: () -> Void) {
+    if isWorkerThread {
+      body()
+      return
+    }
     withoutActuallyEscaping(body) { escapable in
       guard let worker = idle.withLock({ $0.popLast() }) ?? Worker.start() else {
         // No thread: run here instead, with the depth limits as the only guard.

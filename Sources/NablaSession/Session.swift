@@ -99,6 +99,7 @@ public final class Session {
   public enum Status: Equatable { case ok, failed, incomplete }
 
   public init(options: SessionOptions = SessionOptions(), write: @escaping (OutputChannel, String) -> Void) {
+    HeapSettings.apply()
     self.options = options
     self.write = write
     self.interpreter = Interpreter(registry: .standard)
@@ -140,6 +141,11 @@ public final class Session {
     guarded { status = runStatements(text, firstLine: firstLine) }
     return status
   }
+
+  /// Runs `body` on a large-stack thread, where every statement it runs evaluates in place
+  /// instead of being handed to such a thread and back (about 0.1 ms of scheduler wake-ups
+  /// per statement on a two-core machine): for programs that run many short statements.
+  public static func onLargeStack(_ body: () -> Void) { LargeStack.run(body) }
 
   /// Runs evaluation work as every statement runs: on a thread with a large stack (deep but
   /// bounded recursion), and under the session's limits when it has them.

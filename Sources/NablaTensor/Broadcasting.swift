@@ -135,7 +135,9 @@ extension Tensor {
       let out = [Double](unsafeUninitializedCapacity: a.count) { po, initialized in
         a.data.withUnsafeBufferPointer { pa in
           b.data.withUnsafeBufferPointer { pb in
-            for i in 0..<pa.count { po[i] = f(pa[i], pb[i]) }
+            // Base pointers, not buffers: the loop then vectorises (no index overflow checks).
+            guard let x = pa.baseAddress, let y = pb.baseAddress, let o = po.baseAddress else { return }
+            for i in 0..<pa.count { o[i] = f(x[i], y[i]) }
           }
         }
         initialized = a.count
@@ -144,11 +146,11 @@ extension Tensor {
     }
     if b.count == 1 && b.rank <= a.rank {
       let s = b.data[0]
-      return Tensor(uncheckedShape: a.shape, data: a.data.map { f($0, s) })
+      return a.map { f($0, s) }
     }
     if a.count == 1 && a.rank <= b.rank {
       let s = a.data[0]
-      return Tensor(uncheckedShape: b.shape, data: b.data.map { f(s, $0) })
+      return b.map { f(s, $0) }
     }
     // One operand repeated along leading axes (a batch of rows against one row): the common
     // case of batched cotangents, without per-element index arithmetic.
@@ -175,10 +177,12 @@ extension Tensor {
     let out = [Double](unsafeUninitializedCapacity: big.count) { po, initialized in
       big.data.withUnsafeBufferPointer { pa in
         small.data.withUnsafeBufferPointer { pb in
+          guard let x = pa.baseAddress, let y = pb.baseAddress, let o = po.baseAddress else { return }
           var base = 0
           while base < pa.count {
-            for i in 0..<n { po[base + i] = f(pa[base + i], pb[i]) }
-            base += n
+            let (row, out) = (x + base, o + base)
+            for i in 0..<n { out[i] = f(row[i], y[i]) }
+            base &+= n
           }
         }
       }
@@ -194,10 +198,11 @@ extension Tensor {
     let out = [Double](unsafeUninitializedCapacity: rows.count) { po, initialized in
       rows.data.withUnsafeBufferPointer { pa in
         column.data.withUnsafeBufferPointer { pb in
+          guard let x = pa.baseAddress, let o = po.baseAddress else { return }
           for r in 0..<pb.count {
             let v = pb[r]
-            let base = r * n
-            for i in 0..<n { po[base + i] = f(pa[base + i], v) }
+            let (row, out) = (x + r &* n, o + r &* n)
+            for i in 0..<n { out[i] = f(row[i], v) }
           }
         }
       }
@@ -232,7 +237,8 @@ extension Tensor {
   public func map(_ f: (Double) -> Double) -> Tensor {
     let out = [Double](unsafeUninitializedCapacity: count) { dst, initialized in
       data.withUnsafeBufferPointer { src in
-        for i in 0..<src.count { dst[i] = f(src[i]) }
+        guard let x = src.baseAddress, let o = dst.baseAddress else { return }
+        for i in 0..<src.count { o[i] = f(x[i]) }
       }
       initialized = count
     }

@@ -69,6 +69,11 @@ extension Primitive {
     .pow, domain: .positive, { try Tensor.power($0, $1) },
     vjpA: { a in
       let (base, exponent) = (a.inputs[0], a.inputs[1])
+      // A constant exponent of 2 (squares are everywhere) or 1 needs no pow and no masks, and
+      // gives the same numbers: x¹ = x, x⁰ = 1, and doubling is exact wherever it is done.
+      if !exponent.isTracked, let c = exponent.value.scalarValue, c == 2 || c == 1 {
+        return c == 1 ? a.g : try a.g * (base * 2)
+      }
       // b·a^(b−1); where a = 0 and b = 0 (x^0 is constant) the base becomes 1 so the slope is
       // 0·1 = 0, not 0·inf. Only there: elsewhere the expression, and so its derivative in b,
       // is untouched.
