@@ -22,9 +22,11 @@ extension Tensor {
       x.data.withUnsafeBufferPointer { px in
         w.data.withUnsafeBufferPointer { pw in
           guard let xBase = px.baseAddress, let wBase = pw.baseAddress else { return }
-          forEachImage(images, work: filters * p * l, scratch: g.lowersToItself ? 0 : p * l) { i, _, cols, gemm in
+          let plan = LoweringPlan(g)
+          forEachImage(images, work: filters * p * l, scratch: g.lowersToItself ? 0 : p * l + plan.scratch) {
+            i, _, cols, gemm in
             let image = xBase + i * imageSize
-            let lowered = g.lowersToItself ? image : g.lower(image, into: cols)
+            let lowered = g.lowersToItself ? image : plan.lower(image, into: cols)
             // Each output row starts as its filter's bias (written by the worker, so the page
             // is touched first where it is used); the GEMM adds the product (β = 1).
             for o in 0..<filters { (yBase + i * outSize + o * l).initialize(repeating: biases[o], count: l) }
@@ -52,13 +54,15 @@ extension Tensor {
       dy.data.withUnsafeBufferPointer { pd in
         w.data.withUnsafeBufferPointer { pw in
           guard let dBase = pd.baseAddress, let wBase = pw.baseAddress, let xBase = po.baseAddress else { return }
-          forEachImage(images, work: filters * p * l, scratch: g.lowersToItself ? 0 : p * l) { i, _, cols, gemm in
+          let plan = LoweringPlan(g)
+          forEachImage(images, work: filters * p * l, scratch: g.lowersToItself ? 0 : p * l + plan.scratch) {
+            i, _, cols, gemm in
             let image = xBase + i * imageSize
             if !g.lowersToItself { image.initialize(repeating: 0, count: imageSize) }
             // Wᵀ dy is the gradient of the lowered matrix; raising it adds each entry back
             // where it was read from.
             gemm(wBase, dBase + i * filters * l, g.lowersToItself ? image : cols, p, filters, l, true, false, false)
-            if !g.lowersToItself { g.raise(cols, into: image) }
+            if !g.lowersToItself { plan.raise(cols, into: image) }
           }
         }
       }
@@ -91,10 +95,12 @@ extension Tensor {
       dy.data.withUnsafeBufferPointer { pd in
         partial.withUnsafeMutableBufferPointer { pp in
           guard let xBase = px.baseAddress, let dBase = pd.baseAddress, let accBase = pp.baseAddress else { return }
-          forEachImage(images, work: batchCount * filters * p * l, scratch: g.lowersToItself ? 0 : p * l) {
+          let plan = LoweringPlan(g)
+          forEachImage(images, work: batchCount * filters * p * l, scratch: g.lowersToItself ? 0 : p * l + plan.scratch)
+          {
             i, worker, cols, gemm in
             let image = xBase + i * imageSize
-            let lowered = g.lowersToItself ? image : g.lower(image, into: cols)
+            let lowered = g.lowersToItself ? image : plan.lower(image, into: cols)
             let acc = accBase + worker * batchCount * gradientSize
             for b in 0..<batchCount {
               gemm(
@@ -199,6 +205,67 @@ extension Tensor {
   }
 }
 
+/// For small images (a lowered matrix of at most 2¹⁶ entries), where rows are a few entries
+/// long and copying row by row is mostly loop overhead: where each entry of the lowered matrix
+/// is read from (−1 on padding), worked out once per call and used for every image.
+struct LoweringPlan {
+  let geometry: WindowGeometry
+  /// Per entry of the lowered matrix, the image entry it reads; padding reads entry C·H·W,
+  /// a zero placed after a copy of the image, so the gather has no branch.
+  let sources: [Int32]?
+  /// Doubles of scratch `lower` needs besides the lowered matrix (the image and its zero).
+  var scratch: Int { sources == nil ? 0 : geometry.channels * geometry.height * geometry.width + 1 }
+
+  init(_ g: WindowGeometry) {
+    geometry = g
+    let entries = g.patchSize * g.positions
+    guard entries <= 1 << 16, g.channels * g.height * g.width < 1 << 16, !g.lowersToItself else {
+      sources = nil
+      return
+    }
+    var sources = [Int32](repeating: Int32(g.channels * g.height * g.width), count: entries)
+    for c in 0..<g.channels {
+      for i in 0..<g.kernelHeight {
+        for j in 0..<g.kernelWidth {
+          let row = ((c * g.kernelHeight + i) * g.kernelWidth + j) * g.positions
+          for y in 0..<g.outputHeight {
+            let h = y * g.stride + i - g.padding
+            guard h >= 0 && h < g.height else { continue }
+            for x in g.insideColumns(j) {
+              sources[row + y * g.outputWidth + x] = Int32((c * g.height + h) * g.width + x * g.stride + j - g.padding)
+            }
+          }
+        }
+      }
+    }
+    self.sources = sources
+  }
+
+  /// The lowered matrix of `image` in `cols`, which has `scratch` more doubles after it.
+  func lower(_ image: UnsafePointer<Double>, into cols: UnsafeMutablePointer<Double>) -> UnsafePointer<Double> {
+    guard let sources else { return geometry.lower(image, into: cols) }
+    let padded = cols + sources.count
+    let size = scratch - 1
+    padded.update(from: image, count: size)
+    padded[size] = 0
+    sources.withUnsafeBufferPointer { from in
+      for k in 0..<from.count { cols[k] = padded[Int(from[k])] }
+    }
+    return UnsafePointer(cols)
+  }
+
+  func raise(_ cols: UnsafePointer<Double>, into image: UnsafeMutablePointer<Double>) {
+    guard let sources else { return geometry.raise(cols, into: image) }
+    sources.withUnsafeBufferPointer { from in
+      let size = scratch - 1
+      for k in 0..<from.count {
+        let at = Int(from[k])
+        if at < size { image[at] += cols[k] }
+      }
+    }
+  }
+}
+
 extension WindowGeometry {
   /// Whether an image's lowered matrix is the image itself (1×1 windows, stride 1, no padding).
   var lowersToItself: Bool { kernelHeight == 1 && kernelWidth == 1 && stride == 1 && padding == 0 }
@@ -248,24 +315,52 @@ extension WindowGeometry {
             let h = y * stride + i - padding
             let dst = row + y * ow
             guard h >= 0 && h < height, !inside.isEmpty else {
-              dst.initialize(repeating: 0, count: ow)
+              clearRow(dst, ow)
               continue
             }
-            if inside.lowerBound > 0 { dst.initialize(repeating: 0, count: inside.lowerBound) }
+            clearRow(dst, inside.lowerBound)
             let src = plane + h * width + inside.lowerBound * stride + j - padding
             if stride == 1 {
-              (dst + inside.lowerBound).initialize(from: src, count: inside.count)
+              copyRow(src, dst + inside.lowerBound, inside.count)
             } else {
               for (k, x) in inside.enumerated() { dst[x] = src[k * stride] }
             }
             if inside.upperBound < ow {
-              (dst + inside.upperBound).initialize(repeating: 0, count: ow - inside.upperBound)
+              clearRow(dst + inside.upperBound, ow - inside.upperBound)
             }
           }
         }
       }
     }
     return UnsafePointer(cols)
+  }
+
+  /// Copies a row of a few doubles in vector registers: rows of small images are 4 to 32
+  /// long, where a call to memcpy (what a plain loop becomes) costs more than the copy.
+  @inline(__always)
+  func copyRow(_ src: UnsafePointer<Double>, _ dst: UnsafeMutablePointer<Double>, _ n: Int) {
+    var k = 0
+    while k &+ 4 <= n {
+      let v = UnsafeRawPointer(src + k).loadUnaligned(as: SIMD4<Double>.self)
+      UnsafeMutableRawPointer(dst + k).storeBytes(of: v, as: SIMD4<Double>.self)
+      k &+= 4
+    }
+    if k < n { dst[k] = src[k] }
+    if k &+ 1 < n { dst[k &+ 1] = src[k &+ 1] }
+    if k &+ 2 < n { dst[k &+ 2] = src[k &+ 2] }
+  }
+
+  /// Zeros a row of a few doubles (see `copyRow`).
+  @inline(__always)
+  func clearRow(_ dst: UnsafeMutablePointer<Double>, _ n: Int) {
+    var k = 0
+    while k &+ 4 <= n {
+      UnsafeMutableRawPointer(dst + k).storeBytes(of: SIMD4<Double>(), as: SIMD4<Double>.self)
+      k &+= 4
+    }
+    if k < n { dst[k] = 0 }
+    if k &+ 1 < n { dst[k &+ 1] = 0 }
+    if k &+ 2 < n { dst[k &+ 2] = 0 }
   }
 
   /// The adjoint of `lower`: adds each entry of a lowered matrix into the image entry it was

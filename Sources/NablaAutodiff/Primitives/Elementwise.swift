@@ -47,7 +47,12 @@ extension Primitive {
     elementwise(.leakyRelu, domain: .awayFromZero, attribute: .number(slope), kernel: { $0.leakyRelu(slope: slope) }) {
       a in
       // First order: one fused pass. Recorded: 1{x>0} + a·(1 − 1{x>0}), which a trace shows as such.
-      guard a.x.isTracked else { return try a.g * Variable.constant(a.x.value.leakyReluSlopes(slope)) }
+      guard a.x.isTracked else {
+        if !a.g.isTracked, a.g.shape == a.x.shape {
+          return .constant(try Tensor.zip(a.g.value, a.x.value, operation: "leaky_relu") { $1 > 0 ? $0 : $0 * slope })
+        }
+        return try a.g * Variable.constant(a.x.value.leakyReluSlopes(slope))
+      }
       let positive = try Primitive.isPositive.apply(a.x)
       return try a.g * (positive + (1 - positive) * slope)
     }

@@ -119,6 +119,13 @@ extension Primitive {
     vjps: [
       { (a: VJPArguments) throws -> Variable in
         let (z, t) = (a.inputs[0], a.inputs[1])
+        // A first-order pass of one loss (constants): the same numbers in one pass.
+        if a.batch.isEmpty, !a.g.isTracked, !z.isTracked, !t.isTracked, let g = a.g.value.scalarValue,
+          let fused = Tensor.softmaxCrossEntropyBackward(
+            z.value, t.value, scale: g / Double(max(z.value.count / max(z.shape.last ?? 1, 1), 1)))
+        {
+          return .constant(fused)
+        }
         let mass = try t.sum(axes: [z.rank - 1], keepdims: true)
         return try (Primitive.softmax(axis: z.rank - 1).apply(z) * mass - t) * crossEntropyScale(a)
       },
