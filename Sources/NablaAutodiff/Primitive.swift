@@ -1,8 +1,14 @@
 import NablaTensor
 
-/// What a VJP rule receives: the cotangent of the output, the inputs and the output.
-/// In a first-order pass these are constants; when a higher derivative is requested they are the
-/// graph's own variables, so the rule's operations are recorded and can be differentiated again.
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// What a VJP rule receives: the cotangent of the output, the inputs and the output, which are
+/// the graph's own variables. When a higher derivative is requested (`recording`), the rule's
+/// operations are recorded and can be differentiated again; in a first-order pass recording is
+/// off on this thread, so the same operations record nothing, and a rule may compute its result
+/// with a fused kernel instead.
 ///
 /// The cotangent may carry leading *batch* axes in front of the output's shape (one per seed,
 /// as when a Jacobian is computed in one pass); rules that use shapes put `batch` in front.
@@ -10,6 +16,8 @@ public struct VJPArguments {
   public let cotangent: Variable
   public let inputs: [Variable]
   public let output: Variable
+  /// Whether the rule's operations are being recorded (a higher derivative will follow).
+  public let recording: Bool
 
   public var g: Variable { cotangent }
   public var x: Variable { inputs[0] }
@@ -61,7 +69,7 @@ public enum PrimitiveAttribute: Sendable {
 /// A differentiable operation, declared once: its forward computation and one VJP rule per input,
 /// side by side. VJP rules are written with `Variable` operations, so the rules themselves are
 /// differentiable and higher derivatives need no second set of rules.
-public struct Primitive: Sendable {
+public final class Primitive: Sendable {
   public typealias Forward = @Sendable ([Tensor]) throws -> Tensor
   public typealias Rule = @Sendable (VJPArguments) throws -> Variable
 
@@ -74,23 +82,37 @@ public struct Primitive: Sendable {
   /// Whether second derivatives exist away from kinks (checked by the second-order test).
   public let twiceDifferentiable: Bool
   let forward: Forward
+  /// For an elementwise primitive, the same function on one number (one or two operands): a
+  /// scalar operation then skips the tensor kernels' set-up, which costs more than its
+  /// arithmetic. Must give the numbers `forward` gives.
+  let scalarForward: (@Sendable (Double, Double) -> Double)?
   /// One rule per input; nil marks an input the output does not depend on smoothly.
   let vjps: [Rule?]
 
   public init(
     _ kind: PrimitiveKind, domain: Domain = .real, twiceDifferentiable: Bool = true,
-    attribute: PrimitiveAttribute = .none, forward: @escaping Forward, vjps: [Rule?]
+    attribute: PrimitiveAttribute = .none, forward: @escaping Forward,
+    scalarForward: (@Sendable (Double, Double) -> Double)? = nil, vjps: [Rule?]
   ) {
     self.kind = kind
     self.attribute = attribute
     self.domain = domain
     self.twiceDifferentiable = twiceDifferentiable
     self.forward = forward
+    self.scalarForward = scalarForward
     self.vjps = vjps
   }
 
   /// Runs the forward computation and records the application when any input is tracked.
   public func apply(_ inputs: [Variable]) throws -> Variable {
+    if let scalarForward, let first = inputs.first, first.value.shape.isEmpty,
+      inputs.count == 1 || (inputs.count == 2 && inputs[1].value.shape.isEmpty)
+    {
+      let a = first.value.data[0]
+      let value = Tensor(scalar: scalarForward(a, inputs.count == 2 ? inputs[1].value.data[0] : a))
+      let tracked = (first.isTracked || (inputs.count == 2 && inputs[1].isTracked)) && Recording.isOn
+      return Variable(value: value, node: tracked ? Node(primitive: self, inputs: inputs) : nil, tracked: tracked)
+    }
     // A result is about as large as the largest operand (larger ones check their shape):
     // refused with an error when the machine cannot give that much, rather than aborting.
     let largest = inputs.reduce(0) { Swift.max($0, $1.value.count) } * MemoryLayout<Double>.stride
@@ -100,7 +122,7 @@ public struct Primitive: Sendable {
     let value = try forward(inputs.map(\.value))
     // A long kernel stops early at Ctrl-C (see `Interruption`); its partial result ends here.
     if Interruption.isPending { try Interruption.checkpoint() }
-    if inputs.contains(where: \.isTracked) {
+    if inputs.contains(where: \.isTracked) && Recording.isOn {
       return Variable(value: value, node: Node(primitive: self, inputs: inputs), tracked: true)
     }
     return Variable(value: value, node: nil, tracked: false)
@@ -115,7 +137,8 @@ func elementwise(
   _ f: @escaping @Sendable (Double) -> Double, vjp: @escaping Primitive.Rule
 ) -> Primitive {
   Primitive(
-    name, domain: domain, twiceDifferentiable: twice, attribute: attribute, forward: { $0[0].map(f) }, vjps: [vjp])
+    name, domain: domain, twiceDifferentiable: twice, attribute: attribute, forward: { $0[0].map(f) },
+    scalarForward: { x, _ in f(x) }, vjps: [vjp])
 }
 
 /// A unary elementwise primitive from a whole-tensor kernel (for the hot ones, inlined loops).
@@ -132,8 +155,31 @@ func elementwise(
 func broadcasting(
   _ name: PrimitiveKind, domain: Domain = .real, twice: Bool = true,
   _ kernel: @escaping @Sendable (Tensor, Tensor) throws -> Tensor,
+  scalar: (@Sendable (Double, Double) -> Double)? = nil,
   vjpA: @escaping Primitive.Rule, vjpB: @escaping Primitive.Rule
 ) -> Primitive {
   Primitive(
-    name, domain: domain, twiceDifferentiable: twice, forward: { try kernel($0[0], $0[1]) }, vjps: [vjpA, vjpB])
+    name, domain: domain, twiceDifferentiable: twice, forward: { try kernel($0[0], $0[1]) }, scalarForward: scalar,
+    vjps: [vjpA, vjpB])
+}
+
+/// Whether operations on tracked values record nodes on this thread: off while a first-order
+/// reverse pass runs its rules on the graph's own variables (which then need no constant
+/// copies), on everywhere else.
+enum Recording {
+  private static let key: pthread_key_t = {
+    var key = pthread_key_t()
+    pthread_key_create(&key, nil)
+    return key
+  }()
+
+  static var isOn: Bool { pthread_getspecific(key) == nil }
+
+  /// Runs `body` with recording off on this thread.
+  static func off<T>(_ body: () throws -> T) rethrows -> T {
+    let previous = pthread_getspecific(key)
+    pthread_setspecific(key, UnsafeRawPointer(bitPattern: 1))
+    defer { pthread_setspecific(key, previous) }
+    return try body()
+  }
 }

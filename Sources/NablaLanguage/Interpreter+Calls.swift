@@ -21,6 +21,27 @@ extension Interpreter {
     case let other:
       throw Diagnostic("\(operandName(callee)) is \(other.typeName), not a function", at: callee.range)
     }
+    // sin(y): one positional tensor to a function of one tensor, without binding by name.
+    // (Anything else, or an error, takes the general path, which words the message.)
+    if case .builtin(let b) = function.kind, let operation = b.unaryOperation, arguments.count == 1,
+      arguments[0].label == nil
+    {
+      let value = try evaluate(arguments[0].value)
+      if case .tensor(let v) = value {
+        let result: Variable
+        do {
+          result = try operation(v)
+        } catch {
+          throw builtinError(error, b, expression: callExpr)
+        }
+        traceHook?(b.name, result, [value])
+        noteNonFinite(result.value, inputs: [v.value], operation: self.source.slice(callExpr.range))
+        return .tensor(result)
+      }
+      let argument = CallArgument(
+        label: nil, value: value, range: arguments[0].value.range, labelRange: nil, source: source)
+      return try call(function, [argument], expression: callExpr)
+    }
     var evaluated: [CallArgument] = []
     var positional = 0
     for argument in arguments {
@@ -207,19 +228,28 @@ extension Interpreter {
           operation: expression.map { self.source.slice($0.range) } ?? builtin.name)
       }
       return result
-    } catch var d as Diagnostic {
+    } catch {
+      throw builtinError(error, builtin, expression: expression)
+    }
+  }
+
+  /// An error thrown inside a builtin, as the user sees it: placed at the call, with the
+  /// shapes and the usage line for a shape error.
+  func builtinError(_ error: Error, _ builtin: Builtin, expression: Expr?) -> Error {
+    switch error {
+    case var d as Diagnostic:
       // An error from a function this builtin called points at the builtin's call when it has
       // no place of its own.
       if d.range == nil { d.range = expression?.range }
-      throw d
-    } catch let error as ShapeError {
-      throw Diagnostic(
+      return d
+    case let error as ShapeError:
+      return Diagnostic(
         "\(builtin.name): \(error.rule)", at: expression?.range,
         notes: ["shapes: " + error.shapes.map(Tensor.describe).joined(separator: ", ")].filter { _ in
           !error.shapes.isEmpty
-        } + usage())
-    } catch {
-      throw Diagnostic("\(builtin.name): \(Interpreter.describe(error))", at: expression?.range)
+        } + ["usage: \(builtin.signature)"])
+    default:
+      return Diagnostic("\(builtin.name): \(Interpreter.describe(error))", at: expression?.range)
     }
   }
 

@@ -421,10 +421,11 @@ public final class Interpreter {
   }
 
   /// `value` (what `e` evaluated to) as a tensor, or an error naming `e`.
-  func tensorOperand(_ e: Expr, _ value: Value, role: String) throws -> Variable {
+  func tensorOperand(_ e: Expr, _ value: Value, role: @autoclosure () -> String) throws -> Variable {
     switch value {
     case .tensor(let v): return v
     case let other:
+      let role = role()
       let hint = if case .list = other, role == "'+'" { "; + joins two lists, as in L + [x]" } else { "" }
       throw Diagnostic("\(role) needs a tensor, but \(operandName(e)) is \(other.typeName)\(hint)", at: e.range)
     }

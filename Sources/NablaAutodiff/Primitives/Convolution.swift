@@ -28,7 +28,7 @@ extension Primitive {
     let rules: [Rule?] = [
       { a in
         let w = a.inputs[1]
-        if !a.g.isTracked && !w.isTracked {
+        if !a.recording {
           return .constant(try Tensor.convolutionInputGradient(a.g.value, w.value, g))
         }
         let cols = try Variable.product(w.reshaped([w.shape[0], g.patchSize]), lowered(a, g), true, false)
@@ -36,7 +36,7 @@ extension Primitive {
       },
       { a in
         let (x, w) = (a.inputs[0], a.inputs[1])
-        if !a.g.isTracked && !x.isTracked {
+        if !a.recording {
           return .constant(try Tensor.convolutionWeightGradient(x.value, a.g.value, filters: w.shape[0], g))
         }
         let product = try Variable.product(lowered(a, g), Primitive.im2col(g).apply(x), false, true)
@@ -45,7 +45,7 @@ extension Primitive {
       },
       { a in
         let filters = a.inputs[1].shape[0]
-        if !a.g.isTracked { return .constant(a.g.value.convolutionBiasGradient(batch: a.batch.count)) }
+        if !a.recording { return .constant(a.g.value.convolutionBiasGradient(batch: a.batch.count)) }
         return try a.g.unbroadcast(to: [filters, 1, 1], batch: a.batch).reshaped(a.batched([filters]))
       },
     ]

@@ -47,8 +47,8 @@ extension Primitive {
     elementwise(.leakyRelu, domain: .awayFromZero, attribute: .number(slope), kernel: { $0.leakyRelu(slope: slope) }) {
       a in
       // First order: one fused pass. Recorded: 1{x>0} + a·(1 − 1{x>0}), which a trace shows as such.
-      guard a.x.isTracked else {
-        if !a.g.isTracked, a.g.shape == a.x.shape {
+      guard a.recording else {
+        if a.g.shape == a.x.shape {
           return .constant(try Tensor.zip(a.g.value, a.x.value, operation: "leaky_relu") { $1 > 0 ? $0 : $0 * slope })
         }
         return try a.g * Variable.constant(a.x.value.leakyReluSlopes(slope))
@@ -61,12 +61,16 @@ extension Primitive {
 
 /// The binary elementwise primitives, with NumPy broadcasting.
 extension Primitive {
-  public static let add = broadcasting(.add, { try Tensor.add($0, $1) }, vjpA: { $0.g }, vjpB: { $0.g })
-  public static let sub = broadcasting(.sub, { try Tensor.subtract($0, $1) }, vjpA: { $0.g }, vjpB: { a in try -a.g })
+  public static let add = broadcasting(
+    .add, { try Tensor.add($0, $1) }, scalar: { $0 + $1 }, vjpA: { $0.g }, vjpB: { $0.g })
+  public static let sub = broadcasting(
+    .sub, { try Tensor.subtract($0, $1) }, scalar: { $0 - $1 }, vjpA: { $0.g }, vjpB: { a in try -a.g })
   public static let mul = broadcasting(
-    .mul, { try Tensor.multiply($0, $1) }, vjpA: { a in try a.g * a.inputs[1] }, vjpB: { a in try a.g * a.inputs[0] })
+    .mul, { try Tensor.multiply($0, $1) }, scalar: { $0 * $1 }, vjpA: { a in try a.g * a.inputs[1] },
+    vjpB: { a in try a.g * a.inputs[0] })
   public static let div = broadcasting(
-    .div, domain: .awayFromZero, { try Tensor.divide($0, $1) }, vjpA: { a in try a.g / a.inputs[1] },
+    .div, domain: .awayFromZero, { try Tensor.divide($0, $1) }, scalar: { $0 / $1 },
+    vjpA: { a in try a.g / a.inputs[1] },
     vjpB: { a in try -(a.g * a.y / a.inputs[1]) })
   /// `a ^ b`. ∂/∂b uses log(a), taken as 0 where a ≤ 0 (there the real power is only defined
   /// for integer b, where the derivative in b does not exist).
@@ -76,7 +80,7 @@ extension Primitive {
       let (base, exponent) = (a.inputs[0], a.inputs[1])
       // A constant exponent of 2 (squares are everywhere) or 1 needs no pow and no masks, and
       // gives the same numbers: x¹ = x, x⁰ = 1, and doubling is exact wherever it is done.
-      if !exponent.isTracked, let c = exponent.value.scalarValue, c == 2 || c == 1 {
+      if !exponent.isTracked || !a.recording, let c = exponent.value.scalarValue, c == 2 || c == 1 {
         return c == 1 ? a.g : try a.g * (base * 2)
       }
       // b·a^(b−1); where a = 0 and b = 0 (x^0 is constant) the base becomes 1 so the slope is
@@ -94,20 +98,20 @@ extension Primitive {
   /// Elementwise maximum; at ties each input gets half the gradient.
   public static let maximum = broadcasting(
     .maximum, domain: .awayFromZero, { try Tensor.maximum($0, $1) },
-    vjpA: { a in try a.g * choose(a.inputs[0], a.inputs[1]) },
-    vjpB: { a in try a.g * choose(a.inputs[1], a.inputs[0]) })
+    vjpA: { a in try a.g * choose(a.inputs[0], a.inputs[1], a.recording) },
+    vjpB: { a in try a.g * choose(a.inputs[1], a.inputs[0], a.recording) })
   /// Elementwise minimum; at ties each input gets half the gradient.
   public static let minimum = broadcasting(
     .minimum, domain: .awayFromZero, { try Tensor.minimum($0, $1) },
-    vjpA: { a in try a.g * choose(a.inputs[1], a.inputs[0]) },
-    vjpB: { a in try a.g * choose(a.inputs[0], a.inputs[1]) })
+    vjpA: { a in try a.g * choose(a.inputs[1], a.inputs[0], a.recording) },
+    vjpB: { a in try a.g * choose(a.inputs[0], a.inputs[1], a.recording) })
 }
 
 /// 1{x > other} + ½·1{x = other}, broadcast to both shapes: maximum's share for x (minimum's for
 /// `other` when called with the arguments swapped).
-private func choose(_ x: Variable, _ other: Variable) throws -> Variable {
+private func choose(_ x: Variable, _ other: Variable, _ recording: Bool) throws -> Variable {
   // First order (training's binary cross-entropy): one fused pass, as leaky_relu's rule does.
-  guard x.isTracked || other.isTracked else {
+  guard recording && (x.isTracked || other.isTracked) else {
     return Variable.constant(
       try Tensor.zip(x.value, other.value, operation: "mask") { a, b in
         let d = a - b

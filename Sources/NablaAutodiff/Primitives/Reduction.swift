@@ -78,7 +78,7 @@ extension Primitive {
       vjps: [
         { a in
           // A first-order pass (constants): the same formula in one pass over the cotangent.
-          if !a.g.isTracked && !a.y.isTracked, let fused = Tensor.softmaxBackward(a.g.value, a.y.value, axis: axis) {
+          if !a.recording, let fused = Tensor.softmaxBackward(a.g.value, a.y.value, axis: axis) {
             return .constant(fused)
           }
           let along = a.batch.count + axis
@@ -120,7 +120,7 @@ extension Primitive {
       { (a: VJPArguments) throws -> Variable in
         let (z, t) = (a.inputs[0], a.inputs[1])
         // A first-order pass of one loss (constants): the same numbers in one pass.
-        if a.batch.isEmpty, !a.g.isTracked, !z.isTracked, !t.isTracked, let g = a.g.value.scalarValue,
+        if a.batch.isEmpty, !a.recording, let g = a.g.value.scalarValue,
           let fused = Tensor.softmaxCrossEntropyBackward(
             z.value, t.value, scale: g / Double(max(z.value.count / max(z.shape.last ?? 1, 1), 1)))
         {

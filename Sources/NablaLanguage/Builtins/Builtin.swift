@@ -67,6 +67,9 @@ public struct Builtin {
   public let example: String
   public let category: String
   let implementation: (BuiltinCall) throws -> Value
+  /// For a function of one tensor (sin, exp, relu): the operation itself, so a call with one
+  /// positional tensor goes straight to it without binding arguments by name.
+  var unaryOperation: ((Variable) throws -> Variable)?
   /// The parameters that take positional arguments, in order.
   let positionalParameters: [Parameter]
 

@@ -5,10 +5,12 @@ extension Builtins {
   static func unary(
     _ name: String, doc: String, example: String, _ f: @escaping (Variable) throws -> Variable
   ) -> Builtin {
-    Builtin(name, [x], category: "Elementwise", doc: doc, example: example) { c in
+    var builtin = Builtin(name, [x], category: "Elementwise", doc: doc, example: example) { c in
       let input = try c.tensor("x")
       return .tensor(try f(input))
     }
+    builtin.unaryOperation = f
+    return builtin
   }
 
   static func binary(
