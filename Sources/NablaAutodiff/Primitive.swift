@@ -129,6 +129,27 @@ public final class Primitive: Sendable {
   }
 
   public func apply(_ inputs: Variable...) throws -> Variable { try apply(inputs) }
+
+  /// One operand: a scalar whose result records nothing (a first-order backward pass, or
+  /// constants) is computed without the array of inputs a node would keep.
+  public func apply(_ a: Variable) throws -> Variable {
+    if let scalarForward, a.value.shape.isEmpty, !a.isTracked || !Recording.isOn {
+      let x = a.value.data[0]
+      return Variable(value: Tensor(scalar: scalarForward(x, x)), node: nil, tracked: false)
+    }
+    return try apply([a])
+  }
+
+  /// Two operands: as `apply(_:)` for one.
+  public func apply(_ a: Variable, _ b: Variable) throws -> Variable {
+    if let scalarForward, a.value.shape.isEmpty, b.value.shape.isEmpty,
+      !(a.isTracked || b.isTracked) || !Recording.isOn
+    {
+      return Variable(
+        value: Tensor(scalar: scalarForward(a.value.data[0], b.value.data[0])), node: nil, tracked: false)
+    }
+    return try apply([a, b])
+  }
 }
 
 /// A unary elementwise primitive from a scalar function and its VJP.

@@ -41,32 +41,34 @@ public enum ReverseMode {
     }
     let batch = Array(start.shape.prefix(start.rank - output.rank))
     cotangents[order.count - 1] = createGraph ? start : Variable.constant(start.value)
-    for k in stride(from: order.count - 1, through: 0, by: -1) {
-      let variable = order[k]
-      guard reaches[k], let node = variable.node, let g = cotangents[k] else { continue }
-      let args = VJPArguments(cotangent: g, inputs: node.inputs, output: variable, recording: createGraph)
-      for (i, input) in node.inputs.enumerated() {
-        let j = input.orderIndex
-        guard reaches[j], i < node.primitive.vjps.count, let rule = node.primitive.vjps[i] else { continue }
-        var contribution = try createGraph ? rule(args) : Recording.off { try rule(args) }
-        if batch.isEmpty ? contribution.shape != input.shape : contribution.shape != batch + input.shape {
-          contribution =
-            try createGraph
-            ? contribution.unbroadcast(to: input.shape, batch: batch)
-            : Recording.off { try contribution.unbroadcast(to: input.shape, batch: batch) }
+    // A first-order pass records nothing: its rules run on the graph's own variables with
+    // recording off on this thread.
+    func runPass() throws {
+      for k in stride(from: order.count - 1, through: 0, by: -1) {
+        let variable = order[k]
+        guard reaches[k], let node = variable.node, let g = cotangents[k] else { continue }
+        let args = VJPArguments(cotangent: g, inputs: node.inputs, output: variable, recording: createGraph)
+        for (i, input) in node.inputs.enumerated() {
+          let j = input.orderIndex
+          guard reaches[j], i < node.primitive.vjps.count, let rule = node.primitive.vjps[i] else { continue }
+          var contribution = try rule(args)
+          if batch.isEmpty ? contribution.shape != input.shape : contribution.shape != batch + input.shape {
+            contribution = try contribution.unbroadcast(to: input.shape, batch: batch)
+          }
+          // A first-order pass computes with values only (a rule that hands back one of the
+          // graph's own variables gives its value).
+          if !createGraph && contribution.isTracked { contribution = .constant(contribution.value) }
+          if let existing = cotangents[j] {
+            cotangents[j] = try existing + contribution
+          } else {
+            cotangents[j] = contribution
+          }
         }
-        // A first-order pass computes with values only (a rule that hands back one of the
-        // graph's own variables gives its value).
-        if !createGraph && contribution.isTracked { contribution = .constant(contribution.value) }
-        if let existing = cotangents[j] {
-          cotangents[j] = try createGraph ? existing + contribution : Recording.off { try existing + contribution }
-        } else {
-          cotangents[j] = contribution
-        }
+        // Free intermediate cotangents as soon as they are consumed.
+        if !isTarget[k] { cotangents[k] = nil }
       }
-      // Free intermediate cotangents as soon as they are consumed.
-      if !isTarget[k] { cotangents[k] = nil }
     }
+    if createGraph { try runPass() } else { try Recording.off { try runPass() } }
     var values: [Variable] = []
     var depends: [Bool] = []
     for target in targets {

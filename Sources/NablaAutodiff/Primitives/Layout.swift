@@ -121,7 +121,11 @@ extension Primitive {
     vjps: [
       { a in try Variable.product(a.g, a.inputs[1], false, false) },
       { a in try Variable.product(a.g, a.inputs[0], true, false) },
-      { a in try a.g.unbroadcast(to: a.inputs[2].shape, batch: a.batch) },
+      { a in
+        // First order: the rows summed in one pass, in the order the reduction adds them.
+        if !a.recording, a.batch.isEmpty, a.g.rank == 2 { return .constant(a.g.value.columnSums()) }
+        return try a.g.unbroadcast(to: a.inputs[2].shape, batch: a.batch)
+      },
     ])
 }
 
