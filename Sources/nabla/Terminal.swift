@@ -43,8 +43,14 @@ enum Terminal {
     if let v = getenv("NABLA_ASCII"), String(cString: v) != "0" { return true }
     for name in ["LC_ALL", "LC_CTYPE", "LANG"] {
       if let v = getenv(name), !String(cString: v).isEmpty {
-        let locale = String(cString: v).lowercased()
-        return !(locale.contains("utf-8") || locale.contains("utf8"))
+        // Bytes, not String.contains: that one loads the string-processing library's generic
+        // search at start-up (a third of a millisecond).
+        let locale = Array(String(cString: v).lowercased().utf8)
+        let found = [Array("utf-8".utf8), Array("utf8".utf8)].contains { word in
+          locale.count >= word.count
+            && (0...(locale.count - word.count)).contains { locale[$0..<($0 + word.count)].elementsEqual(word) }
+        }
+        return !found
       }
     }
     return false
