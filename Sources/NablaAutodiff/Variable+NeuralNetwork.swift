@@ -144,7 +144,7 @@ extension Variable {
       throw ShapeError(
         operation: "softmax_cross_entropy", shapes: [logits.shape], rule: "logits need a non-empty class axis")
     }
-    return try Primitive.softmaxCrossEntropy.apply(logits, oneHot)
+    return try Primitive.softmaxCrossEntropy(cache: .init()).apply(logits, oneHot)
   }
 
   /// `target` as one-hot rows shaped like `scores`: passed through when it already is.

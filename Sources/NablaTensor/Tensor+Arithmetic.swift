@@ -28,39 +28,7 @@ extension Tensor {
   public func relu() -> Tensor { map { $0 > 0 ? $0 : 0 } }
   /// 1 where positive, else 0: relu's derivative (0 at 0).
   public func positiveMask() -> Tensor { map { $0 > 0 ? 1 : 0 } }
-  public func leakyRelu(slope: Double) -> Tensor {
-    Tensor.selectPositive(self, self) { $0 * slope }
-  }
-
-  /// Where `x > 0`, `a`'s entry; elsewhere `negative(a's entry)`: relu-like maps and their
-  /// derivatives, four entries at a time with a vector select (a branch on the sign of random
-  /// activations is a coin flip the predictor loses, and LLVM turns a scalar ?: into one).
-  /// `a` and `x` have the same shape.
-  public static func selectPositive(_ a: Tensor, _ x: Tensor, negative: (Double) -> Double) -> Tensor {
-    let n = a.count
-    let out = [Double](unsafeUninitializedCapacity: n) { po, initialized in
-      defer { initialized = n }
-      a.data.withUnsafeBufferPointer { pa in
-        x.data.withUnsafeBufferPointer { px in
-          guard let av = pa.baseAddress, let xv = px.baseAddress, let o = po.baseAddress, px.count >= n else { return }
-          var k = 0
-          while k + 4 <= n {
-            let values = SIMD4(av[k], av[k + 1], av[k + 2], av[k + 3])
-            let signs = SIMD4(xv[k], xv[k + 1], xv[k + 2], xv[k + 3])
-            let other = SIMD4(negative(values[0]), negative(values[1]), negative(values[2]), negative(values[3]))
-            let chosen = other.replacing(with: values, where: signs .> 0)
-            for j in 0..<4 { o[k + j] = chosen[j] }
-            k += 4
-          }
-          while k < n {
-            o[k] = xv[k] > 0 ? av[k] : negative(av[k])
-            k += 1
-          }
-        }
-      }
-    }
-    return Tensor(uncheckedShape: a.shape, data: out)
-  }
+  public func leakyRelu(slope: Double) -> Tensor { map { $0 > 0 ? $0 : slope * $0 } }
 
   /// The sums of a matrix's columns, adding the rows in order.
   public func columnSums() -> Tensor {

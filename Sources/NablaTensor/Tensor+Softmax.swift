@@ -58,8 +58,11 @@ extension Tensor {
   /// The VJP of softmax cross-entropy with respect to the logits z [..., C], in one pass:
   /// (softmax(z)·Σt − t)·scale, row by row, with the operations in the order the composed
   /// rule makes them (so the numbers are the same to the last bit). Nil unless t is z's shape.
-  public static func softmaxCrossEntropyBackward(_ z: Tensor, _ t: Tensor, scale: Double) -> Tensor? {
-    guard z.rank >= 1, t.shape == z.shape else { return nil }
+  /// `exponentials`, when given, are exp(z − row max) as the forward pass made them.
+  public static func softmaxCrossEntropyBackward(
+    _ z: Tensor, _ t: Tensor, scale: Double, exponentials: [Double]? = nil
+  ) -> Tensor? {
+    guard z.rank >= 1, t.shape == z.shape, exponentials.map({ $0.count == z.count }) ?? true else { return nil }
     let classes = z.shape[z.rank - 1]
     let rows = classes == 0 ? 0 : z.count / classes
     let out = [Double](unsafeUninitializedCapacity: z.count) { po, initialized in
@@ -69,15 +72,23 @@ extension Tensor {
           guard let zs = pz.baseAddress, let ts = pt.baseAddress, let os = po.baseAddress else { return }
           for r in 0..<rows {
             let (zr, tr, or) = (zs + r * classes, ts + r * classes, os + r * classes)
-            var m = -Double.infinity
-            for i in 0..<classes { m = (m.isNaN || zr[i].isNaN) ? .nan : Swift.max(m, zr[i]) }
-            if !m.isFinite { m = 0 }
             var sum = 0.0
             var mass = 0.0
-            for i in 0..<classes {
-              or[i] = Math.exp(zr[i] - m)
-              sum += or[i]
-              mass += tr[i]
+            if let exponentials {
+              for i in 0..<classes {
+                or[i] = exponentials[r * classes + i]
+                sum += or[i]
+                mass += tr[i]
+              }
+            } else {
+              var m = -Double.infinity
+              for i in 0..<classes { m = (m.isNaN || zr[i].isNaN) ? .nan : Swift.max(m, zr[i]) }
+              if !m.isFinite { m = 0 }
+              for i in 0..<classes {
+                or[i] = Math.exp(zr[i] - m)
+                sum += or[i]
+                mass += tr[i]
+              }
             }
             for i in 0..<classes { or[i] = (or[i] / sum * mass - tr[i]) * scale }
           }

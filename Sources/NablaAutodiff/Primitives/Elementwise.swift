@@ -49,7 +49,7 @@ extension Primitive {
       // First order: one fused pass. Recorded: 1{x>0} + a·(1 − 1{x>0}), which a trace shows as such.
       guard a.recording else {
         if a.g.shape == a.x.shape {
-          return .constant(Tensor.selectPositive(a.g.value, a.x.value) { $0 * slope })
+          return .constant(try Tensor.zip(a.g.value, a.x.value, operation: "leaky_relu") { $1 > 0 ? $0 : $0 * slope })
         }
         return try a.g * Variable.constant(a.x.value.leakyReluSlopes(slope))
       }

@@ -92,47 +92,75 @@ extension Primitive {
   /// Mean over rows of −⟨t, log softmax(z)⟩ = Σt·logsumexp(z) − ⟨t, z⟩, for logits z [..., C]
   /// and one-hot (or soft) targets t, computed stably in one pass. VJPs: z̄ = (Σt·softmax(z) − t)·ḡ/N
   /// and t̄ = −log softmax(z)·ḡ/N, written with differentiable operations.
-  public static let softmaxCrossEntropy: Primitive = Primitive(
-    .softmaxCrossEntropy, domain: .positive,
-    forward: { inputs in
-      let (z, t) = (inputs[0], inputs[1])
-      let classes = z.shape.last ?? 1
-      let rows = max(z.count / max(classes, 1), 1)
-      var total = 0.0
-      for r in 0..<rows {
-        let base = r * classes
-        var m = -Double.infinity
-        for i in 0..<classes { m = Swift.max(m, z.data[base + i]) }
-        if !m.isFinite { m = 0 }
-        var s = 0.0
-        var dot = 0.0
-        var mass = 0.0
-        for i in 0..<classes {
-          s += Math.exp(z.data[base + i] - m)
-          dot += t.data[base + i] * z.data[base + i]
-          mass += t.data[base + i]
+  public static let softmaxCrossEntropy = softmaxCrossEntropy(cache: nil)
+
+  /// The exponentials a forward pass computed, kept for the backward pass of the same
+  /// application (a training step's loss): it then needs no exp of its own. Used only when the
+  /// logits it is asked about are the ones it saw.
+  final class ExponentialCache: @unchecked Sendable {
+    var logits: Tensor?
+    var exponentials: [Double] = []
+  }
+
+  /// Softmax cross-entropy, keeping its exponentials in `cache` when one is given (one per
+  /// application: `Variable.softmaxCrossEntropy` makes a fresh one).
+  static func softmaxCrossEntropy(cache: ExponentialCache?) -> Primitive {
+    Primitive(
+      .softmaxCrossEntropy, domain: .positive,
+      forward: { inputs in
+        let (z, t) = (inputs[0], inputs[1])
+        let classes = z.shape.last ?? 1
+        let rows = max(z.count / max(classes, 1), 1)
+        var total = 0.0
+        var exponentials: [Double] = []
+        if cache != nil { exponentials.reserveCapacity(z.count) }
+        var finite = true
+        for r in 0..<rows {
+          let base = r * classes
+          var m = -Double.infinity
+          for i in 0..<classes { m = Swift.max(m, z.data[base + i]) }
+          if !m.isFinite {
+            m = 0
+            finite = false
+          }
+          var s = 0.0
+          var dot = 0.0
+          var mass = 0.0
+          for i in 0..<classes {
+            let e = Math.exp(z.data[base + i] - m)
+            if cache != nil { exponentials.append(e) }
+            s += e
+            dot += t.data[base + i] * z.data[base + i]
+            mass += t.data[base + i]
+          }
+          total += mass * (m + Math.log(s)) - dot
         }
-        total += mass * (m + Math.log(s)) - dot
-      }
-      return Tensor(scalar: total / Double(rows))
-    },
-    vjps: [
-      { (a: VJPArguments) throws -> Variable in
-        let (z, t) = (a.inputs[0], a.inputs[1])
-        // A first-order pass of one loss (constants): the same numbers in one pass.
-        if a.batch.isEmpty, !a.recording, let g = a.g.value.scalarValue,
-          let fused = Tensor.softmaxCrossEntropyBackward(
-            z.value, t.value, scale: g / Double(max(z.value.count / max(z.shape.last ?? 1, 1), 1)))
-        {
-          return .constant(fused)
+        // Logits with NaN or infinities take the backward pass's own (NaN-aware) route.
+        if let cache, finite, exponentials.count == z.count, z.allFinite {
+          cache.logits = z
+          cache.exponentials = exponentials
         }
-        let mass = try t.sum(axes: [z.rank - 1], keepdims: true)
-        return try (Primitive.softmax(axis: z.rank - 1).apply(z) * mass - t) * crossEntropyScale(a)
+        return Tensor(scalar: total / Double(rows))
       },
-      { (a: VJPArguments) throws -> Variable in
-        try -a.inputs[0].logSoftmax(axis: -1) * crossEntropyScale(a)
-      },
-    ])
+      vjps: [
+        { (a: VJPArguments) throws -> Variable in
+          let (z, t) = (a.inputs[0], a.inputs[1])
+          // A first-order pass of one loss: the same numbers in one pass.
+          if a.batch.isEmpty, !a.recording, let g = a.g.value.scalarValue {
+            let scale = g / Double(max(z.value.count / max(z.shape.last ?? 1, 1), 1))
+            let cached = cache.flatMap { $0.logits == z.value ? $0.exponentials : nil }
+            if let fused = Tensor.softmaxCrossEntropyBackward(z.value, t.value, scale: scale, exponentials: cached) {
+              return .constant(fused)
+            }
+          }
+          let mass = try t.sum(axes: [z.rank - 1], keepdims: true)
+          return try (Primitive.softmax(axis: z.rank - 1).apply(z) * mass - t) * crossEntropyScale(a)
+        },
+        { (a: VJPArguments) throws -> Variable in
+          try -a.inputs[0].logSoftmax(axis: -1) * crossEntropyScale(a)
+        },
+      ])
+  }
 
   /// ḡ/N shaped to broadcast against [batch..., rows..., C].
   static func crossEntropyScale(_ a: VJPArguments) throws -> Variable {
