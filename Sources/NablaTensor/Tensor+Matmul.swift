@@ -70,6 +70,13 @@ extension Tensor {
           guard let baseA = pa.baseAddress, let baseB = pb.baseAddress, let baseO = po.baseAddress else { return }
           if rowsOfA {
             gemm(baseA, baseB, baseO, m: count * m, k: k, n: n, transposeA: false, transposeB: transposeB)
+          } else if count == k, isIdentity(baseB, k), a.allFinite {
+            // The vectors are the identity's rows (a Jacobian's or Hessian's seeds meeting their
+            // first product): row r is op(A)'s column r, a copy. (Only for finite A: a GEMM
+            // would turn an inf into NaN by 0·inf.)
+            for r in 0..<count {
+              for i in 0..<m { baseO[r * m + i] = transposeA ? baseA[r * m + i] : baseA[i * k + r] }
+            }
           } else {
             // Row r of the result is op(A) b_r, i.e. b_r op(A)ᵀ.
             gemm(baseB, baseA, baseO, m: count, k: k, n: m, transposeA: false, transposeB: !transposeA)
@@ -78,6 +85,14 @@ extension Tensor {
       }
     }
     return Tensor(uncheckedShape: batch + [m, n], data: out)
+  }
+
+  /// Whether the n × n matrix at `p` is the identity (stops at the first entry that says no).
+  static func isIdentity(_ p: UnsafePointer<Double>, _ n: Int) -> Bool {
+    for r in 0..<n {
+      for c in 0..<n where p[r * n + c] != (r == c ? 1 : 0) { return false }
+    }
+    return true
   }
 
   /// A linear layer's `x @ wᵀ + b` for rows x [m, k], weights w [n, k] and bias b [n]: the

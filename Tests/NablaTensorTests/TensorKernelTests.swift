@@ -147,4 +147,40 @@ struct TensorKernelTests {
     let zv = z.reduce(0) { $0 + ($1 - zm) * ($1 - zm) } / 20000
     #expect(abs(zm) < 0.03 && abs(zv - 1) < 0.05)
   }
+
+  @Test("a batch against one matrix is one product, equal to the direct sums, identity rows included")
+  func stackedProducts() throws {
+    let n = 6
+    let a = Tensor(uncheckedShape: [n, n], data: (0..<(n * n)).map { Double(($0 * 7) % 11) - 5 })
+    // Vectors: the identity's rows (the copy) and general ones (the GEMM); rows of A batched.
+    let identity = Tensor(uncheckedShape: [n, n, 1], data: Tensor.eye(rows: n, cols: n).data)
+    let general = Tensor(uncheckedShape: [n, n, 1], data: (0..<(n * n)).map { Double($0 % 5) - 2 })
+    var withInf = a
+    withInf.data[3] = .infinity
+    for (left, vectors) in [(a, identity), (a, general), (withInf, identity)] {
+      for transposeA in [false, true] {
+        let product = try Tensor.batchedMatmul(left, vectors, transposeA: transposeA)
+        #expect(product.shape == [n, n, 1])
+        for r in 0..<n {
+          for i in 0..<n {
+            var s = 0.0
+            for j in 0..<n { s += (transposeA ? left.data[j * n + i] : left.data[i * n + j]) * vectors.data[r * n + j] }
+            let got = product.data[r * n + i]
+            #expect(got == s || (got.isNaN && s.isNaN), "row \(r), entry \(i), transposeA \(transposeA)")
+          }
+        }
+      }
+    }
+    let rows = Tensor(uncheckedShape: [2, 3, n], data: (0..<(6 * n)).map { Double($0 % 4) })
+    let stacked = try Tensor.batchedMatmul(rows, a)
+    for b in 0..<2 {
+      for i in 0..<3 {
+        for j in 0..<n {
+          var s = 0.0
+          for k in 0..<n { s += rows.data[(b * 3 + i) * n + k] * a.data[k * n + j] }
+          #expect(stacked.data[(b * 3 + i) * n + j] == s)
+        }
+      }
+    }
+  }
 }
