@@ -228,8 +228,8 @@ public final class Interpreter {
   /// Binds a session variable, marking the value it replaces (see `Variable.replacedName`).
   public func setGlobal(_ name: String, _ value: Value) {
     globalWrites &+= 1
-    rememberReplaced(name)
-    globals[name] = value
+    // One hash of the name: the value it held comes back from the write.
+    if case .tensor(let old)? = globals.updateValue(value, forKey: name) { old.replacedName = name }
   }
 
   /// Remembers the value `name` holds now as one it held before (a training run calls this once
@@ -290,8 +290,10 @@ public final class Interpreter {
       try forEachItem(of: sequence) { item in
         if interruptRequested() { throw Diagnostic("interrupted", at: statement.range) }
         bind(variable, item)
-        for s in body {
-          _ = try execute(s)
+        // By index, so each statement is borrowed rather than copied (a copy retains every
+        // name and expression in it, at every iteration).
+        for index in body.indices {
+          _ = try execute(body[index])
           // A loop body shows no values, so neither does a call in it report (train's curve).
           pendingReport = nil
         }
