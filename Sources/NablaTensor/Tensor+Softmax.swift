@@ -97,4 +97,46 @@ extension Tensor {
     }
     return Tensor(uncheckedShape: z.shape, data: out)
   }
+
+  /// Mean over rows of Σt·logsumexp(z) − ⟨t, z⟩ for logits z [..., C] and targets t of z's
+  /// shape, each row shifted by its maximum; with the exponentials exp(z − max) when asked (nil
+  /// when a row's maximum is not finite).
+  public static func softmaxCrossEntropy(_ z: Tensor, _ t: Tensor, keepingExponentials keep: Bool) -> (
+    Double, [Double]?
+  ) {
+    let classes = z.shape.last ?? 1
+    let rows = max(z.count / max(classes, 1), 1)
+    guard t.count >= z.count else { return (.nan, nil) }
+    var total = 0.0
+    var finite = true
+    var exponentials = [Double](repeating: 0, count: keep ? z.count : 0)
+    z.data.withUnsafeBufferPointer { pz in
+      t.data.withUnsafeBufferPointer { pt in
+        exponentials.withUnsafeMutableBufferPointer { pe in
+          guard let zs = pz.baseAddress, let ts = pt.baseAddress else { return }
+          for r in 0..<rows where r * classes < pz.count {
+            let (zr, tr) = (zs + r * classes, ts + r * classes)
+            var m = -Double.infinity
+            for i in 0..<classes { m = Swift.max(m, zr[i]) }
+            if !m.isFinite {
+              m = 0
+              finite = false
+            }
+            var s = 0.0
+            var dot = 0.0
+            var mass = 0.0
+            for i in 0..<classes {
+              let e = Math.exp(zr[i] - m)
+              if keep { pe[r * classes + i] = e }
+              s += e
+              dot += tr[i] * zr[i]
+              mass += tr[i]
+            }
+            total += mass * (m + Math.log(s)) - dot
+          }
+        }
+      }
+    }
+    return (total / Double(rows), keep && finite ? exponentials : nil)
+  }
 }

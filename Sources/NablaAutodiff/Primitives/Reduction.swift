@@ -109,38 +109,13 @@ extension Primitive {
       .softmaxCrossEntropy, domain: .positive,
       forward: { inputs in
         let (z, t) = (inputs[0], inputs[1])
-        let classes = z.shape.last ?? 1
-        let rows = max(z.count / max(classes, 1), 1)
-        var total = 0.0
-        var exponentials: [Double] = []
-        if cache != nil { exponentials.reserveCapacity(z.count) }
-        var finite = true
-        for r in 0..<rows {
-          let base = r * classes
-          var m = -Double.infinity
-          for i in 0..<classes { m = Swift.max(m, z.data[base + i]) }
-          if !m.isFinite {
-            m = 0
-            finite = false
-          }
-          var s = 0.0
-          var dot = 0.0
-          var mass = 0.0
-          for i in 0..<classes {
-            let e = Math.exp(z.data[base + i] - m)
-            if cache != nil { exponentials.append(e) }
-            s += e
-            dot += t.data[base + i] * z.data[base + i]
-            mass += t.data[base + i]
-          }
-          total += mass * (m + Math.log(s)) - dot
-        }
+        let (loss, exponentials) = Tensor.softmaxCrossEntropy(z, t, keepingExponentials: cache != nil)
         // Logits with NaN or infinities take the backward pass's own (NaN-aware) route.
-        if let cache, finite, exponentials.count == z.count, z.allFinite {
+        if let cache, let exponentials, z.allFinite {
           cache.logits = z
           cache.exponentials = exponentials
         }
-        return Tensor(scalar: total / Double(rows))
+        return Tensor(scalar: loss)
       },
       vjps: [
         { (a: VJPArguments) throws -> Variable in
