@@ -74,8 +74,13 @@ extension Tensor {
             // The vectors are the identity's rows (a Jacobian's or Hessian's seeds meeting their
             // first product): row r is op(A)'s column r, a copy. (Only for finite A: a GEMM
             // would turn an inf into NaN by 0·inf.)
-            for r in 0..<count {
-              for i in 0..<m { baseO[r * m + i] = transposeA ? baseA[r * m + i] : baseA[i * k + r] }
+            if transposeA {
+              baseO.update(from: baseA, count: count * m)
+            } else {
+              for i in 0..<m {
+                let row = baseA + i * k
+                for r in 0..<count { baseO[r &* m &+ i] = row[r] }
+              }
             }
           } else {
             // Row r of the result is op(A) b_r, i.e. b_r op(A)ᵀ.
@@ -90,7 +95,14 @@ extension Tensor {
   /// Whether the n × n matrix at `p` is the identity (stops at the first entry that says no).
   static func isIdentity(_ p: UnsafePointer<Double>, _ n: Int) -> Bool {
     for r in 0..<n {
-      for c in 0..<n where p[r * n + c] != (r == c ? 1 : 0) { return false }
+      let row = p + r * n
+      guard row[r] == 1 else { return false }
+      // Every other entry +0: their bits or-ed together are 0 (a loop without an early exit,
+      // so it vectorises; -0 counts as not zero, as a GEMM might keep its sign).
+      var bits: UInt64 = 0
+      for c in 0..<r { bits |= row[c].bitPattern }
+      for c in (r + 1)..<n { bits |= row[c].bitPattern }
+      guard bits == 0 else { return false }
     }
     return true
   }
