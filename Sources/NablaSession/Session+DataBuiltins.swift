@@ -90,6 +90,8 @@ extension Session {
     ) { c in
       let n = try c.integer("n")
       guard n >= 2, n <= 10_000_000 else { throw c.fail("n must be from 2 to 10^7", argument: "n") }
+      // Checked before the points are made (within the session's limits and the memory free).
+      try Tensor.checkSize([n, 2], operation: "spirals")
       return pair(Datasets.spirals(n, seed: UInt64(bitPattern: Int64(try c.integer("seed")))))
     },
     Builtin(
@@ -102,6 +104,7 @@ extension Session {
     ) { c in
       let n = try c.integer("n")
       guard n >= 2, n <= 10_000_000 else { throw c.fail("n must be from 2 to 10^7", argument: "n") }
+      try Tensor.checkSize([n, 2], operation: "moons")
       return pair(
         Datasets.moons(n, noise: try c.double("noise"), seed: UInt64(bitPattern: Int64(try c.integer("seed")))))
     },
