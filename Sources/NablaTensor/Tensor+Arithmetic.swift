@@ -29,22 +29,6 @@ extension Tensor {
   /// 1 where positive, else 0: relu's derivative (0 at 0).
   public func positiveMask() -> Tensor { map { $0 > 0 ? 1 : 0 } }
   public func leakyRelu(slope: Double) -> Tensor { map { $0 > 0 ? $0 : slope * $0 } }
-
-  /// The sums of a matrix's columns, adding the rows in order.
-  public func columnSums() -> Tensor {
-    let (rows, columns) = (shape[0], shape[1])
-    var out = [Double](repeating: 0, count: columns)
-    out.withUnsafeMutableBufferPointer { po in
-      data.withUnsafeBufferPointer { pd in
-        guard let o = po.baseAddress, let d = pd.baseAddress else { return }
-        for r in 0..<rows {
-          let row = d + r * columns
-          for j in 0..<columns { o[j] += row[j] }
-        }
-      }
-    }
-    return Tensor(uncheckedShape: [columns], data: out)
-  }
   /// 1 where positive, else `slope`: leaky relu's derivative.
   public func leakyReluSlopes(_ slope: Double) -> Tensor { map { $0 > 0 ? 1 : slope } }
 }

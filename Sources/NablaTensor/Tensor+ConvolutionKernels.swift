@@ -224,19 +224,9 @@ struct LoweringPlan {
       return
     }
     var sources = [Int32](repeating: Int32(g.channels * g.height * g.width), count: entries)
-    for c in 0..<g.channels {
-      for i in 0..<g.kernelHeight {
-        for j in 0..<g.kernelWidth {
-          let row = ((c * g.kernelHeight + i) * g.kernelWidth + j) * g.positions
-          for y in 0..<g.outputHeight {
-            let h = y * g.stride + i - g.padding
-            guard h >= 0 && h < g.height else { continue }
-            for x in g.insideColumns(j) {
-              sources[row + y * g.outputWidth + x] = Int32((c * g.height + h) * g.width + x * g.stride + j - g.padding)
-            }
-          }
-        }
-      }
+    g.forEachSegment { target, source, inside in
+      guard let source else { return }
+      for (k, x) in inside.enumerated() { sources[target + x] = Int32(source + k * g.stride) }
     }
     self.sources = sources
   }
@@ -300,37 +290,49 @@ extension WindowGeometry {
     return Swift.min(low, outputWidth)..<Swift.max(Swift.min(low, outputWidth), high)
   }
 
+  /// Visits each row segment of the lowered matrix [C·kh·kw, Ho·Wo]: the offset of output row y
+  /// of window row (c, i, j) in the lowered matrix, the image offset its first inside column
+  /// reads (nil when the window row lies on padding), and the inside columns (`insideColumns`).
+  /// Inside column x reads the image at `source + (x − inside.lowerBound)·stride`. `lower`,
+  /// `raise` and `LoweringPlan` all walk the windows this one way.
+  @inline(__always)
+  func forEachSegment(_ body: (_ target: Int, _ source: Int?, _ inside: Range<Int>) -> Void) {
+    let (oh, ow) = (outputHeight, outputWidth)
+    for c in 0..<channels {
+      for i in 0..<kernelHeight {
+        for j in 0..<kernelWidth {
+          let row = ((c * kernelHeight + i) * kernelWidth + j) * positions
+          let inside = insideColumns(j)
+          for y in 0..<oh {
+            let h = y * stride + i - padding
+            let inImage = h >= 0 && h < height && !inside.isEmpty
+            let source = (c * height + h) * width + inside.lowerBound * stride + j - padding
+            body(row + y * ow, inImage ? source : nil, inside)
+          }
+        }
+      }
+    }
+  }
+
   /// Writes one [C, H, W] image's lowered matrix [C·kh·kw, Ho·Wo] to `cols` (padding as 0) and
   /// returns it.
   @discardableResult
   func lower(_ image: UnsafePointer<Double>, into cols: UnsafeMutablePointer<Double>) -> UnsafePointer<Double> {
-    let (oh, ow, positions) = (outputHeight, outputWidth, self.positions)
-    for c in 0..<channels {
-      let plane = image + c * height * width
-      for i in 0..<kernelHeight {
-        for j in 0..<kernelWidth {
-          let row = cols + ((c * kernelHeight + i) * kernelWidth + j) * positions
-          let inside = insideColumns(j)
-          for y in 0..<oh {
-            let h = y * stride + i - padding
-            let dst = row + y * ow
-            guard h >= 0 && h < height, !inside.isEmpty else {
-              clearRow(dst, ow)
-              continue
-            }
-            clearRow(dst, inside.lowerBound)
-            let src = plane + h * width + inside.lowerBound * stride + j - padding
-            if stride == 1 {
-              copyRow(src, dst + inside.lowerBound, inside.count)
-            } else {
-              for (k, x) in inside.enumerated() { dst[x] = src[k * stride] }
-            }
-            if inside.upperBound < ow {
-              clearRow(dst + inside.upperBound, ow - inside.upperBound)
-            }
-          }
-        }
+    let ow = outputWidth
+    forEachSegment { target, source, inside in
+      let dst = cols + target
+      guard let source else {
+        clearRow(dst, ow)
+        return
       }
+      clearRow(dst, inside.lowerBound)
+      let src = image + source
+      if stride == 1 {
+        copyRow(src, dst + inside.lowerBound, inside.count)
+      } else {
+        for (k, x) in inside.enumerated() { dst[x] = src[k * stride] }
+      }
+      if inside.upperBound < ow { clearRow(dst + inside.upperBound, ow - inside.upperBound) }
     }
     return UnsafePointer(cols)
   }
@@ -366,26 +368,13 @@ extension WindowGeometry {
   /// The adjoint of `lower`: adds each entry of a lowered matrix into the image entry it was
   /// read from (padding entries are dropped).
   func raise(_ cols: UnsafePointer<Double>, into image: UnsafeMutablePointer<Double>) {
-    let (oh, ow, positions) = (outputHeight, outputWidth, self.positions)
-    for c in 0..<channels {
-      let plane = image + c * height * width
-      for i in 0..<kernelHeight {
-        for j in 0..<kernelWidth {
-          let row = cols + ((c * kernelHeight + i) * kernelWidth + j) * positions
-          let inside = insideColumns(j)
-          guard !inside.isEmpty else { continue }
-          for y in 0..<oh {
-            let h = y * stride + i - padding
-            guard h >= 0 && h < height else { continue }
-            let src = row + y * ow + inside.lowerBound
-            let dst = plane + h * width + inside.lowerBound * stride + j - padding
-            if stride == 1 {
-              for k in 0..<inside.count { dst[k] += src[k] }  // contiguous: vectorised
-            } else {
-              for k in 0..<inside.count { dst[k * stride] += src[k] }
-            }
-          }
-        }
+    forEachSegment { target, source, inside in
+      guard let source else { return }
+      let (src, dst) = (cols + target + inside.lowerBound, image + source)
+      if stride == 1 {
+        for k in 0..<inside.count { dst[k] += src[k] }  // contiguous: vectorised
+      } else {
+        for k in 0..<inside.count { dst[k * stride] += src[k] }
       }
     }
   }

@@ -122,8 +122,11 @@ extension Primitive {
       { a in try Variable.product(a.g, a.inputs[1], false, false) },
       { a in try Variable.product(a.g, a.inputs[0], true, false) },
       { a in
-        // First order: the rows summed in one pass, in the order the reduction adds them.
-        if !a.recording, a.batch.isEmpty, a.g.rank == 2 { return .constant(a.g.value.columnSums()) }
+        // First order: the rows summed by the tensor reduction directly, without the shape checks
+        // and reshapes of unbroadcasting.
+        if !a.recording, a.batch.isEmpty, a.g.rank == 2 {
+          return .constant(try a.g.value.reduce(axes: [0], keepdims: false, kind: .sum))
+        }
         return try a.g.unbroadcast(to: a.inputs[2].shape, batch: a.batch)
       },
     ])
