@@ -43,12 +43,13 @@ extension Interpreter {
       return try call(function, [argument], expression: callExpr)
     }
     var evaluated: [CallArgument] = []
+    evaluated.reserveCapacity(arguments.count)
     var positional = 0
     for argument in arguments {
-      let parameter = parameterFor(function, label: argument.label, position: positional)
+      let kind = parameterKind(function, label: argument.label, position: positional)
       if argument.label == nil { positional += 1 }
       let value: Value
-      if parameter?.kind == .withRespectTo, case .bracket(let rows, false) = argument.value.kind,
+      if kind == .withRespectTo, case .bracket(let rows, false) = argument.value.kind,
         rows.count == 1, rows[0].allSatisfy({ if case .identifier = $0.kind { return true } else { return false } })
       {
         // `grad(e, [a, b])`: a bracket of names is a list of those variables, scalars included.
@@ -64,12 +65,13 @@ extension Interpreter {
     return try call(function, evaluated, expression: callExpr)
   }
 
-  func parameterFor(_ function: FunctionValue, label: String?, position: Int) -> Parameter? {
+  /// The kind of the parameter an argument binds to (by label, or by position).
+  func parameterKind(_ function: FunctionValue, label: String?, position: Int) -> Parameter.Kind? {
     guard case .builtin(let b) = function.kind else { return nil }
-    if let label { return b.parameters.first { $0.name == label } }
+    if let label { return b.parameterIndex(label).map { b.parameters[$0].kind } }
     let positional = b.positionalParameters
-    if position < positional.count { return positional[position] }
-    return positional.last?.variadic == true ? positional.last : nil
+    if position < positional.count { return positional[position].kind }
+    return positional.last?.variadic == true ? positional.last?.kind : nil
   }
 
   /// Calls a function with positional values (used by builtins such as `grad(f)`, `jacobian(f, x0)`).
@@ -82,7 +84,7 @@ extension Interpreter {
     case .builtin(let builtin):
       return try callBuiltin(builtin, arguments, expression: expression)
     case .user(let parameters, let body, let definitionSource):
-      var frame: [String: Value] = [:]
+      var frame = [String: Value](minimumCapacity: parameters.count)
       var position = 0
       for argument in arguments {
         if let label = argument.label {
@@ -170,34 +172,36 @@ extension Interpreter {
   }
 
   func callBuiltin(_ builtin: Builtin, _ arguments: [CallArgument], expression: Expr?) throws -> Value {
-    var bound: [String: BoundArgument] = [:]
+    let parameters = builtin.parameters
+    var bound = [BoundArgument?](repeating: nil, count: parameters.count)
     var rest: [BoundArgument] = []
-    let positional = builtin.positionalParameters
+    let positional = builtin.positionalIndices
     var position = 0
     func usage() -> [String] { ["usage: \(builtin.signature)"] }
     for argument in arguments {
       let b = BoundArgument(value: argument.value, range: argument.range, source: argument.source)
       if let label = argument.label {
-        guard builtin.parameters.contains(where: { $0.name == label }) else {
+        guard let i = builtin.parameterIndex(label) else {
           throw Diagnostic(
             "\(builtin.name) has no parameter '\(label)'", at: argument.labelRange ?? argument.range, notes: usage(),
-            suggestion: NameSuggestion.nearest(to: label, in: builtin.parameters.map(\.name)))
+            suggestion: NameSuggestion.nearest(to: label, in: parameters.map(\.name)))
         }
-        guard bound[label] == nil else {
+        guard bound[i] == nil else {
           throw Diagnostic("\(builtin.name): '\(label)' is given twice", at: argument.range, notes: usage())
         }
-        bound[label] = b
+        bound[i] = b
       } else if position < positional.count {
-        let p = positional[position]
-        if bound[p.name] != nil {
-          if p.variadic {
+        let i = positional[position]
+        if bound[i] != nil {
+          if parameters[i].variadic {
             rest.append(b)
             continue
           }
-          throw Diagnostic("\(builtin.name): '\(p.name)' is given twice", at: argument.range, notes: usage())
+          throw Diagnostic(
+            "\(builtin.name): '\(parameters[i].name)' is given twice", at: argument.range, notes: usage())
         }
-        bound[p.name] = b
-        if !p.variadic { position += 1 }
+        bound[i] = b
+        if !parameters[i].variadic { position += 1 }
       } else {
         let count = positional.count
         throw Diagnostic(
@@ -205,14 +209,14 @@ extension Interpreter {
           at: argument.range ?? expression?.range, notes: usage())
       }
     }
-    for p in builtin.parameters where bound[p.name] == nil {
+    for (i, p) in parameters.enumerated() where bound[i] == nil {
       switch p.defaultValue {
       case nil:
         throw Diagnostic("\(builtin.name) is missing its argument '\(p.name)'", at: expression?.range, notes: usage())
       case .absent?:
         break
       case .value(let v)?:
-        bound[p.name] = BoundArgument(value: v, range: nil, source: nil)
+        bound[i] = BoundArgument(value: v, range: nil, source: nil)
       }
     }
     let call = BuiltinCall(builtin: builtin, interpreter: self, expression: expression, arguments: bound, rest: rest)
@@ -223,7 +227,7 @@ extension Interpreter {
         // The first operation to turn finite inputs into inf or nan gets named in a note.
         noteNonFinite(
           v.value,
-          inputs: bound.values.compactMap { if case .tensor(let t) = $0.value { t.value } else { nil } }
+          inputs: bound.compactMap { if case .tensor(let t)? = $0?.value { t.value } else { nil } }
             + rest.compactMap { if case .tensor(let t) = $0.value { t.value } else { nil } },
           operation: expression.map { self.source.slice($0.range) } ?? builtin.name)
       }

@@ -60,7 +60,9 @@ public struct Parameter {
 
 /// A name a user can call, declared once: signature, one-line doc, example and implementation.
 /// The same entry drives argument checking, error messages, `:help`, completion and README.
-public struct Builtin {
+/// A class, not a struct: a call passes one reference instead of copying (and retaining)
+/// every field.
+public final class Builtin {
   public let name: String
   public let parameters: [Parameter]
   public let doc: String
@@ -70,8 +72,9 @@ public struct Builtin {
   /// For a function of one tensor (sin, exp, relu): the operation itself, so a call with one
   /// positional tensor goes straight to it without binding arguments by name.
   var unaryOperation: ((Variable) throws -> Variable)?
-  /// The parameters that take positional arguments, in order.
+  /// The parameters that take positional arguments, in order, and their places in `parameters`.
   let positionalParameters: [Parameter]
+  let positionalIndices: [Int]
 
   public init(
     _ name: String, _ parameters: [Parameter], category: String, doc: String, example: String,
@@ -84,6 +87,12 @@ public struct Builtin {
     self.category = category
     self.implementation = implementation
     self.positionalParameters = parameters.filter { !$0.namedOnly }
+    self.positionalIndices = parameters.indices.filter { !parameters[$0].namedOnly }
+  }
+
+  /// The place of the parameter called `name` in `parameters`.
+  func parameterIndex(_ name: String) -> Int? {
+    parameters.firstIndex { $0.name == name }
   }
 
   /// `softmax(x, axis: -1)`.
@@ -162,12 +171,14 @@ public final class BuiltinCall {
   public let interpreter: Interpreter
   /// The call expression, when the call was written in source.
   public let expression: Expr?
-  let arguments: [String: BoundArgument]
+  /// The argument bound to each of `builtin.parameters`, in their order (an array rather than a
+  /// dictionary by name: a call then hashes no strings).
+  let arguments: [BoundArgument?]
   /// Extra positional arguments collected by a variadic parameter.
   let rest: [BoundArgument]
 
   init(
-    builtin: Builtin, interpreter: Interpreter, expression: Expr?, arguments: [String: BoundArgument],
+    builtin: Builtin, interpreter: Interpreter, expression: Expr?, arguments: [BoundArgument?],
     rest: [BoundArgument]
   ) {
     self.builtin = builtin
@@ -177,21 +188,24 @@ public final class BuiltinCall {
     self.rest = rest
   }
 
-  public func has(_ name: String) -> Bool { arguments[name] != nil }
+  public func has(_ name: String) -> Bool { argument(name) != nil }
 
-  public func argument(_ name: String) -> BoundArgument? { arguments[name] }
+  public func argument(_ name: String) -> BoundArgument? {
+    guard let i = builtin.parameterIndex(name), i < arguments.count else { return nil }
+    return arguments[i]
+  }
 
   public var range: SourceRange? { expression?.range }
   /// The call as the user wrote it.
   public var callText: String? { expression.map { interpreter.source.slice($0.range) } }
 
   public func fail(_ message: String, argument name: String? = nil) -> Diagnostic {
-    let place = name.flatMap { arguments[$0]?.range } ?? expression?.range
+    let place = name.flatMap { argument($0)?.range } ?? expression?.range
     return Diagnostic("\(builtin.name): \(message)", at: place, notes: ["usage: \(builtin.signature)"])
   }
 
   public func value(_ name: String) throws -> Value {
-    guard let a = arguments[name] else { throw fail("missing argument '\(name)'") }
+    guard let a = argument(name) else { throw fail("missing argument '\(name)'") }
     return a.value
   }
 
@@ -298,7 +312,7 @@ public final class BuiltinCall {
   public func dimensions(_ name: String, allowInferred: Bool = false) throws -> [Int] {
     var values: [Double] = []
     var parts: [BoundArgument] = []
-    if let first = arguments[name] { parts.append(first) }
+    if let first = argument(name) { parts.append(first) }
     parts.append(contentsOf: rest)
     for part in parts {
       guard case .tensor(let t) = part.value, t.rank <= 1 else {
@@ -317,5 +331,5 @@ public final class BuiltinCall {
     }
   }
 
-  public func text(_ name: String) -> String? { arguments[name]?.text }
+  public func text(_ name: String) -> String? { argument(name)?.text }
 }

@@ -5,7 +5,7 @@ extension Builtins {
   static func unary(
     _ name: String, doc: String, example: String, _ f: @escaping (Variable) throws -> Variable
   ) -> Builtin {
-    var builtin = Builtin(name, [x], category: "Elementwise", doc: doc, example: example) { c in
+    let builtin = Builtin(name, [x], category: "Elementwise", doc: doc, example: example) { c in
       let input = try c.tensor("x")
       return .tensor(try f(input))
     }
