@@ -183,4 +183,23 @@ struct TensorKernelTests {
       }
     }
   }
+
+  @Test("leaky relu is x > 0 ? x : slope·x bit for bit, for every slope and at ±0, ±inf and nan")
+  func leakyReluBits() {
+    var random = RandomSource(seed: 7)
+    let special: [Double] = [
+      0, -0.0, .infinity, -.infinity, .nan, .leastNonzeroMagnitude, -.leastNonzeroMagnitude,
+      .greatestFiniteMagnitude, -.greatestFiniteMagnitude, 1, -1,
+    ]
+    let values = special + (0..<200).map { _ in random.normal() * 10 }
+    let x = Tensor(uncheckedShape: [values.count], data: values)
+    for slope in [0.01, 0.02, 0.3, 1, 0, 1.5, -0.1, 1e-300] {
+      let y = x.leakyRelu(slope: slope)
+      for (i, v) in values.enumerated() {
+        let expected = v > 0 ? v : slope * v
+        #expect(
+          y.data[i].bitPattern == expected.bitPattern || (y.data[i].isNaN && expected.isNaN), "x \(v), slope \(slope)")
+      }
+    }
+  }
 }
