@@ -89,7 +89,7 @@ public struct DrawnText {
 /// Evaluates statements against the session's variables.
 public final class Interpreter {
   /// The session's variables.
-  public var globals: [String: Value] = [:]
+  public var globals = SessionVariables()
   /// One frame per active user-function call.
   var frames: [[String: Value]] = []
   public var registry: BuiltinRegistry
@@ -178,6 +178,18 @@ public final class Interpreter {
     if let frame = frames.last, let v = frame[name] { return v }
     if let v = globals[name] { return v }
     if let f = registry.function(named: name) { return .function(f) }
+    return lookupConstant(name)
+  }
+
+  /// `lookup` for an identifier that remembers where its name was found.
+  func lookup(_ name: String, hint: NameHint) -> Value? {
+    if let frame = frames.last, let v = frame[name] { return v }
+    if let v = globals.value(of: name, hint: hint) { return v }
+    if let f = registry.function(named: name, hint: hint) { return .function(f) }
+    return lookupConstant(name)
+  }
+
+  private func lookupConstant(_ name: String) -> Value? {
     if name == "true" || name == "false" { return .tensor(.boolean(Tensor(scalar: name == "true" ? 1 : 0))) }
     if let c = Interpreter.constants[name] { return .scalar(c) }
     if name == "ans" || name == "_" { return lastShown }
@@ -192,10 +204,10 @@ public final class Interpreter {
   /// binding some (an interrupted loop) has changed the session even though it failed.
   public private(set) var globalWrites = 0
 
-  func bind(_ name: String, _ value: Value) {
+  func bind(_ name: String, _ value: Value, hint: NameHint? = nil) {
     // A name always holds something that can be differentiated against.
     if case .tensor(let v) = value, !v.isTracked {
-      bind(name, .tensor(v.leaf()))
+      bind(name, .tensor(v.leaf()), hint: hint)
       return
     }
     if case .tensor(let v) = value, v.historyBytes > Interpreter.historyCheck, let budget = historyOverBudget(v) {
@@ -204,11 +216,11 @@ public final class Interpreter {
       noteOnce(
         "note: the history of \(name) (what it was computed from, kept for derivatives) passed \(MemoryBudget.describe(budget)); it was dropped to keep memory bounded, so \(name) is now a value without history and derivatives of it start here"
       )
-      bind(name, .tensor(v.leaf()))
+      bind(name, .tensor(v.leaf()), hint: hint)
       return
     }
     if frames.isEmpty {
-      setGlobal(name, value)
+      setGlobal(name, value, hint: hint)
     } else {
       frames[frames.count - 1][name] = value
     }
@@ -227,9 +239,13 @@ public final class Interpreter {
 
   /// Binds a session variable, marking the value it replaces (see `Variable.replacedName`).
   public func setGlobal(_ name: String, _ value: Value) {
+    setGlobal(name, value, hint: nil)
+  }
+
+  func setGlobal(_ name: String, _ value: Value, hint: NameHint?) {
     globalWrites &+= 1
-    // One hash of the name: the value it held comes back from the write.
-    if case .tensor(let old)? = globals.updateValue(value, forKey: name) { old.replacedName = name }
+    // The value it held comes back from the write.
+    if case .tensor(let old)? = globals.updateValue(value, forKey: name, hint: hint) { old.replacedName = name }
   }
 
   /// Remembers the value `name` holds now as one it held before (a training run calls this once
@@ -260,10 +276,10 @@ public final class Interpreter {
       return try evaluate(e)
     case .assign(let name, _, let e):
       let v = try evaluate(e)
-      bind(name, v)
+      bind(name, v, hint: statement.target)
       return nil
     case .compound(let name, let nameRange, let op, let e):
-      try compoundAssign(name, nameRange: nameRange, op: op, e)
+      try compoundAssign(name, nameRange: nameRange, op: op, e, hint: statement.target)
       return nil
     case .assignIndex(let name, let nameRange, let items, let e):
       try assignIndex(name, nameRange: nameRange, items, e)
@@ -289,7 +305,7 @@ public final class Interpreter {
     case .forLoop(let variable, let sequence, let body):
       try forEachItem(of: sequence) { item in
         if interruptRequested() { throw Diagnostic("interrupted", at: statement.range) }
-        bind(variable, item)
+        bind(variable, item, hint: statement.target)
         // By index, so each statement is borrowed rather than copied (a copy retains every
         // name and expression in it, at every iteration).
         for index in body.indices {
@@ -303,8 +319,9 @@ public final class Interpreter {
   }
 
   /// `x op= e`: computes without history and rebinds `x` to a fresh leaf (like torch.no_grad).
-  func compoundAssign(_ name: String, nameRange: SourceRange, op: String, _ e: Expr) throws {
-    guard let old = lookup(name), case .tensor(let current) = old else {
+  func compoundAssign(_ name: String, nameRange: SourceRange, op: String, _ e: Expr, hint: NameHint?) throws {
+    let found = if let hint { lookup(name, hint: hint) } else { lookup(name) }
+    guard let old = found, case .tensor(let current) = old else {
       if lookup(name) == nil { throw undefined(name, at: nameRange) }
       throw Diagnostic("\(name) \(op)= needs \(name) to be a tensor", at: nameRange)
     }
@@ -330,7 +347,7 @@ public final class Interpreter {
         at: nameRange.union(e.range))
     }
     noteNonFinite(updated, inputs: [current.value, rhs.value], operation: "\(name) \(op)= \(operandName(e))")
-    bind(name, .tensor(Variable(updated)))
+    bind(name, .tensor(Variable(updated)), hint: hint)
   }
 
   /// Runs a block: its value is the value of its last statement.
@@ -357,7 +374,8 @@ public final class Interpreter {
     case .string(let s):
       return .string(s)
     case .identifier(let name):
-      guard let v = lookup(name) else { throw undefined(name, at: e.range) }
+      let found = if let hint = e.hint { lookup(name, hint: hint) } else { lookup(name) }
+      guard let v = found else { throw undefined(name, at: e.range) }
       return v
     case .bracket(let rows, let rowSeparated):
       return try evaluateBracket(rows, rowSeparated: rowSeparated, range: e.range)

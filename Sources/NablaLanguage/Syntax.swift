@@ -8,11 +8,14 @@ public final class Expr: Sendable {
   /// A number literal's value, made once: a constant, so arithmetic on literals alone records
   /// nothing. (Assignment turns a constant into a differentiable leaf.)
   let literal: Variable?
+  /// For an identifier: where its name was found when it last ran.
+  let hint: NameHint?
 
   public init(_ kind: Kind, _ range: SourceRange) {
     self.kind = kind
     self.range = range
     if case .number(let v) = kind { literal = .constant(v) } else { literal = nil }
+    if case .identifier = kind { hint = NameHint() } else { hint = nil }
   }
 
   public indirect enum Kind: Sendable {
@@ -65,4 +68,17 @@ public struct Statement: Sendable {
   public let kind: Kind
   public let range: SourceRange
   public var suppressed: Bool
+  /// For a statement that binds a name (`y = …`, `y += …`, a loop's variable): where the name's
+  /// session variable was found when it last ran.
+  let target: NameHint?
+
+  public init(kind: Kind, range: SourceRange, suppressed: Bool) {
+    self.kind = kind
+    self.range = range
+    self.suppressed = suppressed
+    switch kind {
+    case .assign, .compound, .forLoop: target = NameHint()
+    default: target = nil
+    }
+  }
 }

@@ -8,7 +8,7 @@ import NablaTensor
 /// Values are immutable, so the snapshot shares them; the one field a later statement writes on
 /// an old value (`Variable.replacedName`, set when its name is rebound) is saved and put back.
 public struct SessionSnapshot {
-  let globals: [String: Value]
+  let globals: SessionVariables
   let replacedNames: [(Variable, String?)]
   let random: RandomSource
   let options: SessionOptions

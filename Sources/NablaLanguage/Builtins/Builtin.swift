@@ -136,6 +136,15 @@ public struct BuiltinRegistry {
     byName[name].map { functions[$0] }
   }
 
+  /// The callable value of a builtin, found at the place `hint` remembers when it is there.
+  func function(named name: String, hint: NameHint) -> FunctionValue? {
+    let known = hint.builtin
+    if known >= 0, known < ordered.count, ordered[known].name == name { return functions[known] }
+    guard let i = byName[name] else { return nil }
+    hint.builtin = i
+    return functions[i]
+  }
+
   /// The builtins of the language itself (the session adds its own).
   public static var standard: BuiltinRegistry {
     BuiltinRegistry(
