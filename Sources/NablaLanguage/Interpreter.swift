@@ -414,7 +414,16 @@ public final class Interpreter {
     case .range:
       let (a, b) = try rangeBounds(e)
       guard b - a < 1e8 else { throw Diagnostic("range \(a)..\(b) is too long", at: e.range) }
-      return .tensor(Tensor(vector: (0..<Interpreter.count(from: a, to: b)).map { a + Double($0) }))
+      let count = Interpreter.count(from: a, to: b)
+      // The session's element limit before the values are made (under the fuzz target's limits,
+      // 88..8888884 made 8.9 million of them first).
+      do {
+        try Tensor.checkSize([count], operation: "a..b")
+      } catch {
+        let bounds = "\(Interpreter.describe(number: a))..\(Interpreter.describe(number: b))"
+        throw Diagnostic("\(bounds): \(error.rule)", at: e.range)
+      }
+      return .tensor(Tensor(vector: (0..<count).map { a + Double($0) }))
     case .ifElse(let condition, let then, let otherwise):
       let c = try tensorOperand(condition, role: "an if condition")
       guard let truth = c.value.scalarValue else {

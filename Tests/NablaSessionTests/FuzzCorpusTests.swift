@@ -61,6 +61,10 @@ struct FuzzCorpusTests {
     errors = []
     #expect(session.run("z = zeros(300, 300)") == .failed)
     #expect(errors.joined().contains("more than 65536 elements"))
+    // A range literal is refused before its values are made.
+    errors = []
+    #expect(session.run("r = 88..8888884") == .failed)
+    #expect(errors.joined().contains("88..8888884: the result would have shape [8888796], more than 65536 elements"))
     // The limit belongs to that session's runs: another session, and this one without limits, may.
     #expect(Session(write: { _, _ in }).run("z = zeros(300, 300);") == .ok)
     session.limits = nil
