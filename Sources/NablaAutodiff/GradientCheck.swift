@@ -106,9 +106,9 @@ public enum GradientCheck {
   static func kink(in y: Variable, step h: Double) -> String? {
     let pass = ReverseMode.passCounter.wrappingAdd(1, ordering: .relaxed).newValue
     for v in ReverseMode.topologicalOrder(from: y, pass: pass) {
-      guard let node = v.node else { continue }
-      let name = node.primitive.name
-      let inputs = node.inputs.map(\.value)
+      guard let primitive = v.primitive else { continue }
+      let name = primitive.name
+      let inputs = v.inputs.map(\.value)
       switch name {
       case "relu", "abs", "leaky_relu", "sign":
         if let k = inputs[0].data.firstIndex(where: { Swift.abs($0) <= 2 * h }) {

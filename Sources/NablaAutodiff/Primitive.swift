@@ -111,7 +111,7 @@ public final class Primitive: Sendable {
       let a = first.value.data[0]
       let value = Tensor(scalar: scalarForward(a, inputs.count == 2 ? inputs[1].value.data[0] : a))
       let tracked = (first.isTracked || (inputs.count == 2 && inputs[1].isTracked)) && Recording.isOn
-      return Variable(value: value, node: tracked ? Node(primitive: self, inputs: inputs) : nil, tracked: tracked)
+      return tracked ? Variable(value: value, primitive: self, inputs: inputs) : Variable(value: value, tracked: false)
     }
     // A result is about as large as the largest operand (larger ones check their shape):
     // refused with an error when the machine cannot give that much, rather than aborting.
@@ -123,9 +123,9 @@ public final class Primitive: Sendable {
     // A long kernel stops early at Ctrl-C (see `Interruption`); its partial result ends here.
     if Interruption.isPending { try Interruption.checkpoint() }
     if inputs.contains(where: \.isTracked) && Recording.isOn {
-      return Variable(value: value, node: Node(primitive: self, inputs: inputs), tracked: true)
+      return Variable(value: value, primitive: self, inputs: inputs)
     }
-    return Variable(value: value, node: nil, tracked: false)
+    return Variable(value: value, tracked: false)
   }
 
   public func apply(_ inputs: Variable...) throws -> Variable { try apply(inputs) }
@@ -135,7 +135,7 @@ public final class Primitive: Sendable {
   public func apply(_ a: Variable) throws -> Variable {
     if let scalarForward, a.value.shape.isEmpty, !a.isTracked || !Recording.isOn {
       let x = a.value.data[0]
-      return Variable(value: Tensor(scalar: scalarForward(x, x)), node: nil, tracked: false)
+      return Variable(value: Tensor(scalar: scalarForward(x, x)), tracked: false)
     }
     return try apply([a])
   }
@@ -146,7 +146,7 @@ public final class Primitive: Sendable {
       !(a.isTracked || b.isTracked) || !Recording.isOn
     {
       return Variable(
-        value: Tensor(scalar: scalarForward(a.value.data[0], b.value.data[0])), node: nil, tracked: false)
+        value: Tensor(scalar: scalarForward(a.value.data[0], b.value.data[0])), tracked: false)
     }
     return try apply([a, b])
   }

@@ -30,7 +30,7 @@ public enum ReverseMode {
     // Which variables lie on a path to a target; only their cotangents are needed.
     var reaches = isTarget
     for (k, variable) in order.enumerated() where !reaches[k] {
-      if let node = variable.node { reaches[k] = node.inputs.contains { reaches[$0.orderIndex] } }
+      reaches[k] = variable.inputs.contains { reaches[$0.orderIndex] }
     }
     var cotangents = [Variable?](repeating: nil, count: order.count)
     let start = seed ?? Variable.constant(Tensor(repeating: 1, shape: output.shape))
@@ -46,11 +46,12 @@ public enum ReverseMode {
     func runPass() throws {
       for k in stride(from: order.count - 1, through: 0, by: -1) {
         let variable = order[k]
-        guard reaches[k], let node = variable.node, let g = cotangents[k] else { continue }
-        let args = VJPArguments(cotangent: g, inputs: node.inputs, output: variable, recording: createGraph)
-        for (i, input) in node.inputs.enumerated() {
+        guard reaches[k], let primitive = variable.primitive, let g = cotangents[k] else { continue }
+        let inputs = variable.inputs
+        let args = VJPArguments(cotangent: g, inputs: inputs, output: variable, recording: createGraph)
+        for (i, input) in inputs.enumerated() {
           let j = input.orderIndex
-          guard reaches[j], i < node.primitive.vjps.count, let rule = node.primitive.vjps[i] else { continue }
+          guard reaches[j], i < primitive.vjps.count, let rule = primitive.vjps[i] else { continue }
           var contribution = try rule(args)
           if batch.isEmpty ? contribution.shape != input.shape : contribution.shape != batch + input.shape {
             contribution = try contribution.unbroadcast(to: input.shape, batch: batch)
@@ -122,11 +123,11 @@ public enum ReverseMode {
     let order = topologicalOrder(from: output, pass: pass)
     var reaches = [Bool](repeating: false, count: order.count)
     for (k, v) in order.enumerated() {
-      reaches[k] = v === target || (v.node?.inputs.contains { reaches[$0.orderIndex] } ?? false)
+      reaches[k] = v === target || v.inputs.contains { reaches[$0.orderIndex] }
     }
     return order.enumerated().map { k, v in
       GraphStep(
-        index: k, primitive: v.node?.primitive.name, shape: v.shape, inputs: v.node?.inputs.map(\.orderIndex) ?? [],
+        index: k, primitive: v.primitive?.name, shape: v.shape, inputs: v.inputs.map(\.orderIndex),
         reachesTarget: reaches[k], isTarget: v === target, variable: v)
     }
   }
@@ -146,8 +147,8 @@ public enum ReverseMode {
     output.visitedBy = token
     while let top = stack.last {
       let descend: Unmanaged<Variable>? = top.variable._withUnsafeGuaranteedRef { variable in
-        guard let node = variable.node, top.next < node.inputs.count else { return nil }
-        return Unmanaged.passUnretained(node.inputs[top.next])
+        guard top.next < variable.inputs.count else { return nil }
+        return Unmanaged.passUnretained(variable.inputs[top.next])
       }
       if let child = descend {
         stack[stack.count - 1].next += 1

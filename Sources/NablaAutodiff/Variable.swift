@@ -11,8 +11,13 @@ import NablaTensor
 /// fields below are used only by a reverse pass, which runs on the thread that owns the graph.
 public final class Variable: @unchecked Sendable {
   public let value: Tensor
-  /// What computed this value; set once more only when a deferred history is rebuilt.
-  private(set) var node: Node?
+  /// The primitive that computed this value (nil for a leaf or a constant), and what it was
+  /// applied to; set once more only when a deferred history is rebuilt. Fields of the variable
+  /// itself rather than a separate node object: one allocation less for every operation.
+  public private(set) var primitive: Primitive?
+  public private(set) var inputs: [Variable] = []
+  /// Whether a deferred derivative history may lie below (checked before a reverse pass).
+  private(set) var historyHoldsDeferred = false
   public let isTracked: Bool
   /// For the result of a first-order derivative pass (which records nothing, to stay cheap):
   /// how to compute the same value again with its history recorded. A reverse pass that reaches
@@ -34,18 +39,45 @@ public final class Variable: @unchecked Sendable {
   /// A tracked leaf: something a user can take derivatives with respect to.
   public init(_ value: Tensor) {
     self.value = value
-    self.node = nil
     self.isTracked = true
   }
 
-  init(value: Tensor, node: Node?, tracked: Bool) {
+  /// A value with no history (a constant when not `tracked`).
+  init(value: Tensor, tracked: Bool) {
     self.value = value
-    self.node = node
     self.isTracked = tracked
-    if let node {
-      var bytes = value.count &* MemoryLayout<Double>.stride
-      for input in node.inputs { bytes = bytes &+ input.historyBytes }
-      historyBytes = bytes < 0 ? Int.max : bytes
+  }
+
+  /// The result of applying `primitive` to `inputs`, recorded (so tracked).
+  init(value: Tensor, primitive: Primitive, inputs: [Variable]) {
+    self.value = value
+    self.isTracked = true
+    record(primitive, inputs)
+  }
+
+  private func record(_ primitive: Primitive, _ inputs: [Variable]) {
+    self.primitive = primitive
+    self.inputs = inputs
+    var bytes = value.count &* MemoryLayout<Double>.stride
+    var deferredBelow = false
+    for input in inputs {
+      bytes = bytes &+ input.historyBytes
+      deferredBelow = deferredBelow || input.mayHoldDeferred
+    }
+    historyBytes = bytes < 0 ? Int.max : bytes
+    historyHoldsDeferred = deferredBelow
+  }
+
+  // A long history (a loop of a million steps) would otherwise be freed recursively, one stack
+  // frame per variable, and overflow the stack. Unlink it iteratively instead.
+  deinit {
+    guard !inputs.isEmpty else { return }
+    var pending = inputs
+    inputs = []
+    while var variable = pending.popLast() {
+      guard isKnownUniquelyReferenced(&variable), !variable.inputs.isEmpty else { continue }
+      pending.append(contentsOf: variable.inputs)
+      variable.inputs = []
     }
   }
 
@@ -66,7 +98,7 @@ public final class Variable: @unchecked Sendable {
 
   /// A value that never joins a graph (masks, seeds, values in a first-order backward pass).
   public static func constant(_ value: Tensor) -> Variable {
-    Variable(value: value, node: nil, tracked: false)
+    Variable(value: value, tracked: false)
   }
 
   /// The value as a tracked leaf (what a name holds), still a mask if it was one.
@@ -78,26 +110,20 @@ public final class Variable: @unchecked Sendable {
 
   /// A constant of 0s and 1s that indexes as a boolean mask.
   public static func boolean(_ value: Tensor) -> Variable {
-    let v = Variable(value: value, node: nil, tracked: false)
+    let v = Variable(value: value, tracked: false)
     v.isBoolean = true
     return v
   }
 
   public static func constant(_ scalar: Double) -> Variable {
-    Variable(value: Tensor(scalar: scalar), node: nil, tracked: false)
+    Variable(value: Tensor(scalar: scalar), tracked: false)
   }
 
   public var shape: [Int] { value.shape }
   public var rank: Int { value.rank }
 
   /// The name of the primitive that produced this value, or nil for a leaf.
-  public var producer: String? { node?.primitive.name }
-
-  /// The primitive that produced this value (nil for a leaf), for reading a graph as a formula.
-  public var primitive: Primitive? { node?.primitive }
-
-  /// What that primitive was applied to (empty for a leaf).
-  public var inputs: [Variable] { node?.inputs ?? [] }
+  public var producer: String? { primitive?.name }
 
   /// The same value as a fresh leaf with no history (`detach(x)`).
   public func detached() -> Variable { Variable(value) }
@@ -110,7 +136,7 @@ public final class Variable: @unchecked Sendable {
   {
     let recipe = DerivativeRecipe(rebuild)
     return values.enumerated().map { k, v in
-      let result = Variable(value: v.value, node: nil, tracked: true)
+      let result = Variable(value: v.value, tracked: true)
       result.deferred = (recipe, k)
       return result
     }
@@ -125,7 +151,7 @@ public final class Variable: @unchecked Sendable {
   }
 
   /// True when this value's history may still hold a derivative to rebuild.
-  var mayHoldDeferred: Bool { deferred != nil || node?.holdsDeferred == true }
+  var mayHoldDeferred: Bool { deferred != nil || historyHoldsDeferred }
 
   /// Rebuilds a deferred history: this variable becomes the identity of the recorded result.
   func rebuildHistory() throws {
@@ -138,7 +164,7 @@ public final class Variable: @unchecked Sendable {
         "internal: a derivative rebuilt with its history has shape \(Tensor.describe(traced.shape)), not \(Tensor.describe(shape))"
       )
     }
-    node = Node(primitive: .derivative, inputs: [traced])
+    record(.derivative, [traced])
   }
 }
 
@@ -156,31 +182,5 @@ final class DerivativeRecipe {
     }
     guard k < rebuilt.count else { throw DifferentiationError("internal: a rebuilt derivative is missing") }
     return rebuilt[k]
-  }
-}
-
-/// One application of a primitive: what it was and what it was applied to.
-final class Node {
-  let primitive: Primitive
-  var inputs: [Variable]
-  /// Whether a deferred derivative history may lie below (checked before a reverse pass).
-  let holdsDeferred: Bool
-
-  init(primitive: Primitive, inputs: [Variable]) {
-    self.primitive = primitive
-    self.inputs = inputs
-    self.holdsDeferred = inputs.contains { $0.mayHoldDeferred }
-  }
-
-  // A long history (a loop of a million steps) would otherwise be freed recursively, one stack
-  // frame per node, and overflow the stack. Unlink it iteratively instead.
-  deinit {
-    var pending = inputs
-    inputs = []
-    while var variable = pending.popLast() {
-      guard isKnownUniquelyReferenced(&variable), let node = variable.node else { continue }
-      pending.append(contentsOf: node.inputs)
-      node.inputs = []
-    }
   }
 }

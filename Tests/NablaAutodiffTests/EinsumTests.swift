@@ -222,9 +222,9 @@ struct EinsumTests {
     var out: [PrimitiveKind] = []
     var pending = [v]
     while let x = pending.popLast() {
-      guard let node = x.node else { continue }
-      out.append(node.primitive.kind)
-      pending.append(contentsOf: node.inputs)
+      guard let primitive = x.primitive else { continue }
+      out.append(primitive.kind)
+      pending.append(contentsOf: x.inputs)
     }
     return out
   }
