@@ -259,9 +259,15 @@ final class TrainingView {
     let elapsed = Session.seconds(now - start)
     let rate = Double(run.step - first) / max(elapsed, 1e-9)
     let left = Double(total - run.step) / max(rate, 1e-9)
-    let progress =
-      "step \(run.step)/\(total)  loss \(NumberStyle.printf(run.history.last ?? .nan, "%.4f"))  "
-      + NumberStyle.printf(rate, "%.0f steps/s") + "  " + NumberStyle.printf(left, "%.1f s left")
+    // As much of the status as fits the width: a line that wrapped would take two rows, and the
+    // next redraw, moving up one row per line, would leave the curve's top behind.
+    let parts = [
+      "step \(run.step)/\(total)", "loss \(NumberStyle.printf(run.history.last ?? .nan, "%.4f"))",
+      NumberStyle.printf(rate, "%.0f steps/s"), NumberStyle.printf(left, "%.1f s left"),
+    ]
+    var shown = parts.count
+    while shown > 1, parts.prefix(shown).joined(separator: "  ").count > layout.width { shown -= 1 }
+    let progress = String(parts.prefix(shown).joined(separator: "  ").prefix(Swift.max(layout.width, 1)))
     let frame = curve(run.history, layout: layout) + [progress]
     let up = drawnLines > 0 ? "\u{1B}[\(drawnLines)A\u{1B}[J" : ""
     let text = up + frame.joined(separator: "\n")

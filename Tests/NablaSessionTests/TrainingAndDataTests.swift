@@ -114,6 +114,32 @@ struct TrainingAndDataTests {
     #expect(abs((scalar(session, "w") ?? .nan) - w100) < 1e-12)
   }
 
+  @Test("on a narrow terminal each line of the live curve fits, the status dropping its last parts first")
+  func liveCurveFitsTheWidth() {
+    for width in [24, 40, 50, 80] {
+      var frames: [String] = []
+      let session = Session(write: { _, _ in })
+      session.options.interactive = true
+      session.terminalWidth = { width }
+      session.progress = { frames.append($0) }
+      session.run("w = 0; loss() = (w - 3)^2; h = train(loss, [w], steps: 30, lr: 0.1);")
+      #expect(!frames.isEmpty, "width \(width)")
+      for frame in frames {
+        // Without the cursor-up-and-clear that starts a redraw.
+        let lines = frame.replacingOccurrences(of: "\u{1B}[J", with: "").split(separator: "\n").map {
+          $0.drop { $0 == "\u{1B}" || $0 == "[" || $0.isNumber || $0 == "A" }
+        }
+        for line in lines { #expect(line.count <= width, "width \(width): \(line)") }
+        #expect(lines.last?.hasPrefix("step ") == true)
+      }
+      let last = frames.last?.split(separator: "\n").last.map(String.init) ?? ""
+      // 80 columns hold all of it, 24 only the step and the loss.
+      #expect(last.contains("loss"), "width \(width): \(last)")
+      if width == 80 { #expect(last.contains("s left")) }
+      if width == 24 { #expect(!last.contains("steps/s"), "\(last)") }
+    }
+  }
+
   @Test("outside a terminal training shows one final curve and a summary without timings")
   func finalCurve() {
     let (_, out, _) = run("w = 0; loss() = (w - 3)^2; train(loss, [w], steps: 20, lr: 0.1)")
