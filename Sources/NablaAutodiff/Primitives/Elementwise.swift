@@ -66,8 +66,16 @@ extension Primitive {
   public static let sub = broadcasting(
     .sub, { try Tensor.subtract($0, $1) }, scalar: { $0 - $1 }, vjpA: { $0.g }, vjpB: { a in try -a.g })
   public static let mul = broadcasting(
-    .mul, { try Tensor.multiply($0, $1) }, scalar: { $0 * $1 }, vjpA: { a in try a.g * a.inputs[1] },
-    vjpB: { a in try a.g * a.inputs[0] })
+    .mul, { try Tensor.multiply($0, $1) }, scalar: { $0 * $1 }, vjpA: { a in try productRule(a, other: a.inputs[1]) },
+    vjpB: { a in try productRule(a, other: a.inputs[0]) })
+
+  /// ḡ·v, a product's rule for one factor given the other. A first-order pass skips a factor of
+  /// ones (the seed that sum's rule broadcasts meets one in every Hessian): ḡ·1 is ḡ exactly,
+  /// without a pass over the cotangent.
+  private static func productRule(_ a: VJPArguments, other v: Variable) throws -> Variable {
+    if !a.recording, v.value.data.allSatisfy({ $0 == 1 }) { return a.g }
+    return try a.g * v
+  }
   public static let div = broadcasting(
     .div, domain: .awayFromZero, { try Tensor.divide($0, $1) }, scalar: { $0 / $1 },
     vjpA: { a in try a.g / a.inputs[1] },
