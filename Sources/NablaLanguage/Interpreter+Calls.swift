@@ -23,7 +23,7 @@ extension Interpreter {
     }
     // sin(y): one positional tensor to a function of one tensor, without binding by name.
     // (Anything else, or an error, takes the general path, which words the message.)
-    if case .builtin(let b) = function.kind, let operation = b.unaryOperation, arguments.count == 1,
+    if let b = function.builtin, let operation = b.unaryOperation, arguments.count == 1,
       arguments[0].label == nil
     {
       let value = try evaluate(arguments[0].value)
@@ -67,7 +67,7 @@ extension Interpreter {
 
   /// The kind of the parameter an argument binds to (by label, or by position).
   func parameterKind(_ function: FunctionValue, label: String?, position: Int) -> Parameter.Kind? {
-    guard case .builtin(let b) = function.kind else { return nil }
+    guard let b = function.builtin else { return nil }
     if let label { return b.parameterIndex(label).map { b.parameters[$0].kind } }
     let positional = b.positionalParameters
     if position < positional.count { return positional[position].kind }
@@ -80,6 +80,7 @@ extension Interpreter {
   }
 
   func call(_ function: FunctionValue, _ arguments: [CallArgument], expression: Expr?) throws -> Value {
+    if let builtin = function.builtin { return try callBuiltin(builtin, arguments, expression: expression) }
     switch function.kind {
     case .builtin(let builtin):
       return try callBuiltin(builtin, arguments, expression: expression)

@@ -36,10 +36,13 @@ public final class FunctionValue {
 
   public let name: String
   public let kind: Kind
+  /// The builtin when `kind` is one: read at every call without copying the kind's payload.
+  let builtin: Builtin?
 
   public init(name: String, kind: Kind) {
     self.name = name
     self.kind = kind
+    if case .builtin(let b) = kind { builtin = b } else { builtin = nil }
   }
 
   /// How the function shows: `f(x, W)`.
