@@ -174,22 +174,18 @@ public final class Interpreter {
   /// True when `name` is a local of the function call running now (it hides a session variable).
   public func isLocal(_ name: String) -> Bool { frames.last?[name] != nil }
 
-  public func lookup(_ name: String) -> Value? {
-    if let frame = frames.last, let v = frame[name] { return v }
-    if let v = globals[name] { return v }
-    if let f = registry.function(named: name) { return .function(f) }
-    return lookupConstant(name)
-  }
+  public func lookup(_ name: String) -> Value? { lookup(name, hint: nil) }
 
-  /// `lookup` for an identifier that remembers where its name was found.
-  func lookup(_ name: String, hint: NameHint) -> Value? {
+  /// `lookup` for an identifier or a target that remembers where its name was found.
+  func lookup(_ name: String, hint: NameHint?) -> Value? {
     if let frame = frames.last, let v = frame[name] { return v }
-    if let v = globals.value(of: name, hint: hint) { return v }
-    if let f = registry.function(named: name, hint: hint) { return .function(f) }
-    return lookupConstant(name)
-  }
-
-  private func lookupConstant(_ name: String) -> Value? {
+    if let hint {
+      if let v = globals.value(of: name, hint: hint) { return v }
+      if let f = registry.function(named: name, hint: hint) { return .function(f) }
+    } else {
+      if let v = globals[name] { return v }
+      if let f = registry.function(named: name) { return .function(f) }
+    }
     if name == "true" || name == "false" { return .tensor(.boolean(Tensor(scalar: name == "true" ? 1 : 0))) }
     if let c = Interpreter.constants[name] { return .scalar(c) }
     if name == "ans" || name == "_" { return lastShown }
@@ -320,8 +316,7 @@ public final class Interpreter {
 
   /// `x op= e`: computes without history and rebinds `x` to a fresh leaf (like torch.no_grad).
   func compoundAssign(_ name: String, nameRange: SourceRange, op: String, _ e: Expr, hint: NameHint?) throws {
-    let found = if let hint { lookup(name, hint: hint) } else { lookup(name) }
-    guard let old = found, case .tensor(let current) = old else {
+    guard let old = lookup(name, hint: hint), case .tensor(let current) = old else {
       if lookup(name) == nil { throw undefined(name, at: nameRange) }
       throw Diagnostic("\(name) \(op)= needs \(name) to be a tensor", at: nameRange)
     }
@@ -374,8 +369,7 @@ public final class Interpreter {
     case .string(let s):
       return .string(s)
     case .identifier(let name):
-      let found = if let hint = e.hint { lookup(name, hint: hint) } else { lookup(name) }
-      guard let v = found else { throw undefined(name, at: e.range) }
+      guard let v = lookup(name, hint: e.hint) else { throw undefined(name, at: e.range) }
       return v
     case .bracket(let rows, let rowSeparated):
       return try evaluateBracket(rows, rowSeparated: rowSeparated, range: e.range)
