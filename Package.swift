@@ -47,12 +47,15 @@ let package = Package(
       dependencies: ["NablaSession", "NablaLanguage", "NablaAutodiff", "NablaTensor", "NablaChildProcess"]),
     .testTarget(name: "NablaTensorTests", dependencies: ["NablaTensor"], exclude: ["Fixtures"]),
     .testTarget(name: "NablaAutodiffTests", dependencies: ["NablaAutodiff", "NablaTensor"]),
-    .testTarget(name: "NablaSymbolicTests", dependencies: ["NablaSymbolic", "NablaLanguage", "NablaAutodiff", "NablaTensor"]),
+    .testTarget(
+      name: "NablaSymbolicTests", dependencies: ["NablaSymbolic", "NablaLanguage", "NablaAutodiff", "NablaTensor"]),
     .testTarget(
       name: "NablaLanguageTests", dependencies: ["NablaLanguage", "NablaAutodiff", "NablaTensor"],
       resources: [.copy("Fixtures")]),
-    .testTarget(name: "NablaSessionTests", dependencies: ["NablaSession", "NablaLanguage"]),
-    .testTarget(name: "nablaTests", dependencies: ["NablaSession", "NablaChildProcess"]),
+    .testTarget(name: "NablaSessionTests", dependencies: ["NablaSession", "NablaLanguage", "NablaTestSupport"]),
+    .testTarget(name: "nablaTests", dependencies: ["NablaSession", "NablaChildProcess", "NablaTestSupport"]),
+    // What several test targets share (a scratch directory each test cleans up).
+    .target(name: "NablaTestSupport", path: "Tests/NablaTestSupport"),
   ],
   swiftLanguageModes: [.v5]
 )

@@ -1,9 +1,12 @@
+import NablaTestSupport
 import Testing
 
 @testable import NablaSession
 
 @Suite("Notebooks")
 struct NotebookTests {
+  let scratch = ScratchDirectory("nabla-notebooks")
+
   static let source = """
     # A notebook
     x = [1, 2, 0.5]   # a comment after code
@@ -79,7 +82,7 @@ struct NotebookTests {
 
   @Test(":save writes a notebook that replays to the same outputs; :load replays one")
   func saveAndLoad() throws {
-    let path = "/tmp/nabla-save-test-\(UInt32.random(in: 0..<UInt32.max)).nabla"
+    let path = scratch.path("saved.nabla")
     let s = session()
     s.run("x = [1, 2]")
     s.run("y = x * 3")
@@ -113,7 +116,7 @@ struct NotebookTests {
 
   @Test(":save in a wide, live terminal records the notebook layout: run --check then passes at 80 columns")
   func saveFromWideTerminal() throws {
-    let path = "/tmp/nabla-save-wide-\(UInt32.random(in: 0..<UInt32.max)).nabla"
+    let path = scratch.path("wide.nabla")
     var shown: [String] = []
     var options = SessionOptions()
     (options.width, options.interactive) = (131, true)
@@ -140,7 +143,7 @@ struct NotebookTests {
 
   @Test(":reset starts what :save writes afresh (keeping :precision); :load shows statements with outputs")
   func resetThenSave() throws {
-    let path = "/tmp/nabla-reset-\(UInt32.random(in: 0..<UInt32.max)).nabla"
+    let path = scratch.path("reset.nabla")
     let s = session()
     s.run("a = 1")
     s.run(":precision 2")
@@ -314,7 +317,7 @@ struct NotebookTests {
 
   @Test("writes are atomic: the temporary file is gone after the rename")
   func atomicWrite() throws {
-    let path = "/tmp/nabla-atomic-\(UInt32.random(in: 0..<UInt32.max)).txt"
+    let path = scratch.path("atomic.txt")
     #expect(TextFile.writeAtomically("one\n", to: path))
     #expect(TextFile.writeAtomically("two\n", to: path))
     #expect(TextFile.read(path) == "two\n")

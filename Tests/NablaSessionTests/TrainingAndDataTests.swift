@@ -1,4 +1,5 @@
 import NablaTensor
+import NablaTestSupport
 import Testing
 
 @testable import NablaLanguage
@@ -10,6 +11,8 @@ extension String {
 
 @Suite("Training, data and plots")
 struct TrainingAndDataTests {
+  let scratch = ScratchDirectory("nabla-files")
+
   func run(_ source: String) -> (Session, String, String) {
     var values: [String] = []
     var diagnostics: [String] = []
@@ -249,7 +252,7 @@ struct TrainingAndDataTests {
 
   @Test(".npy and .npz round trips, and CSV with and without a header")
   func files() throws {
-    let base = "/tmp/nabla-files-\(UInt32.random(in: 0..<UInt32.max))"
+    let base = scratch.path("tensors")
     let t = Tensor(uncheckedShape: [2, 3], data: [1, -2.5, 3, 1e-300, .infinity, 6])
     #expect(BinaryFile.writeAtomically(NumpyFormat.encodeArray(t), to: base + ".npy"))
     #expect(try NumpyFormat.decodeArray(BinaryFile.read(base + ".npy") ?? []) == t)

@@ -1,5 +1,6 @@
 import Foundation
 import NablaChildProcess
+import NablaTestSupport
 import Testing
 
 let python3Available =
@@ -11,13 +12,14 @@ let python3Available =
 /// Files nabla writes, read back by NumPy itself.
 @Suite("NumPy reads what nabla saves", .enabled(if: python3Available))
 struct FileInteropTests {
+  let scratch = ScratchDirectory("nabla-interop")
   func python(_ code: String) throws -> String {
     try ChildProcess.run("python3", ["-c", code]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
   }
 
   @Test("trained weights saved as .npy and .npz load in NumPy with the same values")
   func saveThenNumpy() throws {
-    let base = "/tmp/nabla-interop-\(UInt32.random(in: 0..<UInt32.max))"
+    let base = scratch.path("weights")
     let run = try nabla([
       "-e",
       "W = [1.5, -2; 1e-300, 4]; b = [0.1, 0.2, 0.3]; save(W, \"\(base).npy\"); save([W, b], \"\(base).npz\"); sum(W)",

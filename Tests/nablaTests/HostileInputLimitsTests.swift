@@ -1,5 +1,6 @@
 import Foundation
 import NablaChildProcess
+import NablaTestSupport
 import Testing
 
 #if canImport(Glibc)
@@ -10,12 +11,8 @@ import Testing
 /// error (or the right value) with a location, and the session goes on.
 @Suite("Hostile input: memory, files, loops")
 struct HostileInputLimitsTests {
-  let directory: URL = {
-    let url = FileManager.default.temporaryDirectory.appendingPathComponent(
-      "nabla-hostile-\(UInt32.random(in: 0..<UInt32.max))")
-    try? FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-    return url
-  }()
+  let scratch = ScratchDirectory("nabla-hostile")
+  var directory: URL { scratch.url }
 
   func file(_ name: String, _ bytes: [UInt8]) throws -> String {
     let url = directory.appendingPathComponent(name)

@@ -1,11 +1,14 @@
 import Foundation
+import NablaTestSupport
 import Testing
 
 /// `nabla run` (--check, --update, --step) and `nabla export` as a user runs them.
 @Suite("Notebook commands")
 struct NotebookCommandTests {
+  let scratch = ScratchDirectory("nabla-notebooks")
+
   func notebook(_ text: String) throws -> String {
-    let path = "/tmp/nabla-nb-\(UInt32.random(in: 0..<UInt32.max)).nabla"
+    let path = scratch.path("\(UUID().uuidString).nabla")
     try text.write(toFile: path, atomically: true, encoding: .utf8)
     return path
   }
