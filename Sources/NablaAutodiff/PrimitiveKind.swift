@@ -33,8 +33,9 @@ public enum PrimitiveKind: String, CaseIterable, Sendable {
   case qrQ = "qr_q"
   case qrR = "qr_r"
   case logAbsDet = "logabsdet"
-  // Convolution and its lowering.
-  case conv2d, im2col, col2im
+  // Convolution and its lowering; average pooling and its adjoint.
+  case conv2d, im2col, col2im, avgpool2d
+  case avgpool2dTranspose = "avgpool2d_transpose"
   /// 0/1 masks inside derivative rules (1{x > 0}, 1{x = 0}), recorded so that a traced rule
   /// shows them as what they are; their own derivative is 0.
   case isPositive = "is_positive"

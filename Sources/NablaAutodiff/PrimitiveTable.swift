@@ -185,5 +185,14 @@ public enum PrimitiveTable {
         (.col2im(g.geometry), [Array(g.input.dropLast(3)) + [g.geometry.patchSize, g.geometry.positions]])
       }
     },
+    Entry(.avgpool2d) { r in windows(&r).map { (.avgpool2d($0.geometry), [$0.input]) } },
+    Entry(.avgpool2dTranspose) { r in
+      windows(&r).map { g in
+        (
+          .avgpool2dTranspose(g.geometry),
+          [Array(g.input.dropLast(2)) + [g.geometry.outputHeight, g.geometry.outputWidth]]
+        )
+      }
+    },
   ]
 }

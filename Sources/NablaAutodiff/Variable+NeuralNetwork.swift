@@ -74,17 +74,9 @@ extension Variable {
 
   /// The mean of each k × k window, padded zeros included (PyTorch's count_include_pad).
   public func avgpool2d(kernel k: Int, stride: Int, padding: Int) throws -> Variable {
-    let lead = Array(shape.dropLast(2))
-    guard rank >= 3 else {
-      throw ShapeError(operation: "avgpool2d", shapes: [shape], rule: "the input needs axes [C, H, W] or [N, C, H, W]")
-    }
-    // Each channel as its own one-channel image, lowered, then averaged over the window rows.
-    let planes = try reshaped(lead + [1] + Array(shape.suffix(2)))
     let g = try WindowGeometry(
-      inputShape: planes.shape, kernelHeight: k, kernelWidth: k, stride: stride, padding: padding,
-      operation: "avgpool2d")
-    let columns = try Primitive.im2col(g).apply(planes)
-    return try columns.mean(axes: [columns.rank - 2]).reshaped(lead + [g.outputHeight, g.outputWidth])
+      inputShape: shape, kernelHeight: k, kernelWidth: k, stride: stride, padding: padding, operation: "avgpool2d")
+    return try Primitive.avgpool2d(g).apply(self)
   }
 
   /// Batch normalisation with batch statistics: over axis 0 for [N, F], over N, H, W for

@@ -68,6 +68,10 @@ public struct FormulaEvaluator {
         let n = xs[1...].compactMap { $0.value.scalarValue.flatMap { Int(exactly: $0) } }
         guard n.count == 4 else { throw Unbound(name: name) }
         return try xs[0].im2col(kernelHeight: n[0], kernelWidth: n[1], stride: n[2], padding: n[3])
+      case ("avgpool2d", 4):
+        let n = xs[1...].compactMap { $0.value.scalarValue.flatMap { Int(exactly: $0) } }
+        guard n.count == 3 else { throw Unbound(name: name) }
+        return try xs[0].avgpool2d(kernel: n[0], stride: n[1], padding: n[2])
       default: throw Unbound(name: name)
       }
     }

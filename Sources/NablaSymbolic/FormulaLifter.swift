@@ -131,7 +131,11 @@ public struct FormulaLifter {
       let y = f(.reshape(product))
       guard xs.count > 2 else { return y }
       return f(.sum([y, Formula(.reshape(xs[2]), shape: [filters, 1, 1])]))
-    case .max, .min, .prod, .root, .cumsum, .cumprod, .softmaxCrossEntropy, .concat, .col2im,
+    case .avgpool2d:
+      // The builtin's square window, as its call writes it: avgpool2d(x, k, stride:, padding:).
+      guard case .window(let w) = p.attribute, w.kernelHeight == w.kernelWidth else { return call() }
+      return f(.call("avgpool2d", [a] + [w.kernelHeight, w.stride, w.padding].map { .number(Double($0)) }))
+    case .max, .min, .prod, .root, .cumsum, .cumprod, .softmaxCrossEntropy, .concat, .col2im, .avgpool2dTranspose,
       .solve, .solveTriangular, .cholesky, .eigvalsh, .eigenvectors, .svdvals, .svdU, .svdVt, .qrQ, .qrR, .pinv,
       .polygamma, .nanToNum, .atan2, .hypot, .mod, .floorDivide, .maximum, .minimum, .deg2rad, .rad2deg:
       return call()

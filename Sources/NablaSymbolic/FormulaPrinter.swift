@@ -381,6 +381,13 @@ public struct FormulaPrinter {
       }
       return (style == .latex ? "\\operatorname{im2col}" : "im2col") + "(\(render(args[0]).text))"
     }
+    // avgpool2d's stride and padding are shown when they are not the builtin's defaults.
+    if name == "avgpool2d", args.count == 4 {
+      let n = args[1...].map { render($0).text }
+      let options = n[1] == n[0] && n[2] == "0" ? "" : ", stride: \(n[1]), padding: \(n[2])"
+      let head = style == .latex ? "\\operatorname{avgpool2d}" : "avgpool2d"
+      return "\(head)(\(render(args[0]).text), \(n[0])\(options))"
+    }
     return "\(name)(" + args.map { render($0).text }.joined(separator: ", ") + ")"
   }
 

@@ -132,4 +132,59 @@ struct ConvolutionKernelTests {
       }
     }
   }
+
+  @Test(
+    "average pooling and its adjoint, each in one pass: the sums of mean(im2col(x)) and of col2im to the bit, adjoint to each other"
+  )
+  func averagePooling() throws {
+    let shapes: [[Int]] = [[1, 4, 4], [2, 3, 5, 7], [2, 1, 6, 6], [3, 2, 1, 9, 8]]
+    let windows = [(2, 2, 2, 0), (2, 2, 1, 1), (3, 3, 2, 1), (3, 2, 1, 2), (1, 3, 3, 0), (3, 3, 1, 0)]
+    for shape in shapes {
+      for (kh, kw, s, p) in windows {
+        let x = wave(shape, 0.3)
+        let label = "\(shape): \(kh)×\(kw) stride \(s) padding \(p)"
+        let g = try WindowGeometry(
+          inputShape: shape, kernelHeight: kh, kernelWidth: kw, stride: s, padding: p, operation: "t")
+        let (lead, n) = (Array(shape.dropLast(2)), Double(kh * kw))
+        // The composite these replace: each plane a one-channel image, lowered, the window rows
+        // summed, divided by the window's size; the rule back through col2im.
+        let planeShape = lead + [1] + Array(shape.suffix(2))
+        let pg = try WindowGeometry(
+          inputShape: planeShape, kernelHeight: kh, kernelWidth: kw, stride: s, padding: p, operation: "t")
+        let cols = Tensor(uncheckedShape: planeShape, data: x.data).im2col(pg)
+        let sums = try cols.reduce(axes: [cols.rank - 2], keepdims: false, kind: .sum)
+        let means = try x.windowMeans(g)
+        #expect(means.shape == lead + [g.outputHeight, g.outputWidth], "\(label)")
+        #expect(means.data.map(\.bitPattern) == sums.data.map { ($0 / n).bitPattern }, "\(label)")
+
+        let u = wave(means.shape, 1.1)
+        let spread = try u.spreadWindowMeans(g)
+        let rows = (0..<(u.count / g.positions)).flatMap { plane in
+          Array(repeating: u.data[(plane * g.positions)..<((plane + 1) * g.positions)].map { $0 / n }, count: kh * kw)
+            .joined()
+        }
+        let raised = Tensor(uncheckedShape: lead + [kh * kw, g.positions], data: rows).col2im(pg)
+        #expect(spread.shape == shape, "\(label)")
+        #expect(spread.data.map(\.bitPattern) == raised.data.map(\.bitPattern), "\(label)")
+        // ⟨avgpool(x), u⟩ = ⟨x, avgpool_transpose(u)⟩: each is the other's VJP.
+        let left = zip(means.data, u.data).reduce(0) { $0 + $1.0 * $1.1 }
+        let right = zip(x.data, spread.data).reduce(0) { $0 + $1.0 * $1.1 }
+        #expect(abs(left - right) <= 1e-12 * max(1, abs(left)), "\(label)")
+      }
+    }
+    // A closed form: the 2×2 means of 0…15 in a 4×4 image.
+    let g = try WindowGeometry(
+      inputShape: [1, 4, 4], kernelHeight: 2, kernelWidth: 2, stride: 2, padding: 0, operation: "t")
+    let ramp = Tensor(uncheckedShape: [1, 4, 4], data: (0..<16).map(Double.init))
+    #expect(try ramp.windowMeans(g).data == [2.5, 4.5, 10.5, 12.5])
+    #expect(
+      try Tensor(uncheckedShape: [1, 2, 2], data: [4, 8, 0, 4]).spreadWindowMeans(g).data == [
+        1, 1, 2, 2, 1, 1, 2, 2, 0, 0, 1, 1, 0, 0, 1, 1,
+      ])
+    // A tensor of the wrong shape is an error, not a read out of bounds.
+    #expect(throws: ShapeError.self) { try ramp.spreadWindowMeans(g) }
+    #expect(throws: ShapeError.self) {
+      try Tensor(uncheckedShape: [4, 3], data: Array(repeating: 0, count: 12)).windowMeans(g)
+    }
+  }
 }

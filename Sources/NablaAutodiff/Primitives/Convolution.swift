@@ -15,6 +15,22 @@ extension Primitive {
       vjps: [{ a in try Primitive.im2col(geometry).apply(a.g) }])
   }
 
+  /// Average pooling, padded zeros counted, in one pass (`Tensor.windowMeans`), and its adjoint,
+  /// which spreads each cotangent over its window in one pass. Both are linear, so each is the
+  /// other's VJP; leading axes are batches. The values are those of `mean(im2col(x))` and of
+  /// its rule through `col2im`, to the bit.
+  public static func avgpool2d(_ geometry: WindowGeometry) -> Primitive {
+    Primitive(
+      .avgpool2d, attribute: .window(geometry), forward: { try $0[0].windowMeans(geometry) },
+      vjps: [{ a in try Primitive.avgpool2dTranspose(geometry).apply(a.g) }])
+  }
+
+  public static func avgpool2dTranspose(_ geometry: WindowGeometry) -> Primitive {
+    Primitive(
+      .avgpool2dTranspose, attribute: .window(geometry), forward: { try $0[0].spreadWindowMeans(geometry) },
+      vjps: [{ a in try Primitive.avgpool2d(geometry).apply(a.g) }])
+  }
+
   /// Convolution of x [..., C, H, W] with filters w [O, C, kh, kw], plus a bias b [O] when it
   /// has three inputs: `reshape(W₂ · im2col(x)) + b` with W₂ = w as [O, C·kh·kw], computed image
   /// by image (`Tensor.convolution`) without the batch's lowered matrix.
