@@ -63,7 +63,8 @@ extension Variable {
   /// The largest entry of each k × k window (padding counts as −inf); the gradient goes to it.
   public func maxpool2d(kernel k: Int, stride: Int, padding: Int) throws -> Variable {
     let g = try WindowGeometry(
-      inputShape: shape, kernelHeight: k, kernelWidth: k, stride: stride, padding: padding, operation: "maxpool2d")
+      inputShape: shape, kernelHeight: k, kernelWidth: k, stride: stride, padding: padding, operation: "maxpool2d",
+      lowered: false)
     guard 2 * padding <= k else {
       throw ShapeError(
         operation: "maxpool2d", shapes: [shape], rule: "padding \(padding) must be at most half the kernel \(k)")
@@ -75,7 +76,8 @@ extension Variable {
   /// The mean of each k × k window, padded zeros included (PyTorch's count_include_pad).
   public func avgpool2d(kernel k: Int, stride: Int, padding: Int) throws -> Variable {
     let g = try WindowGeometry(
-      inputShape: shape, kernelHeight: k, kernelWidth: k, stride: stride, padding: padding, operation: "avgpool2d")
+      inputShape: shape, kernelHeight: k, kernelWidth: k, stride: stride, padding: padding, operation: "avgpool2d",
+      lowered: false)
     return try Primitive.avgpool2d(g).apply(self)
   }
 

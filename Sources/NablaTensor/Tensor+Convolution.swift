@@ -15,9 +15,12 @@ public struct WindowGeometry: Sendable, Equatable {
   /// Columns of the lowered matrix: one per output position.
   public var positions: Int { outputHeight * outputWidth }
 
-  /// The geometry for an input of `shape` ([..., C, H, W]), checked.
+  /// The geometry for an input of `shape` ([..., C, H, W]), checked. `lowered`: whether the
+  /// operation builds the lowered matrix [..., C·kh·kw, Ho·Wo] (convolution, `im2col`), whose
+  /// size is then checked; pooling builds only its output [..., C, Ho, Wo].
   public init(
-    inputShape shape: [Int], kernelHeight: Int, kernelWidth: Int, stride: Int, padding: Int, operation: String
+    inputShape shape: [Int], kernelHeight: Int, kernelWidth: Int, stride: Int, padding: Int, operation: String,
+    lowered: Bool = true
   ) throws(ShapeError) {
     guard shape.count >= 3 else {
       throw ShapeError(operation: operation, shapes: [shape], rule: "the input needs axes [C, H, W] or [N, C, H, W]")
@@ -43,7 +46,8 @@ public struct WindowGeometry: Sendable, Equatable {
           "the \(kernelHeight)×\(kernelWidth) window does not fit in the \(height)×\(width) image with padding \(padding)"
       )
     }
-    try Tensor.checkSize(Array(shape.dropLast(3)) + [patchSize, positions], operation: operation)
+    let made = lowered ? [patchSize, positions] : [channels, outputHeight, outputWidth]
+    try Tensor.checkSize(Array(shape.dropLast(3)) + made, operation: operation)
   }
 }
 

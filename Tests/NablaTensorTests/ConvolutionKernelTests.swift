@@ -187,4 +187,28 @@ struct ConvolutionKernelTests {
       try Tensor(uncheckedShape: [4, 3], data: Array(repeating: 0, count: 12)).windowMeans(g)
     }
   }
+
+  @Test("pooling checks the size of the output it makes; convolution that of its lowered matrix")
+  func geometrySizeChecks() throws {
+    // 3×3 windows of stride 1 with padding 3000 over a 3×3 image: a 6001×6001 output (36 million
+    // entries), whose lowered matrix would have nine times as many, past the 2^28 limit.
+    let shape = [1, 3, 3]
+    #expect(throws: ShapeError.self) {
+      try WindowGeometry(
+        inputShape: shape, kernelHeight: 3, kernelWidth: 3, stride: 1, padding: 3000, operation: "im2col")
+    }
+    let pooled = try WindowGeometry(
+      inputShape: shape, kernelHeight: 3, kernelWidth: 3, stride: 1, padding: 3000, operation: "avgpool2d",
+      lowered: false)
+    #expect((pooled.outputHeight, pooled.outputWidth) == (6001, 6001))
+    // An output past the limit is refused, naming the output's own shape.
+    do {
+      _ = try WindowGeometry(
+        inputShape: [4, 10_000, 10_000], kernelHeight: 1, kernelWidth: 1, stride: 1, padding: 4096,
+        operation: "avgpool2d", lowered: false)
+      Issue.record("a 4×18192×18192 output was accepted")
+    } catch {
+      #expect(error.shapes == [[4, 18192, 18192]])
+    }
+  }
 }
