@@ -236,35 +236,30 @@ public enum NumpyFormat {
 
   // MARK: CSV
 
-  /// Numeric CSV, with or without a header row (a first row that is not all numbers).
   /// A numeric CSV as a matrix. A UTF-8 byte-order mark is skipped; the first row is a header
   /// only when it is not numeric (`header` then holds it, for a note). An empty cell is an error
   /// naming its row and column, as NumPy's `loadtxt`, or `missing` (NaN, say) when given.
   public static func decodeCSV(_ text: String, missing: Double? = nil) throws(FormatError) -> (
     tensor: Tensor, header: String?
   ) {
-    var rows: [[Double]] = []
+    var data: [Double] = []
+    var columns: Int? = nil
     var header: String? = nil
-    var body = Substring(text)
-    if body.unicodeScalars.first == "\u{FEFF}" { body = Substring(body.unicodeScalars.dropFirst()) }
-    for (k, line) in body.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" })
-      .enumerated()
-    {
-      if k & 0xFFF == 0, Interruption.isPending, Interruption.take() { throw FormatError("interrupted") }
-      let trimmed = String(line).trimmingSpaces()
-      if trimmed.isEmpty { continue }
+    var row: [Double] = []
+    /// A line's values into `row`, or false for a line to skip (blank, or the header).
+    func general(_ line: String, _ k: Int) throws(FormatError) -> Bool {
+      let trimmed = line.trimmingSpaces()
+      if trimmed.isEmpty { return false }
       let cells = trimmed.split(separator: ",", omittingEmptySubsequences: false).map { String($0).trimmingSpaces() }
-      var row: [Double] = []
       for (column, cell) in cells.enumerated() {
         if let v = Double(cell) {
           row.append(v)
         } else if cell.isEmpty, let missing {
           row.append(missing)
-        } else if rows.isEmpty && header == nil && !cells.contains(where: { Double($0) != nil }) {
+        } else if columns == nil && header == nil && !cells.contains(where: { Double($0) != nil }) {
           // A first row with no number in it names the columns.
           header = trimmed
-          row = []
-          break
+          return false
         } else if cell.isEmpty {
           throw FormatError(
             "row \(k + 1), column \(column + 1) is empty (load(path, missing: nan) reads empty cells as NaN)")
@@ -272,14 +267,62 @@ public enum NumpyFormat {
           throw FormatError("row \(k + 1), column \(column + 1) holds \"\(cell)\", which is not a number")
         }
       }
-      if row.isEmpty { continue }
-      if let first = rows.first, first.count != row.count {
-        throw FormatError("row \(k + 1) has \(row.count) values, the first row has \(first.count)")
-      }
-      rows.append(row)
+      return !row.isEmpty
     }
-    let columns = rows.first?.count ?? 0
-    return (Tensor(uncheckedShape: [rows.count, columns], data: rows.flatMap { $0 }), header)
+    // Lines end at "\n" bytes ("\r\n" leaves a "\r", white space, as the Character split did).
+    // A line of ASCII numbers is read from its bytes: trimming by Unicode properties and
+    // splitting by grapheme clusters took most of the time of digits(). Any other line (a
+    // header, an empty or bad cell, non-ASCII text) goes through `general`.
+    let bytes = Array(text.utf8)
+    var start = bytes.starts(with: [0xEF, 0xBB, 0xBF]) ? 3 : 0
+    var k = 0
+    while start <= bytes.count {
+      if k & 0xFFF == 0, Interruption.isPending, Interruption.take() { throw FormatError("interrupted") }
+      let end = bytes[start...].firstIndex(of: 0x0A) ?? bytes.count
+      let line = bytes[start..<end]
+      row.removeAll(keepingCapacity: true)
+      let kept: Bool
+      if let values = asciiNumbers(line, into: &row) {
+        kept = values
+      } else {
+        row.removeAll(keepingCapacity: true)
+        kept = try general(String(decoding: line, as: UTF8.self), k)
+      }
+      if kept {
+        if let columns, columns != row.count {
+          throw FormatError("row \(k + 1) has \(row.count) values, the first row has \(columns)")
+        }
+        columns = row.count
+        data += row
+      }
+      start = end + 1
+      k += 1
+    }
+    let width = columns ?? 0
+    return (Tensor(uncheckedShape: [width == 0 ? 0 : data.count / width, width], data: data), header)
+  }
+
+  /// The numbers of an ASCII line of comma-separated numbers, appended to `row`: true, or false
+  /// for a blank line; nil for any other line.
+  private static func asciiNumbers(_ line: ArraySlice<UInt8>, into row: inout [Double]) -> Bool? {
+    // Unicode's white space in ASCII: tab, line feed, vertical tab, form feed, return, space.
+    func isSpace(_ b: UInt8) -> Bool { b == 0x20 || (b >= 0x09 && b <= 0x0D) }
+    guard line.allSatisfy({ $0 < 0x80 }) else { return nil }
+    guard let first = line.firstIndex(where: { !isSpace($0) }), let last = line.lastIndex(where: { !isSpace($0) })
+    else { return false }
+    var cellStart = first
+    while cellStart <= last {
+      let cellEnd = line[cellStart...last].firstIndex(of: 0x2C) ?? last + 1
+      let cell = line[cellStart..<cellEnd]
+      guard let from = cell.firstIndex(where: { !isSpace($0) }), let to = cell.lastIndex(where: { !isSpace($0) }),
+        let value = Double(String(decoding: cell[from...to], as: UTF8.self))
+      else { return nil }
+      row.append(value)
+      // A comma that ends the line leaves an empty last cell, which `general` reports.
+      if cellEnd == last { return nil }
+      cellStart = cellEnd + 1
+    }
+    return true
   }
 }
 

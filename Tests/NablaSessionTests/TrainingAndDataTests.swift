@@ -250,6 +250,38 @@ struct TrainingAndDataTests {
     for (i, label) in ytr.value.data.enumerated() { #expect(xtr.value.data[2 * i] == 2 * label) }
   }
 
+  @Test(
+    "CSV: lines of ASCII numbers read from their bytes, everything else as before (BOM, CRLF, header, blanks, Unicode spaces, missing cells, errors by row and column)"
+  )
+  func csvLines() throws {
+    func values(_ text: String, missing: Double? = nil) throws -> (shape: [Int], data: [UInt64], header: String?) {
+      let (t, header) = try NumpyFormat.decodeCSV(text, missing: missing)
+      return (t.shape, t.data.map(\.bitPattern), header)
+    }
+    func error(_ text: String, missing: Double? = nil) -> String? {
+      do {
+        _ = try NumpyFormat.decodeCSV(text, missing: missing)
+        return nil
+      } catch { return error.description }
+    }
+    let bits = { (xs: [Double]) in xs.map(\.bitPattern) }
+    let crlf = try values("\u{FEFF}a, b\r\n1, 2\r\n\r\n 3 ,\t4 \n  \n")
+    #expect(crlf.shape == [2, 2] && crlf.data == bits([1, 2, 3, 4]) && crlf.header == "a, b")
+    // U+00A0 and U+2003 are white space too: such a line takes the general path.
+    let unicode = try values("\u{00A0}1,2\u{2003}\n3,4\n5,\u{00A0}6")
+    #expect(unicode.shape == [3, 2] && unicode.data == bits([1, 2, 3, 4, 5, 6]))
+    let numbers = try values("1e3,-inf,nan,-0\n.5,+2,1E-2,0x10\n")
+    #expect(numbers.shape == [2, 4])
+    #expect(numbers.data == bits([1000, -.infinity, .nan, -0.0, 0.5, 2, 0.01, 16]))
+    #expect(try values("1,,3\n4,5,\n", missing: .nan).data == bits([1, .nan, 3, 4, 5, .nan]))
+    #expect(error("1,,3\n") == "row 1, column 2 is empty (load(path, missing: nan) reads empty cells as NaN)")
+    #expect(error("1,2\n3,4,\n") == "row 2, column 3 is empty (load(path, missing: nan) reads empty cells as NaN)")
+    #expect(error("1,2\n\n3\n") == "row 3 has 1 values, the first row has 2")
+    #expect(error("x,1\n") == "row 1, column 1 holds \"x\", which is not a number")
+    #expect(error("1,2\n3,4x\n") == "row 2, column 2 holds \"4x\", which is not a number")
+    #expect(try values("").shape == [0, 0] && values("\n\n").shape == [0, 0])
+  }
+
   @Test(".npy and .npz round trips, and CSV with and without a header")
   func files() throws {
     let base = scratch.path("tensors")
