@@ -38,7 +38,11 @@ struct ReplHabitsTests {
     try t.send("C-c")
     _ = try t.waitFor("interrupted")
     #expect(Date().timeIntervalSince(start) < 1.5)
-    try t.enter("A = ones(8000, 8000); B = A @ A")
+    // The 512 MB operand first, to its end: filling it is not the product, and on a loaded
+    // machine (the tests run side by side) it alone can take longer than the wait below.
+    try t.enter("A = ones(8000, 8000); A.shape")
+    _ = try t.waitFor("[8000, 8000]")
+    try t.enter("B = A @ A")
     Thread.sleep(forTimeInterval: 1.5)
     let second = Date()
     try t.send("C-c")
