@@ -104,12 +104,22 @@ public enum Deriver {
       mismatch = relativeDifference(check.value, value.value)
     } catch let unknown as FormulaEvaluator.Unbound {
       // An operation with no symbolic rule yet: say so, and show the value.
-      notes.append("no closed form for \(unknown.name) yet; here is the value")
+      notes.append("no closed form for \(Self.describe(operation: unknown.name)) yet; here is the value")
       return Derivation(formula: nil, value: value, mismatch: nil, notes: notes)
     } catch {
       mismatch = .infinity
     }
     return Derivation(formula: formula, value: value, mismatch: mismatch, notes: notes)
+  }
+
+  /// An operation as the note names it: the adjoints that derivative rules bring in, which
+  /// a student never wrote, by what they do.
+  static func describe(operation name: String) -> String {
+    switch name {
+    case "avgpool2d_transpose": return "avgpool2d's adjoint (each entry spread over its window)"
+    case "col2im": return "col2im (im2col's adjoint: the columns added back into the image)"
+    default: return name
+    }
   }
 
   /// The name of a Jacobian's cotangent seed while the formula is being read.

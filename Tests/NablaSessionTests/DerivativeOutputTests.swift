@@ -37,6 +37,17 @@ struct DerivativeOutputTests {
     }
   }
 
+  @Test(
+    "a derivative through average pooling: the note names the adjoint by what it does; the value is a quarter of 2·avgpool"
+  )
+  func averagePoolingDerivative() {
+    let (values, diagnostics) = run("x = reshape(arange(16), 1, 4, 4)\nderive(sum(avgpool2d(x, 2)^2), x)")
+    #expect(diagnostics.contains("no closed form for avgpool2d's adjoint (each entry spread over its window) yet"))
+    // ∂/∂x of Σ m² with m the 2×2 means: 2m/4 on every entry of m's window. The means of 0…15
+    // are 2.5, 4.5, 10.5, 12.5, so the first row reads 1.25 1.25 2.25 2.25.
+    #expect(values.contains("1.2500  1.2500  2.2500  2.2500"), "\(values)")
+  }
+
   @Test("a Hessian prints as a table titled ∂²e/∂x²")
   func hessianTable() {
     let (out, _) = run("x = [1, 2]\nhessian(sum(x^3), x)")
