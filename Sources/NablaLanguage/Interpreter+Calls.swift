@@ -8,8 +8,9 @@ struct CallArgument {
   let range: SourceRange?
   /// Where the label was written, for an error about it.
   var labelRange: SourceRange? = nil
-  /// The source the argument was written in, nil for values passed by a builtin.
-  var source: SourceText? = nil
+  /// Whether the argument was written in the source being run (not a value passed by a
+  /// builtin); its text is then that source's, at `range`.
+  var written = false
 }
 
 extension Interpreter {
@@ -39,7 +40,7 @@ extension Interpreter {
         return .tensor(result)
       }
       let argument = CallArgument(
-        label: nil, value: value, range: arguments[0].value.range, labelRange: nil, source: source)
+        label: nil, value: value, range: arguments[0].value.range, labelRange: nil, written: true)
       return try call(function, [argument], expression: callExpr)
     }
     var evaluated: [CallArgument] = []
@@ -60,7 +61,7 @@ extension Interpreter {
       evaluated.append(
         CallArgument(
           label: argument.label, value: value, range: argument.value.range, labelRange: argument.labelRange,
-          source: source))
+          written: true))
     }
     return try call(function, evaluated, expression: callExpr)
   }
@@ -156,7 +157,7 @@ extension Interpreter {
       // outer variable; a constant becomes a leaf.
       let x = x0.isTracked ? x0 : Variable(x0.value)
       var rest = arguments
-      rest[0] = CallArgument(label: first.label, value: .tensor(x), range: first.range, source: first.source)
+      rest[0] = CallArgument(label: first.label, value: .tensor(x), range: first.range, written: first.written)
       guard case .tensor(let y) = try call(f, rest, expression: expression) else {
         throw Diagnostic(
           "\(f.name) must return a tensor to be differentiated", at: expression?.range ?? first.range)
@@ -180,7 +181,7 @@ extension Interpreter {
     var position = 0
     func usage() -> [String] { ["usage: \(builtin.signature)"] }
     for argument in arguments {
-      let b = BoundArgument(value: argument.value, range: argument.range, source: argument.source)
+      let b = BoundArgument(value: argument.value, range: argument.range, written: argument.written)
       if let label = argument.label {
         guard let i = builtin.parameterIndex(label) else {
           throw Diagnostic(
@@ -217,7 +218,7 @@ extension Interpreter {
       case .absent?:
         break
       case .value(let v)?:
-        bound[i] = BoundArgument(value: v, range: nil, source: nil)
+        bound[i] = BoundArgument(value: v, range: nil, written: false)
       }
     }
     let call = BuiltinCall(builtin: builtin, interpreter: self, expression: expression, arguments: bound, rest: rest)

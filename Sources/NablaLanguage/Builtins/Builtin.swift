@@ -162,15 +162,8 @@ public enum Builtins {}
 public struct BoundArgument {
   public let value: Value
   public let range: SourceRange?
-  /// The text the argument was written in, when it was written in source.
-  let source: SourceText?
-
-  /// The source text of the argument (`W`, `softmax(x)`), for titles and messages; computed
-  /// only when asked, so calls do not pay for it.
-  public var text: String? {
-    guard let source, let range else { return nil }
-    return source.slice(range)
-  }
+  /// Whether it was written in the call's source (its text is there, at `range`).
+  let written: Bool
 }
 
 /// A call to a builtin with its arguments bound to parameters, and typed accessors that report
@@ -340,5 +333,10 @@ public final class BuiltinCall {
     }
   }
 
-  public func text(_ name: String) -> String? { argument(name)?.text }
+  /// The source text of an argument (`W`, `softmax(x)`), for titles and messages, when it was
+  /// written in source; computed only when asked, so calls do not pay for it.
+  public func text(_ name: String) -> String? {
+    guard let a = argument(name), a.written, let range = a.range else { return nil }
+    return interpreter.source.slice(range)
+  }
 }
