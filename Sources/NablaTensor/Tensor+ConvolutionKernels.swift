@@ -224,7 +224,7 @@ struct LoweringPlan {
       return
     }
     var sources = [Int32](repeating: Int32(g.channels * g.height * g.width), count: entries)
-    g.forEachSegment { target, source, inside in
+    g.forEachSegment { target, source, inside, _ in
       guard let source else { return }
       for (k, x) in inside.enumerated() { sources[target + x] = Int32(source + k * g.stride) }
     }
@@ -292,11 +292,14 @@ extension WindowGeometry {
 
   /// Visits each row segment of the lowered matrix [C·kh·kw, Ho·Wo]: the offset of output row y
   /// of window row (c, i, j) in the lowered matrix, the image offset its first inside column
-  /// reads (nil when the window row lies on padding), and the inside columns (`insideColumns`).
-  /// Inside column x reads the image at `source + (x − inside.lowerBound)·stride`. `lower`,
-  /// `raise` and `LoweringPlan` all walk the windows this one way.
+  /// reads (nil when the window row lies on padding), the inside columns (`insideColumns`), and
+  /// the offset of output row y of channel c in a pooled [C, Ho·Wo]. Inside column x reads the
+  /// image at `source + (x − inside.lowerBound)·stride`. `lower`, `raise`, `LoweringPlan` and
+  /// average pooling all walk the windows this one way.
   @inline(__always)
-  func forEachSegment(_ body: (_ target: Int, _ source: Int?, _ inside: Range<Int>) -> Void) {
+  func forEachSegment(
+    _ body: (_ target: Int, _ source: Int?, _ inside: Range<Int>, _ pooled: Int) -> Void
+  ) {
     let (oh, ow) = (outputHeight, outputWidth)
     for c in 0..<channels {
       for i in 0..<kernelHeight {
@@ -307,7 +310,7 @@ extension WindowGeometry {
             let h = y * stride + i - padding
             let inImage = h >= 0 && h < height && !inside.isEmpty
             let source = (c * height + h) * width + inside.lowerBound * stride + j - padding
-            body(row + y * ow, inImage ? source : nil, inside)
+            body(row + y * ow, inImage ? source : nil, inside, c * positions + y * ow)
           }
         }
       }
@@ -319,7 +322,7 @@ extension WindowGeometry {
   @discardableResult
   func lower(_ image: UnsafePointer<Double>, into cols: UnsafeMutablePointer<Double>) -> UnsafePointer<Double> {
     let ow = outputWidth
-    forEachSegment { target, source, inside in
+    forEachSegment { target, source, inside, _ in
       let dst = cols + target
       guard let source else {
         clearRow(dst, ow)
@@ -368,7 +371,7 @@ extension WindowGeometry {
   /// The adjoint of `lower`: adds each entry of a lowered matrix into the image entry it was
   /// read from (padding entries are dropped).
   func raise(_ cols: UnsafePointer<Double>, into image: UnsafeMutablePointer<Double>) {
-    forEachSegment { target, source, inside in
+    forEachSegment { target, source, inside, _ in
       guard let source else { return }
       let (src, dst) = (cols + target + inside.lowerBound, image + source)
       if stride == 1 {
