@@ -33,8 +33,9 @@ final class TrainingRun {
 
   /// The next mini-batch's row indices from a seeded shuffle, reshuffled each epoch.
   func nextBatch(rows: Int) -> [Int] {
-    var picked: [Int] = []
     let size = min(batch, rows)
+    var picked: [Int] = []
+    picked.reserveCapacity(size)
     while picked.count < size {
       if cursor >= order.count {
         order = Datasets.permutation(rows, &random)
