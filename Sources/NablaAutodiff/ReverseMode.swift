@@ -139,11 +139,16 @@ public enum ReverseMode {
   /// Every variable reachable from `output`, inputs before the variables computed from them,
   /// each stamped with its position. Iterative, so a long history does not overflow the stack.
   static func topologicalOrder(from output: Variable, pass token: UInt64) -> [Variable] {
+    // Room for a training step's graph from the start (growing from empty reallocated the
+    // order five times per step).
     var order: [Variable] = []
+    order.reserveCapacity(64)
     // Unretained references on the stack: the graph below `output` keeps every variable alive
     // for the walk, and a retain and release per push and pop was a fifth of a scalar
     // gradient's time.
-    var stack: [(variable: Unmanaged<Variable>, next: Int)] = [(.passUnretained(output), 0)]
+    var stack: [(variable: Unmanaged<Variable>, next: Int)] = []
+    stack.reserveCapacity(32)
+    stack.append((.passUnretained(output), 0))
     output.visitedBy = token
     while let top = stack.last {
       let descend: Unmanaged<Variable>? = top.variable._withUnsafeGuaranteedRef { variable in

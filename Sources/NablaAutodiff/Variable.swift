@@ -69,15 +69,20 @@ public final class Variable: @unchecked Sendable {
   }
 
   // A long history (a loop of a million steps) would otherwise be freed recursively, one stack
-  // frame per variable, and overflow the stack. Unlink it iteratively instead.
+  // frame per variable, and overflow the stack. Unlink it iteratively instead: a stack of input
+  // lists, each moved out of the variable that is about to go (never copied, so no retain per
+  // element), whose own inputs are moved onto the stack before the list is dropped.
   deinit {
     guard !inputs.isEmpty else { return }
-    var pending = inputs
+    var stack: [[Variable]] = []
+    stack.append(inputs)
     inputs = []
-    while var variable = pending.popLast() {
-      guard isKnownUniquelyReferenced(&variable), !variable.inputs.isEmpty else { continue }
-      pending.append(contentsOf: variable.inputs)
-      variable.inputs = []
+    while var level = stack.popLast() {
+      for i in level.indices where isKnownUniquelyReferenced(&level[i]) && !level[i].inputs.isEmpty {
+        var below: [Variable] = []
+        swap(&below, &level[i].inputs)
+        stack.append(below)
+      }
     }
   }
 

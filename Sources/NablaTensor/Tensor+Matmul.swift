@@ -16,6 +16,23 @@ extension Tensor {
       throw ShapeError(
         operation: operation, shapes: [a.shape, b.shape], rule: "inner dimensions \(k) and \(k2) differ")
     }
+    if a.rank == 2 && b.rank == 2 {
+      // One product, without the batch bookkeeping below (its arrays were most of the
+      // allocations a training step's backward products made).
+      let shape = [m, n]
+      try Tensor.checkSize(shape, operation: operation)
+      let out = [Double](unsafeUninitializedCapacity: m * n) { po, initialized in
+        if k == 0 { po.baseAddress?.initialize(repeating: 0, count: m * n) }
+        a.data.withUnsafeBufferPointer { pa in
+          b.data.withUnsafeBufferPointer { pb in
+            guard let baseA = pa.baseAddress, let baseB = pb.baseAddress, let baseO = po.baseAddress else { return }
+            gemm(baseA, baseB, baseO, m: m, k: k, n: n, transposeA: transposeA, transposeB: transposeB)
+          }
+        }
+        initialized = m * n
+      }
+      return Tensor(uncheckedShape: shape, data: out)
+    }
     let batchA = Array(a.shape.dropLast(2))
     let batchB = Array(b.shape.dropLast(2))
     let batch = try Broadcasting.shape(batchA, batchB, operation: operation)

@@ -41,6 +41,7 @@ extension Tensor {
   /// The shape after reducing `axes` (already resolved).
   public func reducedShape(axes: [Int], keepdims: Bool) -> [Int] {
     var out: [Int] = []
+    out.reserveCapacity(shape.count)
     for (i, size) in shape.enumerated() {
       if axes.contains(i) {
         if keepdims { out.append(1) }

@@ -1,4 +1,5 @@
 import NablaTensor
+import Synchronization
 
 /// A constant 0/1 (or any) mask computed from a variable's value: not differentiated, as the
 /// derivative of a step is zero almost everywhere.
@@ -42,8 +43,21 @@ extension Primitive {
     try a.g * 0
   }
 
-  /// `leaky_relu(x, slope)`: x for x > 0, slope·x otherwise.
+  /// `leaky_relu(x, slope)`: x for x > 0, slope·x otherwise. The primitive of the slope used
+  /// last is kept: a training step applies the same one every time (making it was four
+  /// allocations).
   public static func leakyRelu(slope: Double) -> Primitive {
+    lastLeakyRelu.withLock { last in
+      if let last, last.slope.bitPattern == slope.bitPattern { return last.primitive }
+      let made = makeLeakyRelu(slope: slope)
+      last = (slope, made)
+      return made
+    }
+  }
+
+  private static let lastLeakyRelu = Mutex<(slope: Double, primitive: Primitive)?>(nil)
+
+  private static func makeLeakyRelu(slope: Double) -> Primitive {
     elementwise(.leakyRelu, domain: .awayFromZero, attribute: .number(slope), kernel: { $0.leakyRelu(slope: slope) }) {
       a in
       // First order: one fused pass. Recorded: 1{x>0} + a·(1 − 1{x>0}), which a trace shows as such.

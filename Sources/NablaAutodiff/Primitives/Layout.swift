@@ -67,12 +67,25 @@ extension Primitive {
   }
 
   /// Matrix product of operands of rank ≥ 2 with broadcast batch axes (NumPy `matmul`).
-  public static let matmul = matmul(transposeA: false, transposeB: false)
+  public static let matmul = makeMatmul(transposeA: false, transposeB: false)
+  static let matmulNT = makeMatmul(transposeA: false, transposeB: true)
+  static let matmulTN = makeMatmul(transposeA: true, transposeB: false)
+  static let matmulTT = makeMatmul(transposeA: true, transposeB: true)
 
   /// op(A) op(B), where op transposes the last two axes when asked, read in place by BLAS
   /// (so `x @ W'` in a linear layer never copies W). Each VJP is another such product:
   /// for C = AB, Ā = C̄Bᵀ and B̄ = AᵀC̄, and the transposed forms follow by transposing those.
+  /// One primitive per layout, made once: every backward product of a training step asks for one.
   public static func matmul(transposeA: Bool, transposeB: Bool) -> Primitive {
+    switch (transposeA, transposeB) {
+    case (false, false): matmul
+    case (false, true): matmulNT
+    case (true, false): matmulTN
+    case (true, true): matmulTT
+    }
+  }
+
+  private static func makeMatmul(transposeA: Bool, transposeB: Bool) -> Primitive {
     typealias M = Variable
     let rules: [Rule?]
     switch (transposeA, transposeB) {
