@@ -132,7 +132,8 @@ extension Tensor {
       return nil
     }
     let (m, k, n) = (x.shape[0], x.shape[1], w.shape[0])
-    try Tensor.checkSize([m, n], operation: "linear")
+    let shape = [m, n]
+    try Tensor.checkSize(shape, operation: "linear")
     let out = [Double](unsafeUninitializedCapacity: m * n) { po, initialized in
       defer { initialized = m * n }
       guard let baseO = po.baseAddress else { return }
@@ -147,7 +148,7 @@ extension Tensor {
         }
       }
     }
-    return Tensor(uncheckedShape: [m, n], data: out)
+    return Tensor(uncheckedShape: shape, data: out)
   }
 
   /// C = op(A) op(B), or C += op(A) op(B) when `accumulate`, for row-major operands (A is
