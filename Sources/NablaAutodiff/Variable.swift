@@ -71,16 +71,18 @@ public final class Variable: @unchecked Sendable {
   // A long history (a loop of a million steps) would otherwise be freed recursively, one stack
   // frame per variable, and overflow the stack. Unlink it iteratively instead: a stack of input
   // lists, each moved out of the variable that is about to go (never copied, so no retain per
-  // element), whose own inputs are moved onto the stack before the list is dropped.
+  // input). Entries are popped one at a time, so a variable listed twice (`y + y`) is unique
+  // once its first entry has gone, and is unlinked here rather than freed recursively.
   deinit {
     guard !inputs.isEmpty else { return }
     var stack: [[Variable]] = []
     stack.append(inputs)
     inputs = []
     while var level = stack.popLast() {
-      for i in level.indices where isKnownUniquelyReferenced(&level[i]) && !level[i].inputs.isEmpty {
+      while var variable = level.popLast() {
+        guard isKnownUniquelyReferenced(&variable), !variable.inputs.isEmpty else { continue }
         var below: [Variable] = []
-        swap(&below, &level[i].inputs)
+        swap(&below, &variable.inputs)
         stack.append(below)
       }
     }

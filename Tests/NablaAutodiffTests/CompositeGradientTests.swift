@@ -159,6 +159,16 @@ struct CompositeGradientTests {
     #expect(g == 1)
   }
 
+  @Test("a long history that uses each step twice (y + y) is freed without overflowing the stack")
+  func longHistoryOfRepeatedInputs() throws {
+    let x = Variable(Tensor(scalar: 0.5))
+    var y = x
+    for _ in 0..<100_000 { y = try (y + y) * 0.5 }
+    let g = try ReverseMode.gradients(of: y, withRespectTo: [x]).values[0].value.data[0]
+    #expect(g == 1)
+    #expect(y.value.data == [0.5])
+  }
+
   @Test("edge values: x^0 has zero slope at 0; bce of a perfect prediction is 0 with a finite gradient")
   func edgeValues() throws {
     let x = Variable(Tensor(vector: [0, 2]))
