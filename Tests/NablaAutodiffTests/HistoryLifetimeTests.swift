@@ -23,4 +23,22 @@ struct HistoryLifetimeTests {
     y = x
     #expect(y.value.data == [2])
   }
+
+  @Test("measuring a residual loop's history counts each step once, also across earlier measurements")
+  func measuredHistory() throws {
+    // y = y + sin(y)·c over a 3-vector: three new values (sin, the product, the sum) per step,
+    // 3 · 3 · 8 bytes. The sum's bound adds y's twice, so it doubles every step; a walk does not.
+    let x = Variable(Tensor(vector: [1, 2, 0.5]))
+    var y = x
+    for step in 1...100 {
+      y = try y + Variable.sin(y) * 0.001
+      if step == 40 || step == 41 { #expect(y.measureHistory() == step * 72) }
+    }
+    #expect(y.historyBytes > 100 * 72)
+    #expect(y.measureHistory() == 100 * 72)
+    #expect(y.historyBytes == 100 * 72)
+    // y + y: both inputs are the same value, counted once.
+    let z = try y + y
+    #expect(z.measureHistory() == 100 * 72 + 24)
+  }
 }
