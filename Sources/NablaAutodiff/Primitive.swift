@@ -88,11 +88,19 @@ public final class Primitive: Sendable {
   let scalarForward: (@Sendable (Double, Double) -> Double)?
   /// One rule per input; nil marks an input the output does not depend on smoothly.
   let vjps: [Rule?]
+  /// For an elementwise primitive, its rules on one number each, for a first-order pass over
+  /// scalars (a chain of scalar operations would otherwise make four graph objects per rule):
+  /// `(ḡ, a, b, y) → (ā, b̄)`, with `b = a` for one operand. Each must do the operations of its
+  /// rules in the same order, so it gives the same bits; a test holds every one to its rules.
+  let scalarVJP: ScalarVJP?
+
+  /// `(ḡ, a, b, y) → (ā, b̄)`: see `scalarVJP`.
+  public typealias ScalarVJP = @Sendable (_ g: Double, _ a: Double, _ b: Double, _ y: Double) -> (Double, Double)
 
   public init(
     _ kind: PrimitiveKind, domain: Domain = .real, twiceDifferentiable: Bool = true,
     attribute: PrimitiveAttribute = .none, forward: @escaping Forward,
-    scalarForward: (@Sendable (Double, Double) -> Double)? = nil, vjps: [Rule?]
+    scalarForward: (@Sendable (Double, Double) -> Double)? = nil, vjps: [Rule?], scalarVJP: ScalarVJP? = nil
   ) {
     self.kind = kind
     self.attribute = attribute
@@ -101,6 +109,7 @@ public final class Primitive: Sendable {
     self.forward = forward
     self.scalarForward = scalarForward
     self.vjps = vjps
+    self.scalarVJP = scalarVJP
   }
 
   /// Runs the forward computation and records the application when any input is tracked.
@@ -155,20 +164,24 @@ public final class Primitive: Sendable {
 /// A unary elementwise primitive from a scalar function and its VJP.
 func elementwise(
   _ name: PrimitiveKind, domain: Domain = .real, twice: Bool = true, attribute: PrimitiveAttribute = .none,
-  _ f: @escaping @Sendable (Double) -> Double, vjp: @escaping Primitive.Rule
+  _ f: @escaping @Sendable (Double) -> Double, vjp: @escaping Primitive.Rule,
+  scalarVJP: (@Sendable (_ g: Double, _ x: Double, _ y: Double) -> Double)? = nil
 ) -> Primitive {
   Primitive(
     name, domain: domain, twiceDifferentiable: twice, attribute: attribute, forward: { $0[0].map(f) },
-    scalarForward: { x, _ in f(x) }, vjps: [vjp])
+    scalarForward: { x, _ in f(x) }, vjps: [vjp],
+    scalarVJP: scalarVJP.map { rule in { g, x, _, y in (rule(g, x, y), 0) } })
 }
 
 /// A unary elementwise primitive from a whole-tensor kernel (for the hot ones, inlined loops).
 func elementwise(
   _ name: PrimitiveKind, domain: Domain = .real, twice: Bool = true, attribute: PrimitiveAttribute = .none,
-  kernel: @escaping @Sendable (Tensor) -> Tensor, vjp: @escaping Primitive.Rule
+  kernel: @escaping @Sendable (Tensor) -> Tensor, vjp: @escaping Primitive.Rule,
+  scalarVJP: (@Sendable (_ g: Double, _ x: Double, _ y: Double) -> Double)? = nil
 ) -> Primitive {
   Primitive(
-    name, domain: domain, twiceDifferentiable: twice, attribute: attribute, forward: { kernel($0[0]) }, vjps: [vjp])
+    name, domain: domain, twiceDifferentiable: twice, attribute: attribute, forward: { kernel($0[0]) }, vjps: [vjp],
+    scalarVJP: scalarVJP.map { rule in { g, x, _, y in (rule(g, x, y), 0) } })
 }
 
 /// A binary elementwise primitive with NumPy broadcasting; rules return output-shaped cotangents
@@ -177,11 +190,11 @@ func broadcasting(
   _ name: PrimitiveKind, domain: Domain = .real, twice: Bool = true,
   _ kernel: @escaping @Sendable (Tensor, Tensor) throws -> Tensor,
   scalar: (@Sendable (Double, Double) -> Double)? = nil,
-  vjpA: @escaping Primitive.Rule, vjpB: @escaping Primitive.Rule
+  vjpA: @escaping Primitive.Rule, vjpB: @escaping Primitive.Rule, scalarVJP: Primitive.ScalarVJP? = nil
 ) -> Primitive {
   Primitive(
     name, domain: domain, twiceDifferentiable: twice, forward: { try kernel($0[0], $0[1]) }, scalarForward: scalar,
-    vjps: [vjpA, vjpB])
+    vjps: [vjpA, vjpB], scalarVJP: scalarVJP)
 }
 
 /// Whether operations on tracked values record nodes on this thread: off while a first-order

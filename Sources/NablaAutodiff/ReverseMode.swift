@@ -32,7 +32,7 @@ public enum ReverseMode {
     for (k, variable) in order.enumerated() where !reaches[k] {
       reaches[k] = variable.inputs.contains { reaches[$0.orderIndex] }
     }
-    var cotangents = [Variable?](repeating: nil, count: order.count)
+    var cotangents = [Cotangent](repeating: .none, count: order.count)
     let start = seed ?? Variable.constant(Tensor(repeating: 1, shape: output.shape))
     guard start.rank >= output.rank, Array(start.shape.suffix(output.rank)) == output.shape else {
       throw ShapeError(
@@ -40,14 +40,37 @@ public enum ReverseMode {
         rule: "the cotangent must have the output's shape \(Tensor.describe(output.shape))")
     }
     let batch = Array(start.shape.prefix(start.rank - output.rank))
-    cotangents[order.count - 1] = createGraph ? start : Variable.constant(start.value)
+    // A first-order pass with one cotangent keeps a scalar's cotangent as a number, and runs a
+    // scalar primitive's `scalarVJP` on numbers: a chain of scalar operations then makes no
+    // graph objects at all on the way back.
+    let numbers = !createGraph && batch.isEmpty
+    cotangents[order.count - 1] = Cotangent(createGraph ? start : Variable.constant(start.value), numbers: numbers)
     // A first-order pass records nothing: its rules run on the graph's own variables with
     // recording off on this thread.
     func runPass() throws {
       for k in stride(from: order.count - 1, through: 0, by: -1) {
         let variable = order[k]
-        guard reaches[k], let primitive = variable.primitive, let g = cotangents[k] else { continue }
+        guard reaches[k], let primitive = variable.primitive else { continue }
         let inputs = variable.inputs
+        if case .number(let g) = cotangents[k], let scalarVJP = primitive.scalarVJP,
+          let (a, b) = Self.scalarOperands(inputs)
+        {
+          let (ga, gb) = scalarVJP(g, a, b, variable.value.data[0])
+          for (i, input) in inputs.enumerated() {
+            let j = input.orderIndex
+            guard reaches[j], i < primitive.vjps.count, primitive.vjps[i] != nil else { continue }
+            let contribution = i == 0 ? ga : gb
+            switch cotangents[j] {
+            case .none: cotangents[j] = .number(contribution)
+            case .number(let existing): cotangents[j] = .number(existing + contribution)
+            case .variable(let existing):
+              cotangents[j] = .variable(try existing + .constant(Tensor(scalar: contribution)))
+            }
+          }
+          if !isTarget[k] { cotangents[k] = .none }
+          continue
+        }
+        guard let g = cotangents[k].variable else { continue }
         let args = VJPArguments(cotangent: g, inputs: inputs, output: variable, recording: createGraph)
         for (i, input) in inputs.enumerated() {
           let j = input.orderIndex
@@ -59,21 +82,22 @@ public enum ReverseMode {
           // A first-order pass computes with values only (a rule that hands back one of the
           // graph's own variables gives its value).
           if !createGraph && contribution.isTracked { contribution = .constant(contribution.value) }
-          if let existing = cotangents[j] {
-            cotangents[j] = try existing + contribution
-          } else {
-            cotangents[j] = contribution
+          switch cotangents[j] {
+          case .none: cotangents[j] = Cotangent(contribution, numbers: numbers)
+          case .number(let existing):
+            cotangents[j] = Cotangent(try .constant(Tensor(scalar: existing)) + contribution, numbers: numbers)
+          case .variable(let existing): cotangents[j] = .variable(try existing + contribution)
           }
         }
         // Free intermediate cotangents as soon as they are consumed.
-        if !isTarget[k] { cotangents[k] = nil }
+        if !isTarget[k] { cotangents[k] = .none }
       }
     }
     if createGraph { try runPass() } else { try Recording.off { try runPass() } }
     var values: [Variable] = []
     var depends: [Bool] = []
     for target in targets {
-      if target.visitedBy == pass, let g = cotangents[target.orderIndex] {
+      if target.visitedBy == pass, let g = cotangents[target.orderIndex].variable {
         values.append(g)
         depends.append(true)
       } else {
@@ -82,6 +106,39 @@ public enum ReverseMode {
       }
     }
     return Gradients(values: values, dependsOn: depends)
+  }
+
+  /// A cotangent during a pass: nothing yet, a number (a scalar's, in a first-order pass with one
+  /// cotangent), or a variable.
+  enum Cotangent {
+    case none
+    case number(Double)
+    case variable(Variable)
+
+    /// `v`, as a number when `numbers` allows and it is a scalar.
+    init(_ v: Variable, numbers: Bool) {
+      self = numbers && v.rank == 0 ? .number(v.value.data[0]) : .variable(v)
+    }
+
+    /// The cotangent as a variable (a number becomes a constant), or nil for none.
+    var variable: Variable? {
+      switch self {
+      case .none: nil
+      case .number(let n): .constant(Tensor(scalar: n))
+      case .variable(let v): v
+      }
+    }
+  }
+
+  /// The numbers of one or two scalar operands (`b = a` for one), or nil.
+  static func scalarOperands(_ inputs: [Variable]) -> (Double, Double)? {
+    guard let first = inputs.first, first.value.shape.isEmpty else { return nil }
+    let a = first.value.data[0]
+    switch inputs.count {
+    case 1: return (a, a)
+    case 2 where inputs[1].value.shape.isEmpty: return (a, inputs[1].value.data[0])
+    default: return nil
+    }
   }
 
   /// Rebuilds every deferred derivative history reachable from `output`, before a pass walks the

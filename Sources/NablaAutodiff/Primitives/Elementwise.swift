@@ -10,28 +10,42 @@ func mask(_ x: Variable, _ f: (Double) -> Double) -> Variable {
 /// The unary elementwise primitives. Conventions at kinks: relu'(0) = 0, abs'(0) = 0,
 /// leaky_relu'(0) = slope, sign' = 0.
 extension Primitive {
-  public static let neg = elementwise(.neg, kernel: { $0.negated() }) { a in try -a.g }
-  public static let exp = elementwise(.exp, { Math.exp($0) }) { a in try a.g * a.y }
-  public static let log = elementwise(.log, domain: .positive, { Math.log($0) }) { a in try a.g / a.x }
-  public static let sqrt = elementwise(.sqrt, domain: .positive, { $0.squareRoot() }) { a in
-    try a.g * 0.5 / a.y
-  }
+  public static let neg = elementwise(
+    .neg, kernel: { $0.negated() }, vjp: { a in try -a.g },
+    scalarVJP: { g, _, _ in -g })
+  public static let exp = elementwise(
+    .exp, { Math.exp($0) }, vjp: { a in try a.g * a.y },
+    scalarVJP: { g, _, y in g * y })
+  public static let log = elementwise(
+    .log, domain: .positive, { Math.log($0) }, vjp: { a in try a.g / a.x },
+    scalarVJP: { g, x, _ in g / x })
+  public static let sqrt = elementwise(
+    .sqrt, domain: .positive, { $0.squareRoot() }, vjp: { a in try a.g * 0.5 / a.y },
+    scalarVJP: { g, _, y in g * 0.5 / y })
   public static let abs: Primitive = elementwise(.abs, domain: .awayFromZero, { Swift.abs($0) }) { a in
     try a.g * Primitive.sign.apply(a.x)
   }
-  public static let sin = elementwise(.sin, { Math.sin($0) }) { a in try a.g * Variable.cos(a.x) }
-  public static let cos = elementwise(.cos, { Math.cos($0) }) { a in try -(a.g * Variable.sin(a.x)) }
-  public static let tan = elementwise(.tan, domain: .bounded, { Math.tan($0) }) { a in
-    try a.g * (1 + a.y * a.y)
-  }
-  public static let tanh = elementwise(.tanh, { Math.tanh($0) }) { a in try a.g * (1 - a.y * a.y) }
-  public static let sigmoid = elementwise(.sigmoid, { Math.sigmoid($0) }) { a in try a.g * a.y * (1 - a.y) }
+  public static let sin = elementwise(
+    .sin, { Math.sin($0) }, vjp: { a in try a.g * Variable.cos(a.x) },
+    scalarVJP: { g, x, _ in g * Math.cos(x) })
+  public static let cos = elementwise(
+    .cos, { Math.cos($0) }, vjp: { a in try -(a.g * Variable.sin(a.x)) },
+    scalarVJP: { g, x, _ in -(g * Math.sin(x)) })
+  public static let tan = elementwise(
+    .tan, domain: .bounded, { Math.tan($0) }, vjp: { a in try a.g * (1 + a.y * a.y) },
+    scalarVJP: { g, _, y in g * (1 + y * y) })
+  public static let tanh = elementwise(
+    .tanh, { Math.tanh($0) }, vjp: { a in try a.g * (1 - a.y * a.y) },
+    scalarVJP: { g, _, y in g * (1 - y * y) })
+  public static let sigmoid = elementwise(
+    .sigmoid, { Math.sigmoid($0) }, vjp: { a in try a.g * a.y * (1 - a.y) },
+    scalarVJP: { g, _, y in g * y * (1 - y) })
   public static let relu = elementwise(.relu, domain: .awayFromZero, kernel: { $0.relu() }) { a in
     try a.g * Primitive.isPositive.apply(a.x)
   }
-  public static let softplus = elementwise(.softplus, { Math.softplus($0) }) { a in
-    try a.g * Variable.sigmoid(a.x)
-  }
+  public static let softplus = elementwise(
+    .softplus, { Math.softplus($0) }, vjp: { a in try a.g * Variable.sigmoid(a.x) },
+    scalarVJP: { g, x, _ in g * Math.sigmoid(x) })
   public static let sign: Primitive = elementwise(
     .sign, domain: .awayFromZero, { $0 > 0 ? 1 : ($0 < 0 ? -1 : ($0.isNaN ? .nan : 0)) }
   ) { a in try a.g * 0 }
@@ -76,12 +90,16 @@ extension Primitive {
 /// The binary elementwise primitives, with NumPy broadcasting.
 extension Primitive {
   public static let add = broadcasting(
-    .add, { try Tensor.add($0, $1) }, scalar: { $0 + $1 }, vjpA: { $0.g }, vjpB: { $0.g })
+    .add, { try Tensor.add($0, $1) }, scalar: { $0 + $1 }, vjpA: { $0.g }, vjpB: { $0.g },
+    scalarVJP: { g, _, _, _ in (g, g) })
   public static let sub = broadcasting(
-    .sub, { try Tensor.subtract($0, $1) }, scalar: { $0 - $1 }, vjpA: { $0.g }, vjpB: { a in try -a.g })
+    .sub, { try Tensor.subtract($0, $1) }, scalar: { $0 - $1 }, vjpA: { $0.g }, vjpB: { a in try -a.g },
+    scalarVJP: { g, _, _, _ in (g, -g) })
   public static let mul = broadcasting(
     .mul, { try Tensor.multiply($0, $1) }, scalar: { $0 * $1 }, vjpA: { a in try productRule(a, other: a.inputs[1]) },
-    vjpB: { a in try productRule(a, other: a.inputs[0]) })
+    vjpB: { a in try productRule(a, other: a.inputs[0]) },
+    // ḡ·1 = ḡ exactly, so the rule's shortcut for a factor of ones changes no bits here.
+    scalarVJP: { g, a, b, _ in (g * b, g * a) })
 
   /// ḡ·v, a product's rule for one factor given the other. A first-order pass skips a factor of
   /// ones (the seed that sum's rule broadcasts meets one in every Hessian): ḡ·1 is ḡ exactly,
@@ -93,7 +111,7 @@ extension Primitive {
   public static let div = broadcasting(
     .div, domain: .awayFromZero, { try Tensor.divide($0, $1) }, scalar: { $0 / $1 },
     vjpA: { a in try a.g / a.inputs[1] },
-    vjpB: { a in try -(a.g * a.y / a.inputs[1]) })
+    vjpB: { a in try -(a.g * a.y / a.inputs[1]) }, scalarVJP: { g, _, b, y in (g / b, -(g * y / b)) })
   /// `a ^ b`. ∂/∂b uses log(a), taken as 0 where a ≤ 0 (there the real power is only defined
   /// for integer b, where the derivative in b does not exist).
   public static let pow = broadcasting(
