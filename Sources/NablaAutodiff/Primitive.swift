@@ -139,25 +139,23 @@ public final class Primitive: Sendable {
 
   public func apply(_ inputs: Variable...) throws -> Variable { try apply(inputs) }
 
-  /// One operand: a scalar whose result records nothing (a first-order backward pass, or
-  /// constants) is computed without the array of inputs a node would keep.
+  /// One operand: a scalar is computed without the tensor kernels' set-up (which costs more
+  /// than its arithmetic), and without the array of inputs when it records nothing (a
+  /// first-order backward pass, or constants).
   public func apply(_ a: Variable) throws -> Variable {
-    if let scalarForward, a.value.shape.isEmpty, !a.isTracked || !Recording.isOn {
-      let x = a.value.data[0]
-      return Variable(value: Tensor(scalar: scalarForward(x, x)), tracked: false)
-    }
-    return try apply([a])
+    guard let scalarForward, a.value.shape.isEmpty else { return try apply([a]) }
+    let x = a.value.data[0]
+    let value = Tensor(scalar: scalarForward(x, x))
+    guard a.isTracked, Recording.isOn else { return Variable(value: value, tracked: false) }
+    return Variable(value: value, primitive: self, inputs: [a])
   }
 
   /// Two operands: as `apply(_:)` for one.
   public func apply(_ a: Variable, _ b: Variable) throws -> Variable {
-    if let scalarForward, a.value.shape.isEmpty, b.value.shape.isEmpty,
-      !(a.isTracked || b.isTracked) || !Recording.isOn
-    {
-      return Variable(
-        value: Tensor(scalar: scalarForward(a.value.data[0], b.value.data[0])), tracked: false)
-    }
-    return try apply([a, b])
+    guard let scalarForward, a.value.shape.isEmpty, b.value.shape.isEmpty else { return try apply([a, b]) }
+    let value = Tensor(scalar: scalarForward(a.value.data[0], b.value.data[0]))
+    guard a.isTracked || b.isTracked, Recording.isOn else { return Variable(value: value, tracked: false) }
+    return Variable(value: value, primitive: self, inputs: [a, b])
   }
 }
 
@@ -170,7 +168,7 @@ func elementwise(
   Primitive(
     name, domain: domain, twiceDifferentiable: twice, attribute: attribute, forward: { $0[0].map(f) },
     scalarForward: { x, _ in f(x) }, vjps: [vjp],
-    scalarVJP: scalarVJP.map { rule in { g, x, _, y in (rule(g, x, y), 0) } })
+    scalarVJP: scalarVJP.map { rule in { @Sendable g, x, _, y in (rule(g, x, y), 0) } })
 }
 
 /// A unary elementwise primitive from a whole-tensor kernel (for the hot ones, inlined loops).
@@ -181,7 +179,7 @@ func elementwise(
 ) -> Primitive {
   Primitive(
     name, domain: domain, twiceDifferentiable: twice, attribute: attribute, forward: { kernel($0[0]) }, vjps: [vjp],
-    scalarVJP: scalarVJP.map { rule in { g, x, _, y in (rule(g, x, y), 0) } })
+    scalarVJP: scalarVJP.map { rule in { @Sendable g, x, _, y in (rule(g, x, y), 0) } })
 }
 
 /// A binary elementwise primitive with NumPy broadcasting; rules return output-shaped cotangents

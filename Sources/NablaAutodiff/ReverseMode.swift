@@ -29,8 +29,10 @@ public enum ReverseMode {
     for t in targets where t.visitedBy == pass { isTarget[t.orderIndex] = true }
     // Which variables lie on a path to a target; only their cotangents are needed.
     var reaches = isTarget
-    for (k, variable) in order.enumerated() where !reaches[k] {
-      reaches[k] = variable.inputs.contains { reaches[$0.orderIndex] }
+    for k in order.indices where !reaches[k] {
+      reaches[k] = Unmanaged.passUnretained(order[k])._withUnsafeGuaranteedRef { variable in
+        variable.inputs.contains { reaches[$0.orderIndex] }
+      }
     }
     var cotangents = [Cotangent](repeating: .none, count: order.count)
     let start = seed ?? Variable.constant(Tensor(repeating: 1, shape: output.shape))
@@ -49,27 +51,18 @@ public enum ReverseMode {
     // recording off on this thread.
     func runPass() throws {
       for k in stride(from: order.count - 1, through: 0, by: -1) {
-        let variable = order[k]
-        guard reaches[k], let primitive = variable.primitive else { continue }
-        let inputs = variable.inputs
-        if case .number(let g) = cotangents[k], let scalarVJP = primitive.scalarVJP,
-          let (a, b) = Self.scalarOperands(inputs)
+        guard reaches[k] else { continue }
+        if case .number(let g) = cotangents[k],
+          Unmanaged.passUnretained(order[k])._withUnsafeGuaranteedRef({
+            Self.addScalarContributions(of: $0, g, to: &cotangents, reaches: reaches)
+          })
         {
-          let (ga, gb) = scalarVJP(g, a, b, variable.value.data[0])
-          for (i, input) in inputs.enumerated() {
-            let j = input.orderIndex
-            guard reaches[j], i < primitive.vjps.count, primitive.vjps[i] != nil else { continue }
-            let contribution = i == 0 ? ga : gb
-            switch cotangents[j] {
-            case .none: cotangents[j] = .number(contribution)
-            case .number(let existing): cotangents[j] = .number(existing + contribution)
-            case .variable(let existing):
-              cotangents[j] = .variable(try existing + .constant(Tensor(scalar: contribution)))
-            }
-          }
           if !isTarget[k] { cotangents[k] = .none }
           continue
         }
+        let variable = order[k]
+        guard let primitive = variable.primitive else { continue }
+        let inputs = variable.inputs
         guard let g = cotangents[k].variable else { continue }
         let args = VJPArguments(cotangent: g, inputs: inputs, output: variable, recording: createGraph)
         for (i, input) in inputs.enumerated() {
@@ -130,15 +123,42 @@ public enum ReverseMode {
     }
   }
 
-  /// The numbers of one or two scalar operands (`b = a` for one), or nil.
-  static func scalarOperands(_ inputs: [Variable]) -> (Double, Double)? {
-    guard let first = inputs.first, first.value.shape.isEmpty else { return nil }
-    let a = first.value.data[0]
-    switch inputs.count {
-    case 1: return (a, a)
-    case 2 where inputs[1].value.shape.isEmpty: return (a, inputs[1].value.data[0])
-    default: return nil
+  /// A step of a first-order pass over scalars: `variable`'s scalar rule run on numbers, each
+  /// result added to its input's cotangent (kept a number). False, having done nothing, when the
+  /// step needs the general rules. The inputs are read unretained (the graph holds them): a
+  /// retain and release per read was most of a scalar step's cost.
+  @inline(__always)
+  static func addScalarContributions(
+    of variable: Variable, _ g: Double, to cotangents: inout [Cotangent], reaches: [Bool]
+  ) -> Bool {
+    guard let primitive = variable.primitive, let scalarVJP = primitive.scalarVJP else { return false }
+    let inputs = variable.inputs
+    let count = inputs.count
+    guard count == 1 || count == 2, primitive.vjps.count >= count else { return false }
+    let first = Unmanaged.passUnretained(inputs[0])
+    let second = Unmanaged.passUnretained(inputs[count - 1])
+    let operands = first._withUnsafeGuaranteedRef { a in
+      second._withUnsafeGuaranteedRef { b -> (Double, Int, Double, Int)? in
+        guard a.value.shape.isEmpty, b.value.shape.isEmpty else { return nil }
+        return (a.value.data[0], a.orderIndex, b.value.data[0], b.orderIndex)
+      }
     }
+    guard let (a, i, b, j) = operands, variable.value.shape.isEmpty else { return false }
+    // Every cotangent of a scalar is a number in such a pass; were one a variable, the general
+    // rules would add to it.
+    if case .variable = cotangents[i] { return false }
+    if case .variable = cotangents[j] { return false }
+    let (ga, gb) = scalarVJP(g, a, b, variable.value.data[0])
+    func add(_ contribution: Double, at index: Int) {
+      switch cotangents[index] {
+      case .none: cotangents[index] = .number(contribution)
+      case .number(let existing): cotangents[index] = .number(existing + contribution)
+      case .variable: break  // ruled out above
+      }
+    }
+    if reaches[i], primitive.vjps[0] != nil { add(ga, at: i) }
+    if count == 2, reaches[j], primitive.vjps[1] != nil { add(gb, at: j) }
+    return true
   }
 
   /// Rebuilds every deferred derivative history reachable from `output`, before a pass walks the
