@@ -57,6 +57,25 @@ struct TensorKernelTests {
     #expect(m.data == [8, 9, 10, 11, 20, 21, 22, 23])
   }
 
+  @Test("a sum over a leading or middle axis adds rows one after another, bit for bit", arguments: 1...9)
+  func sumAddsRowsInOrder(rows: Int) throws {
+    var r = RandomSource(seed: UInt64(rows))
+    // Values of mixed magnitude, so a different order of additions would round differently.
+    let shape = [2, rows, 5]
+    let x = Tensor(
+      uncheckedShape: shape, data: (0..<(2 * rows * 5)).map { _ in (r.uniform() - 0.5) * Math.pow(10, 8 * r.uniform()) }
+    )
+    let s = try x.reduce(axes: [1], keepdims: false, kind: .sum)
+    #expect(s.shape == [2, 5])
+    for o in 0..<2 {
+      for i in 0..<5 {
+        var expected = 0.0
+        for k in 0..<rows { expected += x.data[(o * rows + k) * 5 + i] }
+        #expect(s.data[o * 5 + i].bitPattern == expected.bitPattern, "outer \(o), column \(i)")
+      }
+    }
+  }
+
   @Test("matmul through BLAS agrees with a direct triple loop", arguments: [(64, 48, 80), (3, 5, 2), (130, 1, 70)])
   func matmul(m: Int, k: Int, n: Int) throws {
     var r = RandomSource(seed: 3)
@@ -99,7 +118,8 @@ struct TensorKernelTests {
   @Test("the fused linear layer equals x Wᵀ + b by explicit loops, through BLAS and without it")
   func fusedLinear() throws {
     var r = RandomSource(seed: 7)
-    for (m, k, n) in [(2, 3, 4), (40, 30, 20), (64, 64, 128)] {
+    // Batches of 0, 1 and sizes between powers of two: the bias rows are filled by doubling.
+    for (m, k, n) in [(2, 3, 4), (40, 30, 20), (64, 64, 128), (0, 3, 2), (1, 3, 4), (5, 2, 3), (33, 4, 10)] {
       let x = Tensor(uncheckedShape: [m, k], data: (0..<(m * k)).map { _ in r.normal() })
       let w = Tensor(uncheckedShape: [n, k], data: (0..<(n * k)).map { _ in r.normal() })
       let b = Tensor(uncheckedShape: [n], data: (0..<n).map { _ in r.normal() })

@@ -115,7 +115,12 @@ public enum Datasets {
       t.data.withUnsafeBufferPointer { source in
         for (i, r) in rows.enumerated() {
           if r >= 0 && r < available, let from = source.baseAddress {
-            (base + i * width).initialize(from: from + r * width, count: width)
+            // A label per row is one number: a copy call each would cost more than the copy.
+            if width == 1 {
+              base[i] = from[r]
+            } else {
+              (base + i * width).initialize(from: from + r * width, count: width)
+            }
           } else {
             (base + i * width).initialize(repeating: 0, count: width)
           }
