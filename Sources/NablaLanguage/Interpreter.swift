@@ -520,11 +520,17 @@ public final class Interpreter {
     if !notes.contains(note) { notes.append(note) }
   }
 
+  /// Inlined so a finite result (nearly every one) costs only the check: a call passed the
+  /// tensor by copy, a retain and release of both its arrays per operation.
+  @inline(__always)
   func noteNonFinite(_ result: Tensor, inputs: @autoclosure () -> [Tensor], operation: @autoclosure () -> String) {
     guard watchesNonFinite, !result.allFinite else { return }
+    noteNewNonFinite(result, inputs: inputs(), operation: operation())
+  }
+
+  private func noteNewNonFinite(_ result: Tensor, inputs given: [Tensor], operation: @autoclosure () -> String) {
     // Name each kind this operation made that no input had: 0 * inf and inf - inf make a
     // nan from an inf, log([-1, 0]) makes both a nan and a -inf.
-    let given = inputs()
     func kinds(_ t: Tensor) -> Set<String> {
       guard !t.allFinite else { return [] }
       var found = Set<String>()

@@ -76,7 +76,10 @@ public struct SessionVariables: Sequence, ExpressibleByDictionaryLiteral {
   }
 
   /// What `name` holds, found through `hint` when it can be (and the hint brought up to date).
-  func value(of name: String, hint: NameHint) -> Value? {
+  /// Mutating though it changes nothing: called on the interpreter's stored table, a read-only
+  /// call copied the whole table first (a retain and release of each of its arrays) at every
+  /// identifier, where an in-place access copies nothing.
+  mutating func value(of name: String, hint: NameHint) -> Value? {
     if let slot = checkedSlot(name, hint.slot) { return slots[slot] }
     // Known to have no slot in a table with these names: no lookup by name.
     if hint.absentAt == generation { return nil }
@@ -89,6 +92,7 @@ public struct SessionVariables: Sequence, ExpressibleByDictionaryLiteral {
   }
 
   /// `slot` when it is `name`'s slot in this table.
+  @inline(__always)
   private func checkedSlot(_ name: String, _ slot: Int) -> Int? {
     slot >= 0 && slot < names.count && names[slot] == name ? slot : nil
   }

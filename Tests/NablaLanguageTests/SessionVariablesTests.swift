@@ -52,7 +52,7 @@ struct SessionVariablesTests {
     #expect(number(second.value(of: "y", hint: hint)) == 20)
     let absent = NameHint()
     #expect(second.value(of: "sin", hint: absent) == nil)
-    let copy = second
+    var copy = second
     second["sin"] = .scalar(5)
     #expect(number(second.value(of: "sin", hint: absent)) == 5)
     // The copy was taken before sin was bound: still absent there.

@@ -137,7 +137,9 @@ public struct BuiltinRegistry {
   }
 
   /// The callable value of a builtin, found at the place `hint` remembers when it is there.
-  func function(named name: String, hint: NameHint) -> FunctionValue? {
+  /// Mutating though it changes nothing, as `SessionVariables.value(of:hint:)` is: the registry
+  /// is then read in place, not copied at every call.
+  mutating func function(named name: String, hint: NameHint) -> FunctionValue? {
     let known = hint.builtin
     if known >= 0, known < ordered.count, ordered[known].name == name { return functions[known] }
     guard let i = byName[name] else { return nil }
