@@ -55,11 +55,14 @@ public final class Variable: @unchecked Sendable {
     record(primitive, inputs)
   }
 
-  private func record(_ primitive: Primitive, _ inputs: [Variable]) {
+  /// Consuming: the initializer's own references are moved in, not retained again and then
+  /// released.
+  private func record(_ primitive: consuming Primitive, _ inputs: consuming [Variable]) {
     self.primitive = primitive
     self.inputs = inputs
     var bytes = value.count &* MemoryLayout<Double>.stride
     var deferredBelow = false
+    let inputs = self.inputs
     for k in inputs.indices {
       // Read unretained (the list holds them): a retain and release per input was a fifth of
       // recording a scalar operation.

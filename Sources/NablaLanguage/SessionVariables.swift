@@ -61,8 +61,9 @@ public struct SessionVariables: Sequence, ExpressibleByDictionaryLiteral {
       generation = SessionVariables.nextGeneration()
     }
     hint?.slot = slot
-    let old = slots[slot]
-    slots[slot] = value
+    // Swapped in, so the old value is moved out rather than copied and then released.
+    var old: Value? = value
+    swap(&old, &slots[slot])
     if old == nil { count += 1 }
     return old
   }
