@@ -46,7 +46,11 @@ public enum ReverseMode {
     // scalar primitive's `scalarVJP` on numbers: a chain of scalar operations then makes no
     // graph objects at all on the way back.
     let numbers = !createGraph && batch.isEmpty
-    cotangents[order.count - 1] = Cotangent(createGraph ? start : Variable.constant(start.value), numbers: numbers)
+    // A seed made here is a constant already; one passed in may be tracked.
+    let first = createGraph || seed == nil ? start : Variable.constant(start.value)
+    // A number only for a step with a scalar rule: any other would make it a variable again.
+    cotangents[order.count - 1] =
+      output.primitive?.scalarVJP != nil ? Cotangent(first, numbers: numbers) : .variable(first)
     // A first-order pass records nothing: its rules run on the graph's own variables with
     // recording off on this thread.
     func runPass() throws {
