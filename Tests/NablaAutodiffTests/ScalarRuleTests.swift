@@ -79,4 +79,28 @@ struct ScalarRuleTests {
       }
     }
   }
+
+  @Test("targets inside the chain, the output itself, a given seed and repeated operands")
+  func targetsSeedsAndRepeatedOperands() throws {
+    let x = Variable(Tensor(scalar: 0.7))
+    let y = try Variable.sin(x)
+    // z = y² + (y − y) + y/y + (y + y): each operation meets the same operand twice.
+    let z = try y * y + (y - y) + y / y + (y + y)
+    let sine = Math.sin(0.7)
+    for k in [1.0, 2.5] {
+      let seed: Variable? = k == 1 ? nil : .constant(Tensor(scalar: k))
+      let numbers = try ReverseMode.gradients(of: z, withRespectTo: [y, x, z], seed: seed)
+      let recorded = try ReverseMode.gradients(of: z, withRespectTo: [y, x, z], seed: seed, createGraph: true)
+      // dz/dy = 2y + 0 + 0 + 2, dz/dx = dz/dy · cos x, dz/dz = 1, each times the seed.
+      let expected = [k * (2 * sine + 2), k * (2 * sine + 2) * Math.cos(0.7), k]
+      for t in 0..<3 {
+        let a = numbers.values[t].value.data[0]
+        let b = recorded.values[t].value.data[0]
+        #expect(Self.same(a, b), "target \(t), seed \(k): \(a) against the recorded pass's \(b)")
+        #expect(
+          abs(a - expected[t]) <= 1e-12 * abs(expected[t]), "target \(t), seed \(k): \(a), expected \(expected[t])")
+        #expect(numbers.dependsOn[t])
+      }
+    }
+  }
 }
