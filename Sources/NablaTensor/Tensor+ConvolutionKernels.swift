@@ -1,4 +1,5 @@
 import Dispatch
+import Synchronization
 
 /// Convolution image by image: each image's lowered matrix is built in a buffer small enough
 /// to stay in cache, one GEMM per image does the arithmetic, and the images are split over the
@@ -22,7 +23,7 @@ extension Tensor {
       x.data.withUnsafeBufferPointer { px in
         w.data.withUnsafeBufferPointer { pw in
           guard let xBase = px.baseAddress, let wBase = pw.baseAddress else { return }
-          let plan = LoweringPlan(g)
+          let plan = LoweringPlan.cached(g)
           forEachImage(images, work: filters * p * l, scratch: g.lowersToItself ? 0 : p * l + plan.scratch) {
             i, _, cols, gemm in
             let image = xBase + i * imageSize
@@ -54,7 +55,7 @@ extension Tensor {
       dy.data.withUnsafeBufferPointer { pd in
         w.data.withUnsafeBufferPointer { pw in
           guard let dBase = pd.baseAddress, let wBase = pw.baseAddress, let xBase = po.baseAddress else { return }
-          let plan = LoweringPlan(g)
+          let plan = LoweringPlan.cached(g)
           forEachImage(images, work: filters * p * l, scratch: g.lowersToItself ? 0 : p * l + plan.scratch) {
             i, _, cols, gemm in
             let image = xBase + i * imageSize
@@ -95,7 +96,7 @@ extension Tensor {
       dy.data.withUnsafeBufferPointer { pd in
         partial.withUnsafeMutableBufferPointer { pp in
           guard let xBase = px.baseAddress, let dBase = pd.baseAddress, let accBase = pp.baseAddress else { return }
-          let plan = LoweringPlan(g)
+          let plan = LoweringPlan.cached(g)
           forEachImage(images, work: batchCount * filters * p * l, scratch: g.lowersToItself ? 0 : p * l + plan.scratch)
           {
             i, worker, cols, gemm in
@@ -209,6 +210,21 @@ extension Tensor {
 /// long and copying row by row is mostly loop overhead: where each entry of the lowered matrix
 /// is read from (−1 on padding), worked out once per call and used for every image.
 struct LoweringPlan {
+  /// The plan of `g`, made once per geometry among the last few used: a network asks for the
+  /// same geometries at every step (the forward product and both backward ones), and making a
+  /// plan was 2–3 % of a convolution's time. At most four are kept (256 KiB each at most).
+  static func cached(_ g: WindowGeometry) -> LoweringPlan {
+    recent.withLock { plans in
+      if let found = plans.first(where: { $0.geometry == g }) { return found }
+      let made = LoweringPlan(g)
+      plans.insert(made, at: 0)
+      if plans.count > 4 { plans.removeLast() }
+      return made
+    }
+  }
+
+  private static let recent = Mutex<[LoweringPlan]>([])
+
   let geometry: WindowGeometry
   /// Per entry of the lowered matrix, the image entry it reads; padding reads entry C·H·W,
   /// a zero placed after a copy of the image, so the gather has no branch.
