@@ -157,24 +157,38 @@ extension Tensor {
     let batch = try leadingAxes(before: plan.shape, operation: "scatter")
     let stride = plan.sourceShape.reduce(1, *)
     let batchCount = batch.reduce(1, *)
-    var out = [Double](repeating: 0, count: batchCount * stride)
-    // One unsigned comparison per offset keeps a wrong plan from writing outside (the array's
-    // own checks cost several times more).
-    out.withUnsafeMutableBufferPointer { po in
+    let total = batchCount * stride
+    let out = [Double](unsafeUninitializedCapacity: total) { po, initialized in
+      defer { initialized = total }
+      guard let to = po.baseAddress else { return }
+      // Zeroed lazily, a block at a time, just ahead of the furthest entry added to: for a plan
+      // that moves forward (a max pool's), zeroing and adding then meet each cache line once,
+      // where zeroing everything first was a pass of its own over memory. Every entry is zeroed
+      // before anything is added to it, so the sums are the same, bit for bit.
+      var zeroed = 0
+      // One unsigned comparison per offset keeps a wrong plan from writing outside (the array's
+      // own checks cost several times more).
       data.withUnsafeBufferPointer { pd in
         plan.offsets.withUnsafeBufferPointer { offsets in
-          guard let to = po.baseAddress, var from = pd.baseAddress, batchCount * offsets.count <= pd.count else {
-            return
-          }
+          guard var from = pd.baseAddress, batchCount * offsets.count <= pd.count else { return }
           for b in 0..<batchCount {
-            let base = to + b * stride
+            let start = b * stride
             for o in offsets {
-              if UInt(bitPattern: o) < UInt(stride) { base[o] += from.pointee }
+              if UInt(bitPattern: o) < UInt(stride) {
+                let at = start + o
+                if at >= zeroed {
+                  let end = Swift.min(Swift.max(at + 1, zeroed + 512), total)
+                  (to + zeroed).initialize(repeating: 0, count: end - zeroed)
+                  zeroed = end
+                }
+                to[at] += from.pointee
+              }
               from += 1
             }
           }
         }
       }
+      if zeroed < total { (to + zeroed).initialize(repeating: 0, count: total - zeroed) }
     }
     return Tensor(uncheckedShape: batch + plan.sourceShape, data: out)
   }

@@ -115,6 +115,38 @@ struct TensorKernelTests {
     #expect(throws: ShapeError.self) { try IndexPlan(shape: [3], items: [.slice(start: nil, stop: nil, step: 0)]) }
   }
 
+  @Test("a scatter adds in plan order onto zeros, bit for bit, however its offsets move")
+  func scatterAddOrder() throws {
+    var r = RandomSource(seed: 12)
+    let size = 3000  // several of the blocks the output is zeroed in
+    // Forward with repeats (a max pool's), backward, random with repeats, and all out of range.
+    let plans: [[Int]] = [
+      (0..<1400).map { 2 * $0 + Int(r.next() % 3) },
+      (0..<900).map { size - 1 - 3 * $0 },
+      (0..<2500).map { _ in Int(r.next() % UInt64(size)) },
+      [-1, size, size + 7],
+    ]
+    for offsets in plans {
+      for batch in [1, 3] {
+        let plan = IndexPlan(unchecked: offsets, shape: [offsets.count], sourceShape: [size])
+        let values = Tensor(
+          uncheckedShape: batch == 1 ? [offsets.count] : [batch, offsets.count],
+          data: (0..<(batch * offsets.count)).map { _ in (r.uniform() - 0.5) * Math.pow(10, 6 * r.uniform()) })
+        let scattered = try values.scatterAdd(plan)
+        var expected = [Double](repeating: 0, count: batch * size)
+        for b in 0..<batch {
+          for (k, o) in offsets.enumerated() where o >= 0 && o < size {
+            expected[b * size + o] += values.data[b * offsets.count + k]
+          }
+        }
+        #expect(scattered.shape == (batch == 1 ? [size] : [batch, size]))
+        let differing = zip(scattered.data, expected).filter { $0.bitPattern != $1.bitPattern }.count
+        #expect(scattered.data.count == expected.count, "\(offsets.count) offsets, batch \(batch)")
+        #expect(differing == 0, "\(offsets.count) offsets, batch \(batch): \(differing) entries differ")
+      }
+    }
+  }
+
   @Test("the fused linear layer equals x Wᵀ + b by explicit loops, through BLAS and without it")
   func fusedLinear() throws {
     var r = RandomSource(seed: 7)
