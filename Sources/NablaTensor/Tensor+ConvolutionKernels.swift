@@ -1,5 +1,4 @@
 import Dispatch
-import Synchronization
 
 /// Convolution image by image: each image's lowered matrix is built in a buffer small enough
 /// to stay in cache, one GEMM per image does the arithmetic, and the images are split over the
@@ -214,16 +213,10 @@ struct LoweringPlan {
   /// same geometries at every step (the forward product and both backward ones), and making a
   /// plan was 2–3 % of a convolution's time. At most four are kept (256 KiB each at most).
   static func cached(_ g: WindowGeometry) -> LoweringPlan {
-    recent.withLock { plans in
-      if let found = plans.first(where: { $0.geometry == g }) { return found }
-      let made = LoweringPlan(g)
-      plans.insert(made, at: 0)
-      if plans.count > 4 { plans.removeLast() }
-      return made
-    }
+    recent.value(for: g) { LoweringPlan(g) }
   }
 
-  private static let recent = Mutex<[LoweringPlan]>([])
+  private static let recent = RecentlyMade<WindowGeometry, LoweringPlan>(capacity: 4)
 
   let geometry: WindowGeometry
   /// Per entry of the lowered matrix, the image entry it reads; padding reads entry C·H·W,

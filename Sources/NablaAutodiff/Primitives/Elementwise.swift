@@ -1,5 +1,4 @@
 import NablaTensor
-import Synchronization
 
 /// A constant 0/1 (or any) mask computed from a variable's value: not differentiated, as the
 /// derivative of a step is zero almost everywhere.
@@ -61,15 +60,11 @@ extension Primitive {
   /// last is kept: a training step applies the same one every time (making it was four
   /// allocations).
   public static func leakyRelu(slope: Double) -> Primitive {
-    lastLeakyRelu.withLock { last in
-      if let last, last.slope.bitPattern == slope.bitPattern { return last.primitive }
-      let made = makeLeakyRelu(slope: slope)
-      last = (slope, made)
-      return made
-    }
+    // Keyed by the bits, so −0 and 0 (and NaN payloads) stay apart.
+    lastLeakyRelu.value(for: slope.bitPattern) { makeLeakyRelu(slope: slope) }
   }
 
-  private static let lastLeakyRelu = Mutex<(slope: Double, primitive: Primitive)?>(nil)
+  private static let lastLeakyRelu = RecentlyMade<UInt64, Primitive>(capacity: 1)
 
   private static func makeLeakyRelu(slope: Double) -> Primitive {
     elementwise(.leakyRelu, domain: .awayFromZero, attribute: .number(slope), kernel: { $0.leakyRelu(slope: slope) }) {
