@@ -131,6 +131,13 @@ public final class Primitive: Sendable {
     let value = try forward(inputs.map(\.value))
     // A long kernel stops early at Ctrl-C (see `Interruption`); its partial result ends here.
     if Interruption.isPending { try Interruption.checkpoint() }
+    return record(value, inputs: inputs)
+  }
+
+  /// The application to `inputs` whose value a fused kernel has already computed (a max pool's
+  /// scan picks its gather's values): recorded when any input is tracked. `value` must be what
+  /// `forward` gives, to the bit.
+  func record(_ value: Tensor, inputs: [Variable]) -> Variable {
     if inputs.contains(where: \.isTracked) && Recording.isOn {
       return Variable(value: value, primitive: self, inputs: inputs)
     }

@@ -69,8 +69,13 @@ extension Variable {
       throw ShapeError(
         operation: "maxpool2d", shapes: [shape], rule: "padding \(padding) must be at most half the kernel \(k)")
     }
-    let (offsets, outShape) = value.windowMaxima(g)
-    return try Primitive.gather(IndexPlan(unchecked: offsets, shape: outShape, sourceShape: shape)).apply(self)
+    // A gather of the maxima, whose values the scan has already read; one block per plane, so
+    // the gradient's scatter can split over the cores.
+    let (offsets, maxima, outShape) = value.windowMaxima(g)
+    let planes = offsets.count / Swift.max(g.outputHeight * g.outputWidth, 1)
+    let plan = IndexPlan(unchecked: offsets, shape: outShape, sourceShape: shape, blocks: planes)
+    if Interruption.isPending { try Interruption.checkpoint() }
+    return Primitive.gather(plan).record(Tensor(uncheckedShape: outShape, data: maxima), inputs: [self])
   }
 
   /// The mean of each k × k window, padded zeros included (PyTorch's count_include_pad).

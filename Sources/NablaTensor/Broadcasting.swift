@@ -1,3 +1,5 @@
+import Synchronization
+
 /// NumPy broadcasting: shapes are aligned at their last axis; sizes must agree or be 1.
 public enum Broadcasting {
   /// The broadcast shape of `a` and `b`, or a `ShapeError` naming the axis that disagrees.
@@ -247,16 +249,26 @@ extension Tensor {
 
   /// True when every element is finite: one pass of integer maxima over the exponent bits
   /// (all ones exactly for inf and nan), which the compiler vectorises.
+  /// Large tensors are checked on all cores (the interpreter checks every result).
   public var allFinite: Bool {
     data.withUnsafeBufferPointer { p in
       p.withMemoryRebound(to: UInt64.self) { bits in
         // A value is inf or nan when its exponent bits are all ones; adding one more at the
         // exponent's lowest bit then carries into the sign bit. Or-ing and adding integers
         // vectorises (an unsigned 64-bit max does not, before AVX-512).
-        let exponent: UInt64 = 0x7FF0_0000_0000_0000
-        var carried: UInt64 = 0
-        for b in bits { carried |= (b & exponent) &+ (1 << 52) }
-        return carried & (1 << 63) == 0
+        func carried(_ range: Range<Int>) -> UInt64 {
+          let exponent: UInt64 = 0x7FF0_0000_0000_0000
+          var carried: UInt64 = 0
+          for b in UnsafeBufferPointer(rebasing: bits[range]) { carried |= (b & exponent) &+ (1 << 52) }
+          return carried
+        }
+        let parts = CoreSplit.parts(elements: bits.count, units: bits.count)
+        guard parts > 1 else { return carried(bits.indices) & (1 << 63) == 0 }
+        let found = Atomic<UInt64>(0)
+        CoreSplit.forEachPart(units: bits.count, parts: parts) { range in
+          _ = found.bitwiseOr(carried(range), ordering: .relaxed)
+        }
+        return found.load(ordering: .relaxed) & (1 << 63) == 0
       }
     }
   }

@@ -17,12 +17,27 @@ public struct IndexPlan: Sendable, Equatable {
   public let shape: [Int]
   /// The shape of the tensor the plan reads from.
   public let sourceShape: [Int]
+  /// How many equal blocks the plan falls into, the j-th block of offsets reading only from the
+  /// j-th equal part of the source (a max pool's plan, one block per image plane): its scatter
+  /// then splits over the cores, each part writing only its own blocks. 1 claims nothing.
+  public let blocks: Int
 
-  /// A plan from offsets the caller has checked against the source shape.
-  public init(unchecked offsets: [Int], shape: [Int], sourceShape: [Int]) {
+  /// A plan from offsets the caller has checked against the source shape, and, when `blocks`
+  /// is more than 1, against that block structure (an offset outside its block is dropped by
+  /// the scatter, as an offset outside the source is).
+  public init(unchecked offsets: [Int], shape: [Int], sourceShape: [Int], blocks: Int = 1) {
     self.offsets = offsets
     self.shape = shape
     self.sourceShape = sourceShape
+    let sourceCount = sourceShape.reduce(1) { $0.multipliedReportingOverflow(by: $1).partialValue }
+    let divides = blocks > 1 && offsets.count % blocks == 0 && sourceCount % blocks == 0
+    self.blocks = divides ? blocks : 1
+  }
+
+  /// Plans are equal when they read the same offsets into the same shape; the block structure
+  /// only describes them.
+  public static func == (a: IndexPlan, b: IndexPlan) -> Bool {
+    a.offsets == b.offsets && a.shape == b.shape && a.sourceShape == b.sourceShape
   }
 
   private enum Selector {
@@ -105,6 +120,7 @@ public struct IndexPlan: Sendable, Equatable {
     self.offsets = IndexPlan.sums(of: dims, base: base)
     self.shape = dims.map(\.count)
     self.sourceShape = source
+    self.blocks = 1
   }
 
   /// base + one entry from each table, for every choice, row-major (the last table varies

@@ -87,62 +87,84 @@ extension Tensor {
   }
 
   /// For max pooling: the flat offset (into this whole tensor) of the largest entry of each
-  /// k × k window of each channel, padding counting as −inf; ties go to the first.
-  public func windowMaxima(_ g: WindowGeometry) -> (offsets: [Int], shape: [Int]) {
+  /// k × k window of each channel, padding counting as −inf, ties going to the first; and the
+  /// entries there (what a gather of those offsets reads, picked up while they are in cache).
+  /// Large inputs are scanned plane by plane on all cores.
+  public func windowMaxima(_ g: WindowGeometry) -> (offsets: [Int], maxima: [Double], shape: [Int]) {
     let lead = Array(shape.dropLast(3))
     let planes = lead.reduce(1, *) * g.channels
-    let planeSize = g.height * g.width
     let (oh, ow) = (g.outputHeight, g.outputWidth)
-    let offsets = [Int](unsafeUninitializedCapacity: planes * oh * ow) { out, initialized in
-      defer { initialized = planes * oh * ow }
-      data.withUnsafeBufferPointer { src in
-        guard let values = src.baseAddress, var next = out.baseAddress else { return }
-        let (width, kh, kw, stride) = (g.width, g.kernelHeight, g.kernelWidth, g.stride)
-        // Output columns whose window lies wholly inside the image, left to right.
-        let interior = g.insideColumns(0).clamped(to: g.insideColumns(kw - 1))
-        for p in 0..<planes {
-          let base = p &* planeSize
-          let plane = values + base
-          for y in 0..<oh {
-            let row = next
-            let top = y &* stride &- g.padding
-            if kh == 2 && kw == 2 && top >= 0 && top &+ 2 <= g.height && !interior.isEmpty {
-              // The usual 2×2 window, four windows at a time in vector registers: a branch
-              // per comparison would be a coin flip the predictor loses (and LLVM turns scalar
-              // selects back into branches).
-              var nans = false
-              var x = interior.lowerBound
-              let first = top &* width &- g.padding
-              while x &+ 4 <= interior.upperBound {
-                let at = SIMD4<Int>(x, x &+ 1, x &+ 2, x &+ 3) &* stride &+ first
-                func load(_ shift: Int) -> SIMD4<Double> {
-                  SIMD4(plane[at[0] &+ shift], plane[at[1] &+ shift], plane[at[2] &+ shift], plane[at[3] &+ shift])
-                }
-                let (a, b, c, d) = (load(0), load(1), load(width), load(width &+ 1))
-                let right = b .> a
-                let rightBelow = d .> c
-                let below = d.replacing(with: c, where: .!rightBelow) .> b.replacing(with: a, where: .!right)
-                let upper = SIMD4<Int64>(repeating: 0).replacing(with: 1, where: right)
-                let lower = SIMD4<Int64>(repeating: Int64(width)).replacing(with: Int64(width &+ 1), where: rightBelow)
-                let offset = upper.replacing(with: lower, where: below)
-                for k in 0..<4 { row[x &+ k] = base &+ at[k] &+ Int(offset[k]) }
-                nans = nans || any((a .!= a) .| (b .!= b) .| (c .!= c) .| (d .!= d))
-                x &+= 4
-              }
-              for x in x..<interior.upperBound { row[x] = Self.windowMaximum(plane, g, y: y, x: x) &+ base }
-              // Edge windows, and a row holding NaN (whose first NaN must win), one by one.
-              for x in 0..<ow where nans || !interior.contains(x) {
-                row[x] = Self.windowMaximum(plane, g, y: y, x: x) &+ base
-              }
-            } else {
-              for x in 0..<ow { row[x] = Self.windowMaximum(plane, g, y: y, x: x) &+ base }
-            }
-            next += ow
+    let (n, parts) = (planes * oh * ow, CoreSplit.parts(elements: count, units: planes))
+    var offsets: [Int] = []
+    let maxima = [Double](unsafeUninitializedCapacity: n) { dst, initializedMaxima in
+      offsets = [Int](unsafeUninitializedCapacity: n) { out, initialized in
+        data.withUnsafeBufferPointer { src in
+          guard let values = src.baseAddress, let first = out.baseAddress, let picked = dst.baseAddress else { return }
+          CoreSplit.forEachPart(units: planes, parts: parts) { range in
+            Self.scanWindows(values, g, planes: range, offsets: first, maxima: picked)
           }
         }
+        initialized = n
+      }
+      initializedMaxima = n
+    }
+    return (offsets, maxima, lead + [g.channels, oh, ow])
+  }
+
+  /// `windowMaxima` for the planes in `planes`, writing their rows of `offsets` and `maxima`.
+  static func scanWindows(
+    _ values: UnsafePointer<Double>, _ g: WindowGeometry, planes: Range<Int>, offsets: UnsafeMutablePointer<Int>,
+    maxima: UnsafeMutablePointer<Double>
+  ) {
+    let planeSize = g.height * g.width
+    let (oh, ow) = (g.outputHeight, g.outputWidth)
+    var next = offsets + planes.lowerBound * oh * ow
+    var picked = maxima + planes.lowerBound * oh * ow
+    let (width, kh, kw, stride) = (g.width, g.kernelHeight, g.kernelWidth, g.stride)
+    // Output columns whose window lies wholly inside the image, left to right.
+    let interior = g.insideColumns(0).clamped(to: g.insideColumns(kw - 1))
+    for p in planes {
+      let base = p &* planeSize
+      let plane = values + base
+      for y in 0..<oh {
+        let row = next
+        let top = y &* stride &- g.padding
+        if kh == 2 && kw == 2 && top >= 0 && top &+ 2 <= g.height && !interior.isEmpty {
+          // The usual 2×2 window, four windows at a time in vector registers: a branch
+          // per comparison would be a coin flip the predictor loses (and LLVM turns scalar
+          // selects back into branches).
+          var nans = false
+          var x = interior.lowerBound
+          let first = top &* width &- g.padding
+          while x &+ 4 <= interior.upperBound {
+            let at = SIMD4<Int>(x, x &+ 1, x &+ 2, x &+ 3) &* stride &+ first
+            func load(_ shift: Int) -> SIMD4<Double> {
+              SIMD4(plane[at[0] &+ shift], plane[at[1] &+ shift], plane[at[2] &+ shift], plane[at[3] &+ shift])
+            }
+            let (a, b, c, d) = (load(0), load(1), load(width), load(width &+ 1))
+            let right = b .> a
+            let rightBelow = d .> c
+            let below = d.replacing(with: c, where: .!rightBelow) .> b.replacing(with: a, where: .!right)
+            let upper = SIMD4<Int64>(repeating: 0).replacing(with: 1, where: right)
+            let lower = SIMD4<Int64>(repeating: Int64(width)).replacing(with: Int64(width &+ 1), where: rightBelow)
+            let offset = upper.replacing(with: lower, where: below)
+            for k in 0..<4 { row[x &+ k] = base &+ at[k] &+ Int(offset[k]) }
+            nans = nans || any((a .!= a) .| (b .!= b) .| (c .!= c) .| (d .!= d))
+            x &+= 4
+          }
+          for x in x..<interior.upperBound { row[x] = Self.windowMaximum(plane, g, y: y, x: x) &+ base }
+          // Edge windows, and a row holding NaN (whose first NaN must win), one by one.
+          for x in 0..<ow where nans || !interior.contains(x) {
+            row[x] = Self.windowMaximum(plane, g, y: y, x: x) &+ base
+          }
+        } else {
+          for x in 0..<ow { row[x] = Self.windowMaximum(plane, g, y: y, x: x) &+ base }
+        }
+        for x in 0..<ow { picked[x] = values[row[x]] }
+        next += ow
+        picked += ow
       }
     }
-    return (offsets, lead + [g.channels, oh, ow])
   }
 
   /// The offset within its plane of the largest entry of one window (the first of equals, the

@@ -118,19 +118,22 @@ extension Tensor {
   }
 
   /// The gradient of a convolution's bias: dy [batch..., ..., O, Ho, Wo] summed over everything
-  /// but the filters and the first `batch` axes, [batch..., O].
+  /// but the filters and the first `batch` axes, [batch..., O]. Each image's plane sums are
+  /// taken first (on all cores for a large dy), then added image by image in order, so the
+  /// bits do not depend on the split.
   public func convolutionBiasGradient(batch: Int) -> Tensor {
     let batchShape = Array(shape.prefix(batch))
     let (batchCount, filters) = (batchShape.reduce(1, *), shape[rank - 3])
     let positions = shape[rank - 2] * shape[rank - 1]
     let images = count / Swift.max(batchCount * filters * positions, 1)
-    var out = [Double](repeating: 0, count: batchCount * filters)
+    let planes = batchCount * images * filters
+    var sums = [Double](repeating: 0, count: planes)
     data.withUnsafeBufferPointer { src in
-      guard let dy = src.baseAddress else { return }
-      for b in 0..<batchCount {
-        for i in 0..<images {
-          for o in 0..<filters {
-            let plane = dy + ((b * images + i) * filters + o) * positions
+      sums.withUnsafeMutableBufferPointer { dst in
+        guard let dy = src.baseAddress, let sum = dst.baseAddress, planes * positions <= src.count else { return }
+        CoreSplit.forEachPart(units: planes, parts: CoreSplit.parts(elements: count, units: planes)) { range in
+          for p in range {
+            let plane = dy + p * positions
             // Four running sums, so the additions do not wait on each other.
             var s = SIMD4<Double>()
             var k = 0
@@ -143,9 +146,15 @@ extension Tensor {
               total += plane[k]
               k += 1
             }
-            out[b * filters + o] += total
+            sum[p] = total
           }
         }
+      }
+    }
+    var out = [Double](repeating: 0, count: batchCount * filters)
+    for b in 0..<batchCount {
+      for i in 0..<images {
+        for o in 0..<filters { out[b * filters + o] += sums[(b * images + i) * filters + o] }
       }
     }
     return Tensor(uncheckedShape: batchShape + [filters], data: out)

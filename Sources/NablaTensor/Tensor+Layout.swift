@@ -158,37 +158,53 @@ extension Tensor {
     let stride = plan.sourceShape.reduce(1, *)
     let batchCount = batch.reduce(1, *)
     let total = batchCount * stride
+    // Units of work: each batch entry's blocks of the plan (one block unless the plan has more).
+    // A unit adds only into its own part of the output, so parts of units run side by side.
+    let blocks = plan.blocks
+    let (unitOffsets, unitSize) = (plan.offsets.count / blocks, stride / blocks)
+    let units = batchCount * blocks
+    let parts = CoreSplit.parts(elements: total, units: units)
     let out = [Double](unsafeUninitializedCapacity: total) { po, initialized in
       defer { initialized = total }
       guard let to = po.baseAddress else { return }
-      // Zeroed lazily, a block at a time, just ahead of the furthest entry added to: for a plan
-      // that moves forward (a max pool's), zeroing and adding then meet each cache line once,
-      // where zeroing everything first was a pass of its own over memory. Every entry is zeroed
-      // before anything is added to it, so the sums are the same, bit for bit.
-      var zeroed = 0
-      // One unsigned comparison per offset keeps a wrong plan from writing outside (the array's
-      // own checks cost several times more).
       data.withUnsafeBufferPointer { pd in
         plan.offsets.withUnsafeBufferPointer { offsets in
-          guard var from = pd.baseAddress, batchCount * offsets.count <= pd.count else { return }
-          for b in 0..<batchCount {
-            let start = b * stride
-            for o in offsets {
-              if UInt(bitPattern: o) < UInt(stride) {
-                let at = start + o
-                if at >= zeroed {
-                  let end = Swift.min(Swift.max(at + 1, zeroed + 512), total)
-                  (to + zeroed).initialize(repeating: 0, count: end - zeroed)
-                  zeroed = end
+          guard let values = pd.baseAddress, let read = offsets.baseAddress, batchCount * offsets.count <= pd.count
+          else {
+            to.initialize(repeating: 0, count: total)
+            return
+          }
+          CoreSplit.forEachPart(units: units, parts: parts) { range in
+            // Zeroed lazily, a block at a time, just ahead of the furthest entry added to: for
+            // a plan that moves forward (a max pool's), zeroing and adding then meet each cache
+            // line once, where zeroing everything first was a pass of its own over memory.
+            // Every entry is zeroed before anything is added to it, so the sums are the same,
+            // bit for bit.
+            var zeroed = range.lowerBound * unitSize
+            let end = range.upperBound * unitSize
+            for unit in range {
+              let (b, k) = unit.quotientAndRemainder(dividingBy: blocks)
+              let (start, low) = (b * stride, k * unitSize)
+              var from = values + b * offsets.count + k * unitOffsets
+              // One unsigned comparison per offset keeps a wrong plan from writing outside its
+              // unit (the array's own checks cost several times more).
+              for o in UnsafeBufferPointer(start: read + k * unitOffsets, count: unitOffsets) {
+                if UInt(bitPattern: o &- low) < UInt(unitSize) {
+                  let at = start + o
+                  if at >= zeroed {
+                    let next = Swift.min(Swift.max(at + 1, zeroed + 512), end)
+                    (to + zeroed).initialize(repeating: 0, count: next - zeroed)
+                    zeroed = next
+                  }
+                  to[at] += from.pointee
                 }
-                to[at] += from.pointee
+                from += 1
               }
-              from += 1
             }
+            if zeroed < end { (to + zeroed).initialize(repeating: 0, count: end - zeroed) }
           }
         }
       }
-      if zeroed < total { (to + zeroed).initialize(repeating: 0, count: total - zeroed) }
     }
     return Tensor(uncheckedShape: batch + plan.sourceShape, data: out)
   }

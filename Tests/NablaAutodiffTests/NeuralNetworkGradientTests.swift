@@ -168,6 +168,26 @@ struct NeuralNetworkGradientTests {
 
 @Suite("Higher-order and forward-mode derivatives against closed forms")
 struct HigherOrderTests {
+  @Test(
+    "a max pool over a large batch, scanned on all cores, has a gather's value and a scatter's gradient, bit for bit")
+  func largeMaxPool() throws {
+    var r = RandomSource(seed: 9)
+    let x = Variable(randomInput([5, 16, 30, 30], domain: .real, &r))
+    let weights = randomInput([5, 16, 15, 15], domain: .real, &r)
+    let y = try x.maxpool2d(kernel: 2, stride: 2, padding: 0)
+    let e = try (y * .constant(weights)).sum()
+    let gradients = try Differentiation.gradient(of: e, withRespectTo: [x]).values
+    // The same offsets as a plain plan (no blocks): one gather, one scatter.
+    guard case .plan(let plan)? = y.primitive?.attribute else {
+      Issue.record("the max pool is not recorded as a gather")
+      return
+    }
+    #expect(plan.blocks == 5 * 16)
+    let plain = IndexPlan(unchecked: plan.offsets, shape: plan.shape, sourceShape: plan.sourceShape)
+    #expect(try y.value.data.map(\.bitPattern) == x.value.gather(plain).data.map(\.bitPattern))
+    #expect(try gradients[0].value.data.map(\.bitPattern) == weights.scatterAdd(plain).data.map(\.bitPattern))
+  }
+
   @Test("the Hessian of xᵀAx is A + Aᵀ")
   func quadraticForm() throws {
     var r = RandomSource(seed: 2)

@@ -110,7 +110,7 @@ struct ConvolutionKernelTests {
       for (k, s, p) in [(2, 2, 0), (3, 1, 1), (2, 1, 0), (3, 2, 1), (2, 2, 1)] {
         let g = try WindowGeometry(
           inputShape: x.shape, kernelHeight: k, kernelWidth: k, stride: s, padding: p, operation: "t")
-        let (offsets, _) = x.windowMaxima(g)
+        let (offsets, _, _) = x.windowMaxima(g)
         var expected: [Int] = []
         for plane in 0..<(shape[0] * shape[1]) {
           for y in 0..<g.outputHeight {
