@@ -70,7 +70,12 @@ extension Variable {
         operation: "maxpool2d", shapes: [shape], rule: "padding \(padding) must be at most half the kernel \(k)")
     }
     // A gather of the maxima, whose values the scan has already read; one block per plane, so
-    // the gradient's scatter can split over the cores.
+    // the gradient's scatter can split over the cores. The scan makes the offsets and the
+    // values: refused, as `apply` would refuse the gather, when the machine cannot give that.
+    let bytes = 2 * (shape.dropLast(2).reduce(1, *) * g.outputHeight * g.outputWidth) * MemoryLayout<Double>.stride
+    if bytes >= MemoryBudget.unchecked, let shortfall = MemoryBudget.shortfall(bytes) {
+      throw MemoryError("maxpool2d: its maxima and their offsets (\(MemoryBudget.describe(bytes))) \(shortfall)")
+    }
     let (offsets, maxima, outShape) = value.windowMaxima(g)
     let planes = offsets.count / Swift.max(g.outputHeight * g.outputWidth, 1)
     let plan = IndexPlan(unchecked: offsets, shape: outShape, sourceShape: shape, blocks: planes)

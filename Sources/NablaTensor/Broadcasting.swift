@@ -256,10 +256,17 @@ extension Tensor {
         // A value is inf or nan when its exponent bits are all ones; adding one more at the
         // exponent's lowest bit then carries into the sign bit. Or-ing and adding integers
         // vectorises (an unsigned 64-bit max does not, before AVX-512).
+        // A counted loop over a pointer: as fast as iterating the buffer once optimised, and
+        // several times faster in a debug build (the fuzzer's), which calls an iterator per element.
         func carried(_ range: Range<Int>) -> UInt64 {
+          guard let base = bits.baseAddress else { return 0 }
           let exponent: UInt64 = 0x7FF0_0000_0000_0000
           var carried: UInt64 = 0
-          for b in UnsafeBufferPointer(rebasing: bits[range]) { carried |= (b & exponent) &+ (1 << 52) }
+          var i = range.lowerBound
+          while i < range.upperBound {
+            carried |= (base[i] & exponent) &+ (1 << 52)
+            i &+= 1
+          }
           return carried
         }
         let parts = CoreSplit.parts(elements: bits.count, units: bits.count)

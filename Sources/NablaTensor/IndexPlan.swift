@@ -30,14 +30,21 @@ public struct IndexPlan: Sendable, Equatable {
     self.shape = shape
     self.sourceShape = sourceShape
     let sourceCount = sourceShape.reduce(1) { $0.multipliedReportingOverflow(by: $1).partialValue }
-    let divides = blocks > 1 && offsets.count % blocks == 0 && sourceCount % blocks == 0
+    let divides =
+      blocks > 1 && blocks <= offsets.count && offsets.count % blocks == 0 && sourceCount > 0
+      && sourceCount % blocks == 0
     self.blocks = divides ? blocks : 1
+    assert(holdsBlocks(), "an index plan's offsets leave their blocks")
   }
 
-  /// Plans are equal when they read the same offsets into the same shape; the block structure
-  /// only describes them.
-  public static func == (a: IndexPlan, b: IndexPlan) -> Bool {
-    a.offsets == b.offsets && a.shape == b.shape && a.sourceShape == b.sourceShape
+  /// Whether every offset lies in its block's part of the source (checked in debug builds: a
+  /// scatter drops an offset outside its block, which a gather still reads).
+  public func holdsBlocks() -> Bool {
+    guard blocks > 1 else { return true }
+    let (perBlock, size) = (offsets.count / blocks, sourceShape.reduce(1, *) / blocks)
+    return offsets.indices.allSatisfy { k in
+      (k / perBlock) * size <= offsets[k] && offsets[k] < (k / perBlock + 1) * size
+    }
   }
 
   private enum Selector {

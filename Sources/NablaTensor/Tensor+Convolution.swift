@@ -95,6 +95,11 @@ extension Tensor {
     let planes = lead.reduce(1, *) * g.channels
     let (oh, ow) = (g.outputHeight, g.outputWidth)
     let (n, parts) = (planes * oh * ow, CoreSplit.parts(elements: count, units: planes))
+    // Empty images under padding still have windows (all padding): offset 0, which a gather
+    // of an empty tensor reads as 0.
+    guard count > 0 else {
+      return ([Int](repeating: 0, count: n), [Double](repeating: 0, count: n), lead + [g.channels, oh, ow])
+    }
     var offsets: [Int] = []
     let maxima = [Double](unsafeUninitializedCapacity: n) { dst, initializedMaxima in
       offsets = [Int](unsafeUninitializedCapacity: n) { out, initialized in
