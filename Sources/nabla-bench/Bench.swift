@@ -30,12 +30,39 @@ struct Bench {
       ("training", { training(nabla: nabla) }), ("cnn", cnnTraining), ("scaling", scaling),
     ]
     let wanted = Set(CommandLine.arguments.dropFirst())
+    let before = CPUTimes.read()
     // Statements evaluate where the measurement runs, as in one long `nabla run`.
     Session.onLargeStack {
       for (name, measure) in sections where wanted.isEmpty || wanted.contains(name) { measure() }
     }
     printTable()
     printScaling()
+    if let before, let after = CPUTimes.read() { print("\n" + after.describeSteal(since: before)) }
+  }
+
+  /// The machine's CPU time by kind, from /proc/stat: how much a virtual machine's host took
+  /// back (steal) while the figures ran says whether they are a quiet run's.
+  struct CPUTimes {
+    let busy: Double
+    let steal: Double
+
+    static func read() -> CPUTimes? {
+      guard let text = try? String(contentsOfFile: "/proc/stat", encoding: .utf8),
+        let line = text.split(separator: "\n").first, line.hasPrefix("cpu ")
+      else { return nil }
+      // user nice system idle iowait irq softirq steal ...
+      let fields = line.split(separator: " ").dropFirst().compactMap { Double($0) }
+      guard fields.count >= 8 else { return nil }
+      return CPUTimes(busy: fields[0..<8].reduce(0, +) - fields[3] - fields[4], steal: fields[7])
+    }
+
+    func describeSteal(since start: CPUTimes) -> String {
+      let (steal, busy) = (steal - start.steal, busy - start.busy)
+      guard busy > 0 else { return "steal: not measured" }
+      let share = 100 * steal / busy
+      let verdict = share < 3 ? "a quiet run" : "not a quiet run: the figures swing with the host's load"
+      return String(format: "steal: the host took %.1f %% of the busy CPU time during the run (%@)", share, verdict)
+    }
   }
 
   // MARK: Measurements
