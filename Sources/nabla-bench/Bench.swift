@@ -493,7 +493,10 @@ struct Bench {
       // Three alternating rounds, as the figure itself: a single round's best of five at batch 64
       // (100 ms of nabla) read 13 and 29 ms in two runs a minute apart, with the VM losing
       // a tenth of its time to steal.
-      let (ours, reference) = alternating(rounds: 3) { convolution(batch: batch, runs: batch == 64 ? 5 : 10) }
+      // Batch 1 is every growth's base and NumPy's time there (1.1-1.9 ms, mostly its own
+      // overhead) swung most: thirty runs a round there.
+      let runs = batch == 1 ? 30 : batch == 8 ? 10 : 5
+      let (ours, reference) = alternating(rounds: 3) { convolution(batch: batch, runs: runs) }
       scalingRows.append(
         ScalingRow(
           figure: "conv2d N×3×32×32 → pool → sum, fwd + bwd", size: "N = \(batch)", ours: ours, reference: reference))
