@@ -65,32 +65,44 @@ extension Tensor {
     guard z.rank >= 1, t.shape == z.shape, exponentials.map({ $0.count == z.count }) ?? true else { return nil }
     let classes = z.shape[z.rank - 1]
     let rows = classes == 0 ? 0 : z.count / classes
+    // Loops over base pointers (no bounds checks), so the last pass of each row vectorises.
+    func rowByRow(
+      _ zs: UnsafePointer<Double>, _ ts: UnsafePointer<Double>, _ cached: UnsafePointer<Double>?,
+      _ os: UnsafeMutablePointer<Double>
+    ) {
+      for r in 0..<rows {
+        let (zr, tr, or) = (zs + r * classes, ts + r * classes, os + r * classes)
+        var sum = 0.0
+        var mass = 0.0
+        if let cached {
+          let er = cached + r * classes
+          for i in 0..<classes {
+            or[i] = er[i]
+            sum += or[i]
+            mass += tr[i]
+          }
+        } else {
+          var m = -Double.infinity
+          for i in 0..<classes { m = (m.isNaN || zr[i].isNaN) ? .nan : Swift.max(m, zr[i]) }
+          if !m.isFinite { m = 0 }
+          for i in 0..<classes {
+            or[i] = Math.exp(zr[i] - m)
+            sum += or[i]
+            mass += tr[i]
+          }
+        }
+        for i in 0..<classes { or[i] = (or[i] / sum * mass - tr[i]) * scale }
+      }
+    }
     let out = [Double](unsafeUninitializedCapacity: z.count) { po, initialized in
       defer { initialized = z.count }
       z.data.withUnsafeBufferPointer { pz in
         t.data.withUnsafeBufferPointer { pt in
           guard let zs = pz.baseAddress, let ts = pt.baseAddress, let os = po.baseAddress else { return }
-          for r in 0..<rows {
-            let (zr, tr, or) = (zs + r * classes, ts + r * classes, os + r * classes)
-            var sum = 0.0
-            var mass = 0.0
-            if let exponentials {
-              for i in 0..<classes {
-                or[i] = exponentials[r * classes + i]
-                sum += or[i]
-                mass += tr[i]
-              }
-            } else {
-              var m = -Double.infinity
-              for i in 0..<classes { m = (m.isNaN || zr[i].isNaN) ? .nan : Swift.max(m, zr[i]) }
-              if !m.isFinite { m = 0 }
-              for i in 0..<classes {
-                or[i] = Math.exp(zr[i] - m)
-                sum += or[i]
-                mass += tr[i]
-              }
-            }
-            for i in 0..<classes { or[i] = (or[i] / sum * mass - tr[i]) * scale }
+          if let exponentials {
+            exponentials.withUnsafeBufferPointer { pe in rowByRow(zs, ts, pe.baseAddress, os) }
+          } else {
+            rowByRow(zs, ts, nil, os)
           }
         }
       }
@@ -109,30 +121,41 @@ extension Tensor {
     guard t.count >= z.count else { return (.nan, nil) }
     var total = 0.0
     var finite = true
-    var exponentials = [Double](repeating: 0, count: keep ? z.count : 0)
-    z.data.withUnsafeBufferPointer { pz in
-      t.data.withUnsafeBufferPointer { pt in
-        exponentials.withUnsafeMutableBufferPointer { pe in
+    let used = z.count / max(classes, 1) * classes
+    // Three passes, each a tight loop: the shifted logits, their exponentials (a call each,
+    // with nothing else live across it), then each row's sums, in the order of one loop over
+    // a row (so the bits are those of `exp(z − max)` summed left to right).
+    let exponentials = [Double](unsafeUninitializedCapacity: z.count) { pe, initialized in
+      defer { initialized = z.count }
+      guard let es = pe.baseAddress else { return }
+      z.data.withUnsafeBufferPointer { pz in
+        t.data.withUnsafeBufferPointer { pt in
           guard let zs = pz.baseAddress, let ts = pt.baseAddress else { return }
-          for r in 0..<rows where r * classes < pz.count {
-            let (zr, tr) = (zs + r * classes, ts + r * classes)
+          (es + used).initialize(repeating: 0, count: z.count - used)
+          var maxima = [Double](repeating: 0, count: used / max(classes, 1))
+          for r in maxima.indices {
+            let (zr, er) = (zs + r * classes, es + r * classes)
             var m = -Double.infinity
             for i in 0..<classes { m = Swift.max(m, zr[i]) }
             if !m.isFinite {
               m = 0
               finite = false
             }
+            maxima[r] = m
+            for i in 0..<classes { er[i] = zr[i] - m }
+          }
+          for i in 0..<used { es[i] = Math.exp(es[i]) }
+          for r in maxima.indices {
+            let (zr, tr, er) = (zs + r * classes, ts + r * classes, es + r * classes)
             var s = 0.0
             var dot = 0.0
             var mass = 0.0
             for i in 0..<classes {
-              let e = Math.exp(zr[i] - m)
-              if keep { pe[r * classes + i] = e }
-              s += e
+              s += er[i]
               dot += tr[i] * zr[i]
               mass += tr[i]
             }
-            total += mass * (m + Math.log(s)) - dot
+            total += mass * (maxima[r] + Math.log(s)) - dot
           }
         }
       }

@@ -254,4 +254,60 @@ struct TensorKernelTests {
       }
     }
   }
+
+  @Test(
+    "softmax cross-entropy's passes give the bits of one loop per row: its loss, its exponentials and the backward pass that reuses them",
+    arguments: [[64, 10], [3, 1], [5], [2, 3, 4], [0, 3]])
+  func softmaxCrossEntropyBits(shape: [Int]) throws {
+    var random = RandomSource(seed: 11)
+    var z = Tensor(
+      uncheckedShape: shape, data: (0..<(Tensor.elementCount(shape) ?? 0)).map { _ in random.normal() * 4 })
+    let classes = shape.last ?? 1
+    let rows = z.count / max(classes, 1)
+    var t = Tensor(repeating: 0, shape: shape)
+    for r in 0..<rows { t.data[r * classes + r % classes] = 1 }
+    if rows > 1 { t.data[classes] = 0.25 }  // a soft target: mass ≠ 1
+    // A row with a -inf entry keeps a finite maximum; one with +inf does not.
+    if rows > 2 {
+      z.data[0] = -.infinity
+      z.data[2 * classes] = .infinity
+    }
+    // One loop over each row, as the kernel was first written.
+    var total = 0.0
+    var expected: [Double] = []
+    var finite = true
+    for r in 0..<rows {
+      let row = r * classes
+      var m = -Double.infinity
+      for i in 0..<classes { m = Swift.max(m, z.data[row + i]) }
+      if !m.isFinite {
+        m = 0
+        finite = false
+      }
+      var (s, dot, mass) = (0.0, 0.0, 0.0)
+      for i in 0..<classes {
+        let e = Math.exp(z.data[row + i] - m)
+        expected.append(e)
+        s += e
+        dot += t.data[row + i] * z.data[row + i]
+        mass += t.data[row + i]
+      }
+      total += mass * (m + Math.log(s)) - dot
+    }
+    let (loss, exponentials) = Tensor.softmaxCrossEntropy(z, t, keepingExponentials: true)
+    let expectedLoss = total / Double(max(rows, 1))
+    #expect(
+      loss.bitPattern == expectedLoss.bitPattern || (loss.isNaN && expectedLoss.isNaN), "\(loss) vs \(expectedLoss)")
+    #expect((exponentials != nil) == finite)
+    if let exponentials {
+      #expect(exponentials.map(\.bitPattern) == expected.map(\.bitPattern))
+    }
+    // With finite logits, the backward pass from the kept exponentials is the one that makes its own.
+    let finiteZ = Tensor(uncheckedShape: shape, data: z.data.map { $0.isFinite ? $0 : 1.5 })
+    let (_, kept) = Tensor.softmaxCrossEntropy(finiteZ, t, keepingExponentials: true)
+    let reused = try #require(Tensor.softmaxCrossEntropyBackward(finiteZ, t, scale: 0.3, exponentials: kept))
+    let fresh = try #require(Tensor.softmaxCrossEntropyBackward(finiteZ, t, scale: 0.3))
+    #expect(reused.data.map(\.bitPattern) == fresh.data.map(\.bitPattern))
+    #expect(reused.shape == shape)
+  }
 }
