@@ -217,7 +217,10 @@ struct Bench {
   }
 
   static func hessian() {
-    let (ours, reference) = alternating(rounds: 3) { hessianTimes() }
+    // Six rounds: both sides have slow phases of seconds here (nabla 0.147-0.154 ms or
+    // 0.213-0.229, NumPy 0.057 or 0.076-0.083, five hessian-only runs in a row), and with three
+    // rounds nabla's slow phase alone read 3.97-3.99× in three of six full runs.
+    let (ours, reference) = alternating(rounds: 6) { hessianTimes() }
     rows.append(
       Row(
         name: "hessian(sum(tanh(A @ x)^2), x), n = 100", figure: ms(ours),
