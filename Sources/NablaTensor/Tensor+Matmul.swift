@@ -154,11 +154,49 @@ extension Tensor {
       x.data.withUnsafeBufferPointer { px in
         w.data.withUnsafeBufferPointer { pw in
           guard let baseX = px.baseAddress, let baseW = pw.baseAddress else { return }
-          gemm(baseX, baseW, baseO, m: m, k: k, n: n, transposeA: false, transposeB: true, accumulate: true)
+          guard BLAS.prefersTransposedLeft(m: m, k: k, n: n) else {
+            gemm(baseX, baseW, baseO, m: m, k: k, n: n, transposeA: false, transposeB: true, accumulate: true)
+            return
+          }
+          let xt = UnsafeMutablePointer<Double>.allocate(capacity: m * k)
+          defer { xt.deallocate() }
+          transpose(baseX, rows: m, columns: k, into: xt)
+          gemm(xt, baseW, baseO, m: m, k: k, n: n, transposeA: true, transposeB: true, accumulate: true)
         }
       }
     }
     return Tensor(uncheckedShape: shape, data: out)
+  }
+
+  /// `a` [rows, columns] written transposed into `t` [columns, rows]: two rows at a time, as
+  /// pairs of entries that change places (two loads, two stores), in blocks of 8 columns so
+  /// the rows written stay in cache. Index arithmetic wraps: every index is below rows·columns.
+  static func transpose(_ a: UnsafePointer<Double>, rows: Int, columns: Int, into t: UnsafeMutablePointer<Double>) {
+    let (source, target) = (UnsafeRawPointer(a), UnsafeMutableRawPointer(t))
+    let pairs = columns & ~1
+    for j0 in stride(from: 0, to: pairs, by: 8) {
+      let end = Swift.min(j0 &+ 8, pairs)
+      var i = 0
+      while i &+ 2 <= rows {
+        var j = j0
+        while j < end {
+          let upper = source.loadUnaligned(fromByteOffset: (i &* columns &+ j) &* 8, as: SIMD2<Double>.self)
+          let lower = source.loadUnaligned(fromByteOffset: ((i &+ 1) &* columns &+ j) &* 8, as: SIMD2<Double>.self)
+          target.storeBytes(
+            of: SIMD2(upper.x, lower.x), toByteOffset: (j &* rows &+ i) &* 8, as: SIMD2<Double>.self)
+          target.storeBytes(
+            of: SIMD2(upper.y, lower.y), toByteOffset: ((j &+ 1) &* rows &+ i) &* 8, as: SIMD2<Double>.self)
+          j &+= 2
+        }
+        i &+= 2
+      }
+      if i < rows {
+        for j in j0..<end { t[j &* rows &+ i] = a[i &* columns &+ j] }
+      }
+    }
+    if pairs < columns {
+      for i in 0..<rows { t[pairs &* rows &+ i] = a[i &* columns &+ pairs] }
+    }
   }
 
   /// C = op(A) op(B), or C += op(A) op(B) when `accumulate`, for row-major operands (A is

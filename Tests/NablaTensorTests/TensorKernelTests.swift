@@ -151,7 +151,11 @@ struct TensorKernelTests {
   func fusedLinear() throws {
     var r = RandomSource(seed: 7)
     // Batches of 0, 1 and sizes between powers of two: the bias rows are filled by doubling.
-    for (m, k, n) in [(2, 3, 4), (40, 30, 20), (64, 64, 128), (0, 3, 2), (1, 3, 4), (5, 2, 3), (33, 4, 10)] {
+    // (64, 64, 128), (37, 9, 33) and (50, 11, 31) take the transposed copy of x where OpenBLAS
+    // runs its SkylakeX kernels (BLAS.prefersTransposedLeft), with odd rows and columns in two.
+    for (m, k, n) in [
+      (2, 3, 4), (40, 30, 20), (64, 64, 128), (0, 3, 2), (1, 3, 4), (5, 2, 3), (33, 4, 10), (37, 9, 33), (50, 11, 31),
+    ] {
       let x = Tensor(uncheckedShape: [m, k], data: (0..<(m * k)).map { _ in r.normal() })
       let w = Tensor(uncheckedShape: [n, k], data: (0..<(n * k)).map { _ in r.normal() })
       let b = Tensor(uncheckedShape: [n], data: (0..<n).map { _ in r.normal() })
@@ -173,6 +177,24 @@ struct TensorKernelTests {
     // Shapes that are not a plain layer are left to the composed path.
     #expect(try Tensor.linear(ramp([2, 3]), ramp([4, 2]), ramp([4])) == nil)
     #expect(try Tensor.linear(ramp([2, 3]), ramp([4, 3]), ramp([1])) == nil)
+  }
+
+  @Test(
+    "a transposed copy moves every entry, for even and odd sizes",
+    arguments: [(1, 1), (2, 2), (3, 5), (8, 8), (9, 17), (64, 64), (17, 2)])
+  func transposeCopy(rows: Int, columns: Int) {
+    let a = ramp([rows, columns])
+    var t = [Double](repeating: -1, count: rows * columns)
+    a.data.withUnsafeBufferPointer { pa in
+      t.withUnsafeMutableBufferPointer { pt in
+        guard let source = pa.baseAddress, let target = pt.baseAddress else { return }
+        Tensor.transpose(source, rows: rows, columns: columns, into: target)
+      }
+    }
+    for i in 0..<rows { for j in 0..<columns { #expect(t[j * rows + i] == a.data[i * columns + j]) } }
+    #expect(BLAS.prefersTransposedLeft(m: 64, k: 64, n: 128) == BLAS.usesSkylakeKernels)
+    #expect(!BLAS.prefersTransposedLeft(m: 64, k: 64, n: 10))
+    #expect(!BLAS.prefersTransposedLeft(m: 1 << 40, k: 1 << 20, n: 1 << 20))
   }
 
   @Test("inverse and determinant against closed forms")
