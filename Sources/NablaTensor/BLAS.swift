@@ -56,9 +56,10 @@ enum BLAS {
   /// took 25.9 µs for an MLP layer's 64 × 64 × 128 where Aᵀ·Bᵀ took 18.5 µs and the copy of x
   /// about 2 µs. Above 2²⁰ both take the same kernels; with few columns the copy does not pay.
   static func prefersTransposedLeft(m: Int, k: Int, n: Int) -> Bool {
-    guard usesSkylakeKernels, m >= 8, n >= 16, k >= 8, n * m > 1200 else { return false }
-    let (work, overflow) = m.multipliedReportingOverflow(by: n * k)
-    return !overflow && work <= 1 << 20
+    guard usesSkylakeKernels, m >= 8, n >= 16, k >= 8 else { return false }
+    let (entries, overflowed) = m.multipliedReportingOverflow(by: n)
+    let (work, overflowedAgain) = entries.multipliedReportingOverflow(by: k)
+    return !overflowed && !overflowedAgain && entries > 1200 && work <= 1 << 20
   }
 
   /// True when OpenBLAS runs (or will run) its SkylakeX kernels.

@@ -195,6 +195,7 @@ struct TensorKernelTests {
     #expect(BLAS.prefersTransposedLeft(m: 64, k: 64, n: 128) == BLAS.usesSkylakeKernels)
     #expect(!BLAS.prefersTransposedLeft(m: 64, k: 64, n: 10))
     #expect(!BLAS.prefersTransposedLeft(m: 1 << 40, k: 1 << 20, n: 1 << 20))
+    #expect(!BLAS.prefersTransposedLeft(m: Int.max, k: Int.max, n: Int.max))
   }
 
   @Test("inverse and determinant against closed forms")
