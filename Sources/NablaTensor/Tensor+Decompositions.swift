@@ -24,7 +24,13 @@ extension Tensor {
 
   static func transposed(_ m: [Double], rows: Int, cols: Int) -> [Double] {
     var t = [Double](repeating: 0, count: m.count)
-    for i in 0..<rows { for j in 0..<cols { t[j * rows + i] = m[i * cols + j] } }
+    guard rows * cols == m.count else { return t }
+    m.withUnsafeBufferPointer { source in
+      t.withUnsafeMutableBufferPointer { target in
+        guard let a = source.baseAddress, let out = target.baseAddress else { return }
+        transpose(a, rows: rows, columns: cols, into: out)
+      }
+    }
     return t
   }
 

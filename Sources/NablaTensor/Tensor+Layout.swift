@@ -47,23 +47,17 @@ extension Tensor {
     }
     if permutation == Array(0..<rank) { return self }
     let newShape = permutation.map { shape[$0] }
+    // The only rank-2 permutation left is the swap.
+    if rank == 2 {
+      return Tensor(uncheckedShape: newShape, data: Tensor.transposed(data, rows: shape[0], cols: shape[1]))
+    }
     let srcStrides = strides
     let readStrides = permutation.map { srcStrides[$0] }
     var out = [Double](repeating: 0, count: count)
-    if rank == 2 {
-      let (r, c) = (newShape[0], newShape[1])
-      let (s0, s1) = (readStrides[0], readStrides[1])
-      data.withUnsafeBufferPointer { src in
-        out.withUnsafeMutableBufferPointer { dst in
-          for i in 0..<r { for j in 0..<c { dst[i * c + j] = src[i * s0 + j * s1] } }
-        }
-      }
-    } else {
-      data.withUnsafeBufferPointer { src in
-        out.withUnsafeMutableBufferPointer { dst in
-          Broadcasting.forEachPair(outShape: newShape, stridesA: readStrides, stridesB: readStrides) { a, _, o in
-            dst[o] = src[a]
-          }
+    data.withUnsafeBufferPointer { src in
+      out.withUnsafeMutableBufferPointer { dst in
+        Broadcasting.forEachPair(outShape: newShape, stridesA: readStrides, stridesB: readStrides) { a, _, o in
+          dst[o] = src[a]
         }
       }
     }
